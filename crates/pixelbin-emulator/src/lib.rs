@@ -1,0 +1,1 @@
+//! `pixelbin-emulator`: work in progress.

@@ -1,0 +1,2 @@
+//! pixelbin-emulator binary (work in progress).
+fn main() {}

@@ -1,0 +1,1 @@
+//! `pixelbin-http`: work in progress.

@@ -1,0 +1,1 @@
+//! `pixelbin-platform`: work in progress.

@@ -1,0 +1,1 @@
+//! `pixelbin-predictions`: work in progress.

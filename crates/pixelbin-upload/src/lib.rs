@@ -1,0 +1,1 @@
+//! `pixelbin-upload`: work in progress.

@@ -1,0 +1,1 @@
+//! `pixelbin`: work in progress.
