@@ -1,2 +1,99 @@
-//! xtask (work in progress).
-fn main() {}
+//! `cargo xtask`: the command-line entry point (see the library for the work itself).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::builder::PossibleValuesParser;
+use clap::{Parser, Subcommand};
+use xtask::version::Bump;
+use xtask::{ci, release};
+
+/// Workspace automation for pixelbin-rs: the local CI gate and releases.
+///
+/// Run it from anywhere in the workspace as `cargo xtask <COMMAND>`.
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the local gate, stopping at the first failure.
+    ///
+    /// Steps, in order: `fmt` (cargo fmt --all -- --check), `clippy` (cargo clippy --workspace
+    /// --all-targets -- -D warnings), `test` (cargo test --workspace, doc-tests included), `doc`
+    /// (RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps), `wasm` (cargo build -p
+    /// pixelbin-url --target wasm32-unknown-unknown, adding the target through rustup if
+    /// missing) and `examples` (cargo build --workspace --examples). Each command is printed
+    /// before it runs and a summary closes the run. The environment (CARGO_TARGET_DIR, CI, ...)
+    /// is passed through.
+    Ci {
+        /// Skip a step, by name; repeat or separate with commas. For local iteration only:
+        /// a release always runs every step.
+        #[arg(long, value_name = "STEP", value_delimiter = ',',
+              value_parser = PossibleValuesParser::new(ci::step_names()))]
+        skip: Vec<String>,
+    },
+    /// Release every publishable crate at a new shared version.
+    ///
+    /// Refuses a dirty work tree, a version not greater than the current one, and a
+    /// publishable crate missing description, license, repository or readme (every crate is
+    /// either publishable or `publish = false`). Then runs the ci gate, bumps
+    /// `[workspace.package] version` and every inter-crate dependency version, moves the
+    /// CHANGELOG's `## [Unreleased]` notes under `## [X.Y.Z] - <today, UTC>`, packages the
+    /// crates in dependency order (printed), commits `release: vX.Y.Z` and tags `vX.Y.Z`.
+    /// Nothing is published unless --publish is given.
+    Release {
+        /// `patch`, `minor`, `major`, or an explicit version X.Y.Z.
+        #[arg(value_name = "patch|minor|major|X.Y.Z")]
+        bump: Bump,
+        /// Write nothing; print the new version, the edits, the crate order and the commands.
+        #[arg(long)]
+        dry_run: bool,
+        /// After tagging, publish to crates.io in order, skipping crates whose version is
+        /// already there. If publishing fails midway, rerun with the exact version and
+        /// --publish at the release commit to publish the rest.
+        #[arg(long)]
+        publish: bool,
+        /// Skip the ci gate. Only for trying this command out, never for a real release.
+        #[arg(long)]
+        skip_ci: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let result = match cli.command {
+        Command::Ci { skip } => ci::run(&root, &skip),
+        Command::Release {
+            bump,
+            dry_run,
+            publish,
+            skip_ci,
+        } => release::run(
+            &root,
+            release::Options {
+                bump,
+                dry_run,
+                publish,
+                skip_ci,
+            },
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: xtask lives one level below it.
+fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}

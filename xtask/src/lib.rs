@@ -1,0 +1,15 @@
+//! The pixelbin-rs workspace's own automation, run as `cargo xtask <command>`:
+//!
+//! - `cargo xtask ci` runs the local gate ([`ci`]);
+//! - `cargo xtask release` cuts a release of every publishable crate ([`release`]).
+//!
+//! The pieces that decide things ([`version`], [`manifest`], [`changelog`], [`workspace`]) are
+//! pure functions tested on their own; [`release`] and [`ci`] drive cargo and git with them.
+
+pub mod changelog;
+pub mod ci;
+pub mod cmd;
+pub mod manifest;
+pub mod release;
+pub mod version;
+pub mod workspace;
