@@ -1,0 +1,388 @@
+//! The one error type of the SDK's HTTP layer.
+//!
+//! Every message is written for a person: it says what went wrong and, where
+//! there is one, what to do about it. No variant ever carries the API secret,
+//! an `Authorization` header or a signed query string (transport errors are
+//! stripped of their URL for that reason).
+
+use std::time::Duration;
+
+/// Largest part of a non-JSON error body kept in [`Error::Api::raw`].
+///
+/// Error pages of proxies and load balancers can be large HTML documents; a
+/// few KiB are enough to tell what happened.
+pub const MAX_RAW_ERROR_BODY: usize = 4 * 1024;
+
+/// Everything that can go wrong when talking to Pixelbin.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API secret is missing or malformed. The message is the reference
+    /// SDK's: "No API Secret Token Present" or "Invalid API Secret Token".
+    #[error("{0}")]
+    InvalidCredential(String),
+
+    /// A value given to the SDK is not acceptable; the message says which and why.
+    #[error("{0}")]
+    IllegalArgument(String),
+
+    /// Pixelbin answered with a status outside 2xx.
+    ///
+    /// The fields come from Pixelbin's error JSON
+    /// (`{"message", "status", "errorCode", "exception", "info"}`); when the
+    /// body is not JSON, `raw` keeps its first [`MAX_RAW_ERROR_BODY`] bytes.
+    #[error("{}", api_display(*status, message, error_code.as_deref()))]
+    Api {
+        /// HTTP status code of the response.
+        status: u16,
+        /// Human readable message (`message` of the error JSON, else a summary of the body).
+        message: String,
+        /// Pixelbin's `errorCode`, e.g. `"JR-1000"`.
+        error_code: Option<String>,
+        /// Pixelbin's `exception` name, e.g. `"NotFoundError"`.
+        exception: Option<String>,
+        /// Pixelbin's `info` (a string, or the JSON text when it is an object).
+        info: Option<Box<str>>,
+        /// The whole error JSON, when the body was JSON.
+        body: Option<Box<serde_json::Value>>,
+        /// The body as text (capped) when it was not JSON.
+        raw: Option<Box<str>>,
+    },
+
+    /// The request could not be sent or its response could not be read.
+    #[error("{message}")]
+    Transport {
+        /// What happened, for a person.
+        message: String,
+        /// `true` when the request never reached the server (connection
+        /// refused, DNS failure, TLS handshake failure), so sending it again is
+        /// always safe.
+        not_sent: bool,
+        /// The underlying error (its URL removed).
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// No response arrived within the configured time.
+    #[error(
+        "the request timed out after {}; raise the timeout (PixelbinConfig::builder().timeout(..) or ApiRequest::timeout) or check the network",
+        fmt_duration(*after)
+    )]
+    Timeout {
+        /// The time limit that was exceeded.
+        after: Duration,
+    },
+
+    /// A response arrived but its body is not what was expected.
+    #[error("could not decode the response from Pixelbin: {message}")]
+    Decode {
+        /// What could not be decoded, and why.
+        message: String,
+        /// The underlying decoder error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+impl Error {
+    /// The HTTP status of an [`Error::Api`], `None` for every other kind.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Pixelbin's `errorCode` of an [`Error::Api`], when the server sent one.
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            Error::Api { error_code, .. } => error_code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same request again later could succeed.
+    ///
+    /// This is a hint about the error itself (a timeout, a refused connection,
+    /// 5xx, 408 or 429); whether a *particular* request may be repeated also
+    /// depends on its method, see [`crate::retry::classify`].
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api { status, .. } => http::StatusCode::from_u16(*status)
+                .map(crate::retry::is_retryable_status)
+                .unwrap_or(false),
+            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::InvalidCredential(_) | Error::IllegalArgument(_) | Error::Decode { .. } => false,
+        }
+    }
+
+    /// Builds an [`Error::Api`] from a non-2xx response body.
+    pub fn from_response(status: http::StatusCode, body: &[u8]) -> Error {
+        parse_api_error(status, body)
+    }
+
+    /// Turns a reqwest error into a transport or timeout error, dropping the
+    /// URL it carries (presigned URLs have signatures in their query).
+    pub(crate) fn from_reqwest(err: reqwest::Error, timeout: Option<Duration>) -> Error {
+        let err = err.without_url();
+        // A connect error (refused, DNS, TLS, or a connect timeout) means the
+        // server never saw the request.
+        if err.is_connect() {
+            return Error::Transport {
+                message: format!(
+                    "could not connect to the server: {}; check the domain, proxy settings and network",
+                    error_chain(&err)
+                ),
+                not_sent: true,
+                source: Some(Box::new(err)),
+            };
+        }
+        if err.is_timeout() {
+            return Error::Timeout {
+                after: timeout.unwrap_or_default(),
+            };
+        }
+        let what = if err.is_body() || err.is_decode() {
+            "reading the response failed"
+        } else {
+            "sending the request failed"
+        };
+        Error::Transport {
+            message: format!("{what}: {}", error_chain(&err)),
+            not_sent: false,
+            source: Some(Box::new(err)),
+        }
+    }
+
+    pub(crate) fn decode(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::Decode {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+/// `Display` of an error and its sources, joined with ": " (hyper hides the
+/// useful part, e.g. "Connection refused", in the source chain).
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = e.source();
+    }
+    out
+}
+
+fn api_display(status: u16, message: &str, error_code: Option<&str>) -> String {
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let code = error_code.map(|c| format!(" [{c}]")).unwrap_or_default();
+    let hint = match status {
+        401 | 403 => " (check the API token and that it has access to this organization)",
+        429 => " (rate limited; try again later)",
+        _ => "",
+    };
+    format!("Pixelbin API error {status} {reason}{code}: {message}{hint}")
+}
+
+fn fmt_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+fn parse_api_error(status: http::StatusCode, body: &[u8]) -> Error {
+    let code = status.as_u16();
+    if let Ok(json @ serde_json::Value::Object(_)) =
+        serde_json::from_slice::<serde_json::Value>(body)
+    {
+        let text = |key: &str| match json.get(key) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(other) => Some(other.to_string()),
+        };
+        let message = text("message")
+            .or_else(|| text("error"))
+            .unwrap_or_else(|| default_message(status));
+        return Error::Api {
+            status: code,
+            message,
+            error_code: text("errorCode"),
+            exception: text("exception"),
+            info: text("info").map(String::into_boxed_str),
+            body: Some(Box::new(json)),
+            raw: None,
+        };
+    }
+    let raw = truncate_utf8(body, MAX_RAW_ERROR_BODY);
+    let summary = raw.trim();
+    let message = if summary.is_empty() {
+        default_message(status)
+    } else {
+        // The first line is usually the useful one (plain text, or an HTML title).
+        let first = summary.lines().next().unwrap_or(summary);
+        truncate_str(first, 200)
+    };
+    Error::Api {
+        status: code,
+        message,
+        error_code: None,
+        exception: None,
+        info: None,
+        body: None,
+        raw: if raw.is_empty() {
+            None
+        } else {
+            Some(raw.into_boxed_str())
+        },
+    }
+}
+
+fn default_message(status: http::StatusCode) -> String {
+    format!(
+        "the server answered {} without an error message",
+        status.canonical_reason().unwrap_or("an error status")
+    )
+}
+
+/// At most `max` bytes of `bytes`, cut on a character boundary, invalid UTF-8 replaced.
+pub(crate) fn truncate_utf8(bytes: &[u8], max: usize) -> String {
+    let cut = &bytes[..bytes.len().min(max)];
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    // A multi-byte character split by the cut shows up as a trailing U+FFFD; drop it.
+    if cut.len() < bytes.len() && text.ends_with('\u{FFFD}') {
+        text.pop();
+    }
+    text
+}
+
+fn truncate_str(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((idx, _)) => format!("{}…", &s[..idx]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::StatusCode;
+
+    #[test]
+    fn parses_pixelbin_error_json() {
+        let body = br#"{"message":"File not found","status":404,"errorCode":"JR-0404","exception":"NotFoundError","info":"https://docs"}"#;
+        let err = Error::from_response(StatusCode::NOT_FOUND, body);
+        match &err {
+            Error::Api {
+                status,
+                message,
+                error_code,
+                exception,
+                info,
+                body,
+                raw,
+            } => {
+                assert_eq!(*status, 404);
+                assert_eq!(message, "File not found");
+                assert_eq!(error_code.as_deref(), Some("JR-0404"));
+                assert_eq!(exception.as_deref(), Some("NotFoundError"));
+                assert_eq!(info.as_deref(), Some("https://docs"));
+                assert_eq!(
+                    body.as_ref().and_then(|b| b.get("status")),
+                    Some(&404.into())
+                );
+                assert!(raw.is_none());
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(err.status(), Some(404));
+        assert_eq!(err.error_code(), Some("JR-0404"));
+        assert!(!err.is_retryable());
+        assert_eq!(
+            err.to_string(),
+            "Pixelbin API error 404 Not Found [JR-0404]: File not found"
+        );
+    }
+
+    #[test]
+    fn object_info_is_kept_as_json_text() {
+        let body = br#"{"message":"bad","info":{"field":"name"}}"#;
+        let err = Error::from_response(StatusCode::BAD_REQUEST, body);
+        let Error::Api { info, .. } = err else {
+            panic!("not an api error")
+        };
+        assert_eq!(info.as_deref(), Some(r#"{"field":"name"}"#));
+    }
+
+    #[test]
+    fn non_json_body_is_kept_capped() {
+        let body = format!("<html>Bad gateway</html>\n{}", "x".repeat(10_000));
+        let err = Error::from_response(StatusCode::BAD_GATEWAY, body.as_bytes());
+        assert!(err.is_retryable());
+        let Error::Api {
+            message, raw, body, ..
+        } = err
+        else {
+            panic!("not an api error")
+        };
+        assert_eq!(message, "<html>Bad gateway</html>");
+        assert!(body.is_none());
+        assert_eq!(raw.map(|r| r.len()), Some(MAX_RAW_ERROR_BODY));
+    }
+
+    #[test]
+    fn empty_body_gets_a_readable_message() {
+        let err = Error::from_response(StatusCode::SERVICE_UNAVAILABLE, b"");
+        assert_eq!(
+            err.to_string(),
+            "Pixelbin API error 503 Service Unavailable: the server answered Service Unavailable without an error message"
+        );
+    }
+
+    #[test]
+    fn truncation_respects_char_boundaries() {
+        let s = "é".repeat(10); // 2 bytes each
+        assert_eq!(truncate_utf8(s.as_bytes(), 5), "éé");
+    }
+
+    #[test]
+    fn error_stays_small() {
+        // Every crate returns Result<_, Error>; clippy's result_large_err
+        // flags error types above 128 bytes.
+        assert!(
+            std::mem::size_of::<Error>() <= 120,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
+
+    #[test]
+    fn credential_messages_are_the_message_itself() {
+        let err = Error::InvalidCredential("No API Secret Token Present".into());
+        assert_eq!(err.to_string(), "No API Secret Token Present");
+    }
+
+    #[test]
+    fn timeout_message_names_the_limit() {
+        let err = Error::Timeout {
+            after: Duration::from_secs(15),
+        };
+        assert!(err.to_string().contains("after 15 s"));
+        let err = Error::Timeout {
+            after: Duration::from_millis(250),
+        };
+        assert!(err.to_string().contains("after 250 ms"));
+    }
+}

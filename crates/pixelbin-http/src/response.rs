@@ -1,0 +1,82 @@
+//! [`ApiResponse`]: a successful, fully read response.
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+
+use crate::error::{Error, truncate_utf8};
+
+/// A 2xx response with its whole body.
+#[derive(Clone, Debug)]
+pub struct ApiResponse {
+    /// The status (always 2xx from [`Transport::send`](crate::Transport::send)).
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl ApiResponse {
+    /// Decodes the body as JSON into `T`.
+    ///
+    /// ```
+    /// use pixelbin_http::ApiResponse;
+    ///
+    /// let resp = ApiResponse {
+    ///     status: http::StatusCode::OK,
+    ///     headers: http::HeaderMap::new(),
+    ///     body: bytes::Bytes::from_static(br#"{"_id":"abc"}"#),
+    /// };
+    /// let v: serde_json::Value = resp.json()?;
+    /// assert_eq!(v["_id"], "abc");
+    /// # Ok::<(), pixelbin_http::Error>(())
+    /// ```
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            let what = if e.is_data() {
+                "the JSON does not have the expected shape"
+            } else {
+                "the body is not valid JSON"
+            };
+            // A short excerpt helps to see what came back instead.
+            let excerpt = truncate_utf8(&self.body, 200);
+            Error::decode(format!("{what} ({e}); body starts with: {excerpt}"), e)
+        })
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_errors_say_what_came_back() {
+        let resp = ApiResponse {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"<html>oops</html>"),
+        };
+        let err = resp.json::<serde_json::Value>().unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }));
+        let text = err.to_string();
+        assert!(text.contains("not valid JSON"), "{text}");
+        assert!(text.contains("<html>oops"), "{text}");
+
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Needs {
+            id: String,
+        }
+        let resp = ApiResponse {
+            body: Bytes::from_static(b"{}"),
+            ..resp
+        };
+        let err = resp.json::<Needs>().unwrap_err();
+        assert!(err.to_string().contains("expected shape"), "{err}");
+    }
+}

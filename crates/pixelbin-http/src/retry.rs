@@ -1,0 +1,562 @@
+//! What is retried, and why. All retry decisions of the SDK live here.
+//!
+//! A request is sent again only when doing so cannot do harm:
+//!
+//! | outcome of an attempt                                   | idempotent request¹ | other request (POST, PATCH) |
+//! |---------------------------------------------------------|---------------------|-----------------------------|
+//! | never reached the server (connection refused, DNS, TLS) | retry               | retry                       |
+//! | `429 Too Many Requests`                                 | retry               | retry                       |
+//! | `500`, `502`, `503`, `504` and other 5xx², `408`        | retry               | **no**                      |
+//! | timeout, connection lost after sending                  | retry               | **no**                      |
+//! | any other status (`400`, `401`, `403`, `404`, ...)      | no                  | no                          |
+//!
+//! ¹ `GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`, `TRACE`, or any request marked
+//! with [`ApiRequest::idempotent(true)`](crate::ApiRequest::idempotent) (upload
+//! parts, for example). `idempotent(false)` takes a method's idempotency away.
+//!
+//! ² except `501 Not Implemented` and `505 HTTP Version Not Supported`, which
+//! will not change on a second try.
+//!
+//! Why: a request that never reached the server cannot have had an effect. A
+//! `429` is a refusal before any work is done, so even a `POST` is safe to
+//! repeat. A `POST` that timed out or got a 5xx may have been carried out (a
+//! prediction created and billed), so repeating it could do the work twice;
+//! the caller decides by marking it idempotent.
+//!
+//! How long to wait: the server's `Retry-After` (seconds or an HTTP date) when
+//! present, otherwise exponential backoff with full jitter — a random delay
+//! between zero and `initial_backoff * 2^retry` — so clients that failed
+//! together do not come back together. Every delay is capped at
+//! `max_backoff`. Retrying stops after `max_retries` retries, or when the next
+//! attempt would start after `retry_deadline` has passed since the first one;
+//! the last outcome is then returned as it is.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, Method, StatusCode};
+use rand::Rng;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::error::Error;
+use crate::request::RequestOptions;
+use crate::transport::{HttpRequest, HttpResponse};
+
+/// How often and how long to retry. `Default`: 3 retries, 200 ms initial
+/// backoff, 10 s maximum backoff, 60 s overall deadline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; 0 disables retrying.
+    pub max_retries: u32,
+    /// Upper bound of the first backoff; doubles with each retry.
+    pub initial_backoff: Duration,
+    /// No single wait is longer than this, `Retry-After` included.
+    pub max_backoff: Duration,
+    /// No retry starts later than this after the first attempt began.
+    pub retry_deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            retry_deadline: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The backoff before retry number `retry` (0 for the first retry) when
+    /// the server gave no `Retry-After`: uniformly random in
+    /// `0..=min(max_backoff, initial_backoff * 2^retry)` ("full jitter").
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self.backoff_ceiling(retry);
+        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+        if nanos == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_nanos(rand::rng().random_range(0..=nanos))
+    }
+
+    /// The upper bound of [`backoff`](Self::backoff) for retry number `retry`.
+    pub fn backoff_ceiling(&self, retry: u32) -> Duration {
+        let factor = 2u32.checked_pow(retry).unwrap_or(u32::MAX);
+        self.initial_backoff
+            .checked_mul(factor)
+            .unwrap_or(self.max_backoff)
+            .min(self.max_backoff)
+    }
+
+    /// The wait before retry number `retry`: the server's `Retry-After` hint
+    /// when there is one, else [`backoff`](Self::backoff); never above `max_backoff`.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        match retry_after {
+            Some(hint) => hint.min(self.max_backoff),
+            None => self.backoff(retry),
+        }
+    }
+}
+
+/// Why an attempt is worth repeating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryReason {
+    /// The request never reached the server.
+    NotSent,
+    /// The attempt timed out.
+    Timeout,
+    /// The connection broke after the request may have been sent.
+    ConnectionLost,
+    /// The server answered with a retryable status.
+    Status(StatusCode),
+}
+
+impl std::fmt::Display for RetryReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RetryReason::NotSent => f.write_str("request not sent (connection failed)"),
+            RetryReason::Timeout => f.write_str("attempt timed out"),
+            RetryReason::ConnectionLost => f.write_str("connection lost"),
+            RetryReason::Status(s) => write!(f, "status {}", s.as_u16()),
+        }
+    }
+}
+
+/// The verdict of [`classify`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Sending the request again is safe and may succeed.
+    Retry {
+        /// What went wrong.
+        reason: RetryReason,
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// Give this outcome to the caller.
+    DoNotRetry,
+}
+
+/// The outcome of one attempt, as [`classify`] sees it.
+#[derive(Clone, Copy, Debug)]
+pub enum Outcome<'a> {
+    /// A response arrived (any status).
+    Response {
+        /// Its status.
+        status: StatusCode,
+        /// Its headers (for `Retry-After`).
+        headers: &'a HeaderMap,
+    },
+    /// No response arrived.
+    Error(&'a Error),
+}
+
+/// Whether `method` is idempotent by definition (RFC 9110 §9.2.2).
+pub fn is_idempotent_method(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Whether a status may turn out differently on another try (5xx except
+/// 501 and 505, 408, 429).
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    match status {
+        StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS => true,
+        StatusCode::NOT_IMPLEMENTED | StatusCode::HTTP_VERSION_NOT_SUPPORTED => false,
+        s => s.is_server_error(),
+    }
+}
+
+/// Decides whether an attempt should be repeated; see the module docs for the rules.
+///
+/// `idempotent` says whether repeating the request is harmless: usually
+/// [`is_idempotent_method`], or what the caller marked.
+///
+/// ```
+/// use http::{HeaderMap, StatusCode};
+/// use pixelbin_http::retry::{classify, Outcome, RetryDecision};
+///
+/// let headers = HeaderMap::new();
+/// let unavailable = Outcome::Response { status: StatusCode::SERVICE_UNAVAILABLE, headers: &headers };
+/// assert!(matches!(classify(unavailable, true), RetryDecision::Retry { .. }));
+/// // A POST that got a 503 may have been carried out: not repeated.
+/// assert_eq!(classify(unavailable, false), RetryDecision::DoNotRetry);
+/// ```
+pub fn classify(outcome: Outcome<'_>, idempotent: bool) -> RetryDecision {
+    match outcome {
+        Outcome::Response { status, headers } => {
+            let safe = status == StatusCode::TOO_MANY_REQUESTS || idempotent;
+            if safe && is_retryable_status(status) {
+                RetryDecision::Retry {
+                    reason: RetryReason::Status(status),
+                    retry_after: parse_retry_after(headers, SystemTime::now()),
+                }
+            } else {
+                RetryDecision::DoNotRetry
+            }
+        }
+        Outcome::Error(err) => {
+            let reason = match err {
+                Error::Transport { not_sent: true, .. } => {
+                    return RetryDecision::Retry {
+                        reason: RetryReason::NotSent,
+                        retry_after: None,
+                    };
+                }
+                Error::Transport { .. } => RetryReason::ConnectionLost,
+                Error::Timeout { .. } => RetryReason::Timeout,
+                // Errors made before sending (bad input) or after a complete
+                // response (decoding) will not change.
+                _ => return RetryDecision::DoNotRetry,
+            };
+            if idempotent {
+                RetryDecision::Retry {
+                    reason,
+                    retry_after: None,
+                }
+            } else {
+                RetryDecision::DoNotRetry
+            }
+        }
+    }
+}
+
+/// Reads `Retry-After` as delay-seconds or an HTTP date (relative to `now`).
+/// A date in the past means "now"; anything unparsable is ignored.
+pub fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Tower layer that repeats attempts as [`classify`] allows.
+#[derive(Clone, Debug)]
+pub struct RetryLayer {
+    policy: RetryPolicy,
+}
+
+impl RetryLayer {
+    /// A layer applying `policy` (per-request `max_retries` overrides it).
+    pub fn new(policy: RetryPolicy) -> Self {
+        RetryLayer { policy }
+    }
+}
+
+impl<S> Layer<S> for RetryLayer {
+    type Service = RetryService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        RetryService {
+            inner,
+            policy: self.policy.clone(),
+        }
+    }
+}
+
+/// Service made by [`RetryLayer`].
+#[derive(Clone, Debug)]
+pub struct RetryService<S> {
+    inner: S,
+    policy: RetryPolicy,
+}
+
+impl<S> Service<HttpRequest> for RetryService<S>
+where
+    S: Service<HttpRequest, Response = HttpResponse, Error = Error> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = HttpResponse;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: HttpRequest) -> Self::Future {
+        // The ready clone serves the first attempt; later attempts wait for
+        // readiness of their own clone.
+        let fresh = self.inner.clone();
+        let first = std::mem::replace(&mut self.inner, fresh);
+        let policy = self.policy.clone();
+        Box::pin(retry_loop(first, self.inner.clone(), policy, req))
+    }
+}
+
+async fn retry_loop<S>(
+    first: S,
+    inner: S,
+    policy: RetryPolicy,
+    req: HttpRequest,
+) -> Result<HttpResponse, Error>
+where
+    S: Service<HttpRequest, Response = HttpResponse, Error = Error> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let options = req
+        .extensions()
+        .get::<RequestOptions>()
+        .cloned()
+        .unwrap_or_default();
+    let idempotent = options
+        .idempotent
+        .unwrap_or_else(|| is_idempotent_method(req.method()));
+    let max_retries = options.max_retries.unwrap_or(policy.max_retries);
+    let started = tokio::time::Instant::now();
+    let span = tracing::Span::current();
+
+    let mut first = Some(first);
+    let mut retries: u32 = 0;
+    loop {
+        span.record("attempt", retries + 1);
+        let attempt = clone_request(&req);
+        let result = match first.take() {
+            Some(mut ready) => ready.call(attempt).await,
+            None => inner.clone().oneshot(attempt).await,
+        };
+        let decision = match &result {
+            Ok(resp) => classify(
+                Outcome::Response {
+                    status: resp.status(),
+                    headers: resp.headers(),
+                },
+                idempotent,
+            ),
+            Err(err) => classify(Outcome::Error(err), idempotent),
+        };
+        let RetryDecision::Retry {
+            reason,
+            retry_after,
+        } = decision
+        else {
+            return result;
+        };
+        if retries >= max_retries {
+            if max_retries > 0 {
+                tracing::warn!(attempts = retries + 1, %reason, "giving up after the maximum number of retries");
+            }
+            return result;
+        }
+        let delay = policy.delay(retries, retry_after);
+        if started.elapsed().saturating_add(delay) > policy.retry_deadline {
+            tracing::warn!(attempts = retries + 1, %reason, "giving up: the retry deadline would pass");
+            return result;
+        }
+        tracing::warn!(
+            attempt = retries + 1,
+            %reason,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "retrying request"
+        );
+        // Free the connection of the failed response before waiting.
+        drop(result);
+        tokio::time::sleep(delay).await;
+        retries += 1;
+    }
+}
+
+/// A fresh copy of a request; bodies are replayable ([`crate::Body`] clones share bytes).
+pub(crate) fn clone_request(req: &HttpRequest) -> HttpRequest {
+    let mut out = http::Request::new(req.body().clone());
+    *out.method_mut() = req.method().clone();
+    *out.uri_mut() = req.uri().clone();
+    *out.version_mut() = req.version();
+    *out.headers_mut() = req.headers().clone();
+    *out.extensions_mut() = req.extensions().clone();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn response(status: u16) -> (StatusCode, HeaderMap) {
+        (StatusCode::from_u16(status).unwrap(), HeaderMap::new())
+    }
+
+    fn decide(status: u16, idempotent: bool) -> RetryDecision {
+        let (status, headers) = response(status);
+        classify(
+            Outcome::Response {
+                status,
+                headers: &headers,
+            },
+            idempotent,
+        )
+    }
+
+    #[test]
+    fn statuses_follow_the_table() {
+        for s in [500, 502, 503, 504, 408, 429] {
+            assert!(
+                matches!(decide(s, true), RetryDecision::Retry { .. }),
+                "{s}"
+            );
+        }
+        for s in [200, 204, 400, 401, 403, 404, 409, 422, 501, 505] {
+            assert_eq!(decide(s, true), RetryDecision::DoNotRetry, "{s}");
+        }
+        // A POST that may have been carried out is left alone ...
+        for s in [500, 502, 503, 504, 408] {
+            assert_eq!(decide(s, false), RetryDecision::DoNotRetry, "{s}");
+        }
+        // ... but a rate-limit refusal is safe to repeat.
+        assert!(matches!(decide(429, false), RetryDecision::Retry { .. }));
+    }
+
+    #[test]
+    fn errors_follow_the_table() {
+        let not_sent = Error::Transport {
+            message: "refused".into(),
+            not_sent: true,
+            source: None,
+        };
+        let lost = Error::Transport {
+            message: "reset".into(),
+            not_sent: false,
+            source: None,
+        };
+        let timeout = Error::Timeout {
+            after: Duration::from_secs(1),
+        };
+        for idempotent in [true, false] {
+            assert!(matches!(
+                classify(Outcome::Error(&not_sent), idempotent),
+                RetryDecision::Retry {
+                    reason: RetryReason::NotSent,
+                    ..
+                }
+            ));
+        }
+        assert!(matches!(
+            classify(Outcome::Error(&timeout), true),
+            RetryDecision::Retry {
+                reason: RetryReason::Timeout,
+                ..
+            }
+        ));
+        assert_eq!(
+            classify(Outcome::Error(&timeout), false),
+            RetryDecision::DoNotRetry
+        );
+        assert!(matches!(
+            classify(Outcome::Error(&lost), true),
+            RetryDecision::Retry {
+                reason: RetryReason::ConnectionLost,
+                ..
+            }
+        ));
+        assert_eq!(
+            classify(Outcome::Error(&lost), false),
+            RetryDecision::DoNotRetry
+        );
+        let bad = Error::IllegalArgument("x".into());
+        assert_eq!(
+            classify(Outcome::Error(&bad), true),
+            RetryDecision::DoNotRetry
+        );
+    }
+
+    #[test]
+    fn idempotent_methods() {
+        for m in [
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ] {
+            assert!(is_idempotent_method(&m), "{m}");
+        }
+        assert!(!is_idempotent_method(&Method::POST));
+        assert!(!is_idempotent_method(&Method::PATCH));
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut headers = HeaderMap::new();
+        assert_eq!(parse_retry_after(&headers, now), None);
+        headers.insert("retry-after", HeaderValue::from_static("7"));
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Duration::from_secs(7))
+        );
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        headers.insert("retry-after", HeaderValue::from_str(&later).unwrap());
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Duration::from_secs(30))
+        );
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        headers.insert("retry-after", HeaderValue::from_str(&earlier).unwrap());
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::ZERO));
+        headers.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(parse_retry_after(&headers, now), None);
+
+        let (status, mut headers) = response(429);
+        headers.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(
+            classify(
+                Outcome::Response {
+                    status,
+                    headers: &headers
+                },
+                false
+            ),
+            RetryDecision::Retry {
+                reason: RetryReason::Status(StatusCode::TOO_MANY_REQUESTS),
+                retry_after: Some(Duration::from_secs(2)),
+            }
+        );
+    }
+
+    #[test]
+    fn backoff_is_exponential_jittered_and_capped() {
+        let policy = RetryPolicy {
+            max_retries: 10,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+            retry_deadline: Duration::from_secs(60),
+        };
+        assert_eq!(policy.backoff_ceiling(0), Duration::from_millis(100));
+        assert_eq!(policy.backoff_ceiling(1), Duration::from_millis(200));
+        assert_eq!(policy.backoff_ceiling(3), Duration::from_millis(800));
+        assert_eq!(policy.backoff_ceiling(4), Duration::from_secs(1));
+        assert_eq!(policy.backoff_ceiling(100), Duration::from_secs(1));
+        let samples: Vec<_> = (0..200).map(|_| policy.backoff(2)).collect();
+        assert!(samples.iter().all(|d| *d <= Duration::from_millis(400)));
+        // Full jitter spreads the delays; 200 identical samples would mean no jitter.
+        assert!(samples.iter().any(|d| *d != samples[0]));
+        // Retry-After is honoured but clamped to max_backoff.
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_millis(300))),
+            Duration::from_millis(300)
+        );
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(3600))),
+            Duration::from_secs(1)
+        );
+        assert_eq!(RetryPolicy::none().max_retries, 0);
+    }
+}

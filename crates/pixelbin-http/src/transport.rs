@@ -1,0 +1,551 @@
+//! [`Transport`]: the tower stack over one shared `reqwest::Client`.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceBuilder, ServiceExt};
+use url::Url;
+
+use crate::auth::AuthLayer;
+use crate::body::Body;
+use crate::config::PixelbinConfig;
+use crate::error::Error;
+use crate::proxy::{EnvLookup, ProxyPlan};
+use crate::request::ApiRequest;
+use crate::response::ApiResponse;
+use crate::retry::RetryLayer;
+use crate::timeout::TimeoutLayer;
+use crate::trace::TraceLayer;
+use crate::user_agent::UserAgentLayer;
+
+/// The request type flowing through the tower stack.
+pub type HttpRequest = http::Request<Body>;
+
+/// The response type flowing through the tower stack (body not yet read).
+pub type HttpResponse = http::Response<reqwest::Body>;
+
+/// A type-erased service of the stack: what layers wrap and what
+/// [`TransportBuilder::with_service`] accepts.
+pub type BoxedService = BoxCloneSyncService<HttpRequest, HttpResponse, Error>;
+
+/// How much of an error body is read to find Pixelbin's error JSON.
+const MAX_ERROR_BODY_READ: usize = 64 * 1024;
+
+/// Sends requests to Pixelbin. Cheap to clone, `Send + Sync`; all clones
+/// share one `reqwest::Client` and so one connection pool.
+///
+/// ```no_run
+/// use pixelbin_http::{ApiRequest, PixelbinConfig, Transport};
+///
+/// # async fn run() -> Result<(), pixelbin_http::Error> {
+/// let transport = Transport::new(PixelbinConfig::from_env()?)?;
+/// let url = transport.api_url("/service/public/transformation/v1.0/predictions");
+/// let plugins: serde_json::Value = transport.send(ApiRequest::get(url)).await?.json()?;
+/// println!("{plugins}");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: PixelbinConfig,
+    service: BoxedService,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// A transport with the standard stack for `config`.
+    pub fn new(config: PixelbinConfig) -> Result<Transport, Error> {
+        Transport::builder(config).build()
+    }
+
+    /// A builder to add layers or replace the innermost service.
+    pub fn builder(config: PixelbinConfig) -> TransportBuilder {
+        TransportBuilder {
+            config,
+            layers: Vec::new(),
+            innermost: None,
+            env: Arc::new(|name| std::env::var(name).ok()),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PixelbinConfig {
+        &self.inner.config
+    }
+
+    /// The configured domain joined with an absolute API path, e.g.
+    /// `"/service/platform/assets/v1.0/listFiles"`. A path prefix of the
+    /// domain is kept; characters not allowed in a path are percent-encoded.
+    pub fn api_url(&self, path: &str) -> Url {
+        join_api_path(self.inner.config.domain(), path)
+    }
+
+    /// Sends `req` through the stack (user layers, tracing, retry, auth for
+    /// the API origin, user agent, timeout) and reads the whole body.
+    ///
+    /// A 2xx status gives `Ok`; any other gives [`Error::Api`] parsed from
+    /// Pixelbin's error JSON.
+    pub async fn send(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
+        let resp = self.dispatch(req).await?;
+        let status = resp.status();
+        let resp = reqwest::Response::from(resp);
+        if !status.is_success() {
+            return Err(read_error(resp).await);
+        }
+        let headers = resp.headers().clone();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| Error::from_reqwest(e, Some(self.inner.config.http().timeout)))?;
+        Ok(ApiResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// [`send`](Self::send), then decodes the JSON body into `T`.
+    pub async fn send_json<T: serde::de::DeserializeOwned>(
+        &self,
+        req: ApiRequest,
+    ) -> Result<T, Error> {
+        self.send(req).await?.json()
+    }
+
+    /// Like [`send`](Self::send) but hands back the unread response on 2xx,
+    /// for large downloads. Its `url()` is not meaningful (the stack works on
+    /// `http` types); the status and headers are.
+    pub async fn send_streaming(&self, req: ApiRequest) -> Result<reqwest::Response, Error> {
+        let resp = self.dispatch(req).await?;
+        let status = resp.status();
+        let resp = reqwest::Response::from(resp);
+        if status.is_success() {
+            Ok(resp)
+        } else {
+            Err(read_error(resp).await)
+        }
+    }
+
+    /// Sends an already converted request through the stack, status unchecked.
+    pub async fn call(&self, req: HttpRequest) -> Result<HttpResponse, Error> {
+        self.inner.service.clone().oneshot(req).await
+    }
+
+    async fn dispatch(&self, req: ApiRequest) -> Result<HttpResponse, Error> {
+        self.call(req.into_http()?).await
+    }
+}
+
+/// Reads (a bounded part of) an error body and turns it into [`Error::Api`].
+async fn read_error(mut resp: reqwest::Response) -> Error {
+    let status = resp.status();
+    let mut body = Vec::new();
+    // A broken error body still leaves the status to report.
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        let room = MAX_ERROR_BODY_READ - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_ERROR_BODY_READ {
+            break;
+        }
+    }
+    Error::from_response(status, &body)
+}
+
+fn join_api_path(domain: &Url, path: &str) -> Url {
+    let mut url = domain.clone();
+    let prefix = domain.path().trim_end_matches('/');
+    let path = path.trim_start_matches('/');
+    url.set_path(&format!("{prefix}/{path}"));
+    url
+}
+
+type LayerFn = Box<dyn FnOnce(BoxedService) -> BoxedService + Send>;
+
+/// Builds a [`Transport`] with extra tower layers or another innermost service.
+///
+/// The stack, outermost first (see the crate docs for the drawing): your
+/// layers in the order added, tracing, retry, auth, user agent, timeout, and
+/// the innermost service (reqwest unless replaced).
+pub struct TransportBuilder {
+    config: PixelbinConfig,
+    layers: Vec<LayerFn>,
+    innermost: Option<BoxedService>,
+    env: Arc<EnvLookup>,
+}
+
+impl std::fmt::Debug for TransportBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransportBuilder")
+            .field("config", &self.config)
+            .field("layers", &self.layers.len())
+            .field("custom_innermost", &self.innermost.is_some())
+            .finish()
+    }
+}
+
+impl TransportBuilder {
+    /// Adds a tower layer around the whole SDK stack. Layers added first are
+    /// outermost. They see each logical request once, before retries and
+    /// before the `Authorization` header is added.
+    ///
+    /// ```
+    /// use http::HeaderValue;
+    /// use pixelbin_http::{PixelbinConfig, Transport};
+    /// use tower::util::MapRequestLayer;
+    ///
+    /// let transport = Transport::builder(PixelbinConfig::new("secret-token")?)
+    ///     .layer(MapRequestLayer::new(|mut req: pixelbin_http::HttpRequest| {
+    ///         req.headers_mut().insert("x-request-source", HeaderValue::from_static("batch"));
+    ///         req
+    ///     }))
+    ///     .build()?;
+    /// # Ok::<(), pixelbin_http::Error>(())
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<BoxedService> + Send + 'static,
+        L::Service: Service<HttpRequest, Response = HttpResponse, Error = Error>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<HttpRequest>>::Future: Send + 'static,
+    {
+        self.layers
+            .push(Box::new(move |inner| BoxedService::new(layer.layer(inner))));
+        self
+    }
+
+    /// Replaces the innermost service (reqwest) — to serve requests from
+    /// memory in tests, or to wrap [`HttpService`] with your own per-attempt
+    /// layers. Proxy and connect-timeout options then do not apply.
+    pub fn with_service<S>(mut self, service: S) -> Self
+    where
+        S: Service<HttpRequest, Response = HttpResponse, Error = Error>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.innermost = Some(BoxedService::new(service));
+        self
+    }
+
+    /// Uses your own `reqwest::Client` (custom TLS roots, resolver, ...).
+    /// Proxy and connect-timeout options of the configuration then do not apply.
+    pub fn with_client(self, client: reqwest::Client) -> Self {
+        let timeout = self.config.http().timeout;
+        self.with_service(HttpService::new(client, timeout))
+    }
+
+    /// Reads environment variables through `lookup` instead of the process
+    /// environment (tests).
+    #[cfg(test)]
+    pub(crate) fn env(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.env = Arc::new(lookup);
+        self
+    }
+
+    /// Builds the stack. Fails on an unusable proxy or TLS setup.
+    pub fn build(self) -> Result<Transport, Error> {
+        let config = self.config;
+        let http = config.http();
+        let innermost = match self.innermost {
+            Some(service) => service,
+            None => BoxedService::new(HttpService::new(
+                build_client(&config, &*self.env)?,
+                http.timeout,
+            )),
+        };
+        let core = ServiceBuilder::new()
+            .layer(TraceLayer)
+            .layer(RetryLayer::new(config.retry().clone()))
+            .layer(AuthLayer::new(&config)?)
+            .layer(UserAgentLayer::new(http)?)
+            .layer(TimeoutLayer::new(http.timeout))
+            .service(innermost);
+        let mut service = BoxedService::new(core);
+        // The first layer added ends up outermost.
+        for layer in self.layers.into_iter().rev() {
+            service = layer(service);
+        }
+        Ok(Transport {
+            inner: Arc::new(Inner { config, service }),
+        })
+    }
+}
+
+/// The one `reqwest::Client` of a transport.
+fn build_client(config: &PixelbinConfig, env: &EnvLookup) -> Result<reqwest::Client, Error> {
+    let http = config.http();
+    let builder = reqwest::Client::builder()
+        .connect_timeout(http.connect_timeout)
+        // A stalled body read fails instead of hanging; the time to the
+        // response headers is limited by the timeout layer.
+        .read_timeout(http.timeout)
+        .pool_idle_timeout(Duration::from_secs(90));
+    let builder = ProxyPlan::new(http, env)?.apply(builder)?;
+    builder.build().map_err(|e| Error::Transport {
+        message: format!(
+            "could not set up the HTTP client: {}; check the TLS features and proxy settings",
+            e
+        ),
+        not_sent: true,
+        source: Some(Box::new(e.without_url())),
+    })
+}
+
+/// Whether a TLS backend was compiled in (without one reqwest cannot speak https).
+const TLS_ENABLED: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// The innermost service: sends one attempt with a `reqwest::Client`.
+#[derive(Clone, Debug)]
+pub struct HttpService {
+    client: reqwest::Client,
+    timeout: Duration,
+}
+
+impl HttpService {
+    /// A service over `client`; `timeout` is only used to describe read timeouts.
+    pub fn new(client: reqwest::Client, timeout: Duration) -> Self {
+        HttpService { client, timeout }
+    }
+}
+
+impl Service<HttpRequest> for HttpService {
+    type Response = HttpResponse;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<HttpResponse, Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // reqwest's pool queues requests itself.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: HttpRequest) -> Self::Future {
+        let client = self.client.clone();
+        let timeout = self.timeout;
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            let url = Url::parse(&parts.uri.to_string()).map_err(|e| {
+                Error::IllegalArgument(format!("the request URI is not an absolute URL: {e}"))
+            })?;
+            if url.scheme() == "https" && !TLS_ENABLED {
+                return Err(Error::IllegalArgument(
+                    "https needs TLS: enable the `rustls` (default) or `native-tls` feature of pixelbin-http".into(),
+                ));
+            }
+            let mut request = reqwest::Request::new(parts.method, url);
+            *request.headers_mut() = parts.headers;
+            if !body.is_empty() {
+                *request.body_mut() = Some(body.into_reqwest());
+            }
+            let resp = client
+                .execute(request)
+                .await
+                .map_err(|e| Error::from_reqwest(e, Some(timeout)))?;
+            Ok(http::Response::from(resp))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_url_joins_paths() {
+        let base = Url::parse("https://api.pixelbin.io").unwrap();
+        assert_eq!(
+            join_api_path(&base, "/service/platform/x").as_str(),
+            "https://api.pixelbin.io/service/platform/x"
+        );
+        assert_eq!(
+            join_api_path(&base, "a b?c").as_str(),
+            "https://api.pixelbin.io/a%20b%3Fc"
+        );
+        let prefixed = Url::parse("http://127.0.0.1:9000/prefix/").unwrap();
+        assert_eq!(
+            join_api_path(&prefixed, "/service/x").as_str(),
+            "http://127.0.0.1:9000/prefix/service/x"
+        );
+    }
+
+    use crate::config::PixelbinConfig;
+    use crate::request::ApiRequest;
+    use crate::retry::RetryPolicy;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::path};
+
+    /// A fake forward proxy on loopback: records each request head and
+    /// answers 200 itself.
+    async fn fake_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let record = record.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    record
+                        .lock()
+                        .unwrap()
+                        .push(String::from_utf8_lossy(&head).into_owned());
+                    let body = r#"{"via":"proxy"}"#;
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        (format!("http://{addr}"), seen)
+    }
+
+    fn env_of(
+        vars: Vec<(&'static str, String)>,
+    ) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+        let map: HashMap<&'static str, String> = vars.into_iter().collect();
+        move |k| map.get(k).cloned()
+    }
+
+    async fn origin_server() -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(path("/direct"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"via":"direct"}"#))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    fn config(domain: &str, trust_env: bool) -> PixelbinConfig {
+        PixelbinConfig::builder()
+            .api_secret("secret-token")
+            .domain(domain)
+            .trust_env(trust_env)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap()
+    }
+
+    async fn via(transport: &Transport, server: &MockServer) -> String {
+        let url = Url::parse(&format!("{}/direct", server.uri())).unwrap();
+        let v: serde_json::Value = transport.send_json(ApiRequest::get(url)).await.unwrap();
+        v["via"].as_str().unwrap_or_default().to_owned()
+    }
+
+    #[tokio::test]
+    async fn proxy_environment_is_ignored_without_trust_env() {
+        let server = origin_server().await;
+        let (proxy, seen) = fake_proxy().await;
+        let transport = Transport::builder(config(&server.uri(), false))
+            .env(env_of(vec![
+                ("HTTP_PROXY", proxy.clone()),
+                ("http_proxy", proxy),
+            ]))
+            .build()
+            .unwrap();
+        assert_eq!(via(&transport, &server).await, "direct");
+        assert!(seen.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn proxy_environment_and_netrc_are_used_with_trust_env() {
+        let server = origin_server().await;
+        let (proxy, seen) = fake_proxy().await;
+        let dir = std::env::temp_dir().join(format!("pixelbin-transport-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let netrc = dir.join("netrc");
+        std::fs::write(
+            &netrc,
+            "machine 127.0.0.1 login proxyuser password proxypass\n",
+        )
+        .unwrap();
+        let transport = Transport::builder(config(&server.uri(), true))
+            .env(env_of(vec![
+                ("HTTP_PROXY", proxy),
+                ("NETRC", netrc.to_string_lossy().into_owned()),
+            ]))
+            .build()
+            .unwrap();
+        assert_eq!(via(&transport, &server).await, "proxy");
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 1);
+        let head = seen[0].to_ascii_lowercase();
+        // Absolute-form request line, as sent to a forward proxy.
+        assert!(
+            head.starts_with(&format!("get {}/direct http/1.1", server.uri())),
+            "{head}"
+        );
+        // base64("proxyuser:proxypass")
+        assert!(
+            head.contains("proxy-authorization: basic chjvehl1c2vyonbyb3h5cgfzcw=="),
+            "{head}"
+        );
+        assert!(server.received_requests().await.unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn no_proxy_bypasses_the_proxy() {
+        let server = origin_server().await;
+        let (proxy, seen) = fake_proxy().await;
+        let transport = Transport::builder(config(&server.uri(), true))
+            .env(env_of(vec![
+                ("http_proxy", proxy),
+                ("no_proxy", "localhost,127.0.0.1".into()),
+            ]))
+            .build()
+            .unwrap();
+        assert_eq!(via(&transport, &server).await, "direct");
+        assert!(seen.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn explicit_proxy_is_used_without_trust_env() {
+        let server = origin_server().await;
+        let (proxy, seen) = fake_proxy().await;
+        let config = PixelbinConfig::builder()
+            .api_secret("secret-token")
+            .domain(server.uri())
+            .proxy(proxy)
+            .build()
+            .unwrap();
+        let transport = Transport::builder(config)
+            .env(env_of(vec![]))
+            .build()
+            .unwrap();
+        assert_eq!(via(&transport, &server).await, "proxy");
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+}
