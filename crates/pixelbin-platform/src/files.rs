@@ -1,0 +1,324 @@
+//! Single files: get by `_id` or `fileId`, update, delete one or many.
+
+use pixelbin_http::{ApiRequest, Error};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::endpoint::{send_json, url};
+use crate::setters::setters;
+use crate::{Access, Assets, lenient, validate};
+
+const FILES: &str = "/service/platform/assets/v1.0/files";
+
+/// A stored file (the reference's `FilesResponse` and `UploadResponse`).
+///
+/// Uploads, file look-ups and the playground's default asset all answer with this object.
+/// Fields the service adds later land in [`extra`](Self::extra).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileInfo {
+    /// `_id`: the file's unique id.
+    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Organization id.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub org_id: Option<u64>,
+    /// `type`: `file`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// File name (without the folder path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Path of the containing folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// `path` + `name`: the id used by `get_file_by_file_id`, `update_file` and `delete_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
+    /// File format, e.g. `jpeg`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Size in bytes.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub size: Option<u64>,
+    /// Width in pixels (images).
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub width: Option<u64>,
+    /// Height in pixels (images).
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub height: Option<u64>,
+    /// Access level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Access>,
+    /// Whether the file is active.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_active: Option<bool>,
+    /// Tags (`null` reads as empty).
+    #[serde(default, deserialize_with = "lenient::vec_or_null")]
+    pub tags: Vec<String>,
+    /// Metadata attached to the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    /// CDN URL of the original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// CDN URL of a thumbnail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
+    /// Asset type, e.g. `image`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset_type: Option<String>,
+    /// Whether this is an original upload (not a derived output).
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_original: Option<bool>,
+    /// Processing context the service attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    /// Creation timestamp (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Last update timestamp (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Every field not listed above, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// What the service answers to direct, URL and signed uploads: the stored file.
+pub type UploadResponse = FileInfo;
+
+/// Changes for [`Assets::update_file`]; unset fields are left unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateFileParams {
+    /// New file name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New containing folder path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// New access level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Access>,
+    /// Activate or deactivate the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    /// Replacement tags (`Some(vec![])` clears them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Replacement metadata (a JSON object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+}
+
+impl UpdateFileParams {
+    /// No changes yet; chain setters to add some.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if let Some(access) = &self.access {
+            access.validate()?;
+        }
+        validate::mapping("metadata", self.metadata.as_ref())
+    }
+}
+
+setters!(UpdateFileParams {
+    name: text,
+    path: text,
+    access: access,
+    is_active: flag,
+    tags: opt_list,
+    metadata: json,
+});
+
+#[derive(Serialize)]
+struct DeleteFilesBody<'a> {
+    ids: &'a [String],
+}
+
+impl Assets {
+    /// `getFileById`: the file with this `_id`.
+    ///
+    /// `GET /service/platform/assets/v1.0/files/id/{_id}`
+    pub async fn get_file_by_id(&self, id: &str) -> Result<FileInfo, Error> {
+        let id = validate::segment("_id", id)?;
+        let url = url(&self.transport, FILES, &["id", id])?;
+        send_json(&self.transport, ApiRequest::get(url)).await
+    }
+
+    /// `getFileByFileId`: the file at `fileId` (`path/to/name`).
+    ///
+    /// `GET /service/platform/assets/v1.0/files/{fileId}`
+    pub async fn get_file_by_file_id(&self, file_id: &str) -> Result<FileInfo, Error> {
+        let segments = validate::asset_path("fileId", file_id)?;
+        let url = url(&self.transport, FILES, &segments)?;
+        send_json(&self.transport, ApiRequest::get(url)).await
+    }
+
+    /// `updateFile`: changes name, path, access, activity, tags or metadata of a file.
+    ///
+    /// `PATCH /service/platform/assets/v1.0/files/{fileId}` with the set fields as JSON.
+    pub async fn update_file(
+        &self,
+        file_id: &str,
+        params: UpdateFileParams,
+    ) -> Result<FileInfo, Error> {
+        let segments = validate::asset_path("fileId", file_id)?;
+        params.validate()?;
+        let url = url(&self.transport, FILES, &segments)?;
+        send_json(&self.transport, ApiRequest::patch(url).json(&params)?).await
+    }
+
+    /// `deleteFile`: deletes the file at `fileId` and returns what was deleted.
+    ///
+    /// `DELETE /service/platform/assets/v1.0/files/{fileId}`
+    pub async fn delete_file(&self, file_id: &str) -> Result<FileInfo, Error> {
+        let segments = validate::asset_path("fileId", file_id)?;
+        let url = url(&self.transport, FILES, &segments)?;
+        send_json(&self.transport, ApiRequest::delete(url)).await
+    }
+
+    /// `deleteFiles`: deletes several files by `_id` and returns the deleted files.
+    ///
+    /// `POST /service/platform/assets/v1.0/files/delete` with `{"ids": [...]}`.
+    pub async fn delete_files<I, S>(&self, ids: I) -> Result<Vec<FileInfo>, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+        if ids.is_empty() {
+            return Err(Error::IllegalArgument(
+                "ids: Missing data for required field (pass at least one file _id).".to_owned(),
+            ));
+        }
+        for id in &ids {
+            validate::required("ids", id)?;
+        }
+        let url = url(&self.transport, &format!("{FILES}/delete"), &[])?;
+        let request = ApiRequest::post(url).json(&DeleteFilesBody { ids: &ids })?;
+        send_json(&self.transport, request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn decodes_the_documented_file_and_keeps_unknown_fields() {
+        let file: FileInfo = serde_json::from_value(json!({
+            "_id": "dummy-uuid", "name": "asset", "path": "dir", "fileId": "dir/asset",
+            "format": "jpeg", "size": 1000, "access": "private", "isActive": true,
+            "tags": ["tag1", "tag2"], "metadata": {"key": "value"},
+            "url": "https://domain.com/filename.jpeg", "s3Key": "uploads/x.jpeg"
+        }))
+        .unwrap();
+        assert_eq!(file.id.as_deref(), Some("dummy-uuid"));
+        assert_eq!(file.file_id.as_deref(), Some("dir/asset"));
+        assert_eq!(file.size, Some(1000));
+        assert_eq!(file.access, Some(Access::Private));
+        assert_eq!(file.is_active, Some(true));
+        assert_eq!(file.tags, ["tag1", "tag2"]);
+        assert_eq!(file.metadata, Some(json!({"key": "value"})));
+        assert_eq!(file.extra.get("s3Key"), Some(&json!("uploads/x.jpeg")));
+        // Serializing gives back the service's field names.
+        let back = serde_json::to_value(&file).unwrap();
+        assert_eq!(back["_id"], "dummy-uuid");
+        assert_eq!(back["fileId"], "dir/asset");
+        assert_eq!(back["isActive"], true);
+        assert_eq!(back["s3Key"], "uploads/x.jpeg");
+    }
+
+    #[test]
+    fn decodes_the_playground_asset_with_odd_types() {
+        let file: FileInfo = serde_json::from_value(json!({
+            "isActive": true, "orgId": "1", "type": "file", "name": "abc.jpeg", "path": "/xyz",
+            "fileId": "xyz/abc.jpeg", "format": "jpeg", "size": 100, "tags": null,
+            "metadata": null, "access": "public-read", "width": null, "height": null,
+            "meta": {}, "context": null, "assetType": null, "isOriginal": true,
+            "_id": "35675e3a", "url": "https://cdn.pixelbin.io/v2/dummy-cloudname/original/xyz/abc.jpeg"
+        }))
+        .unwrap();
+        assert_eq!(file.org_id, Some(1));
+        assert_eq!(file.kind.as_deref(), Some("file"));
+        assert!(file.tags.is_empty());
+        assert_eq!(file.metadata, None);
+        assert_eq!(file.width, None);
+        assert_eq!(file.is_original, Some(true));
+        assert_eq!(file.extra.get("meta"), Some(&json!({})));
+    }
+
+    #[test]
+    fn update_body_has_only_set_fields_in_camel_case() {
+        let params = UpdateFileParams::new()
+            .name("asset")
+            .access(Access::Private)
+            .is_active(false)
+            .tags(["tag1", "tag2"])
+            .metadata(json!({"key": "value"}));
+        assert_eq!(
+            serde_json::to_value(&params).unwrap(),
+            json!({"name": "asset", "access": "private", "isActive": false,
+                   "tags": ["tag1", "tag2"], "metadata": {"key": "value"}})
+        );
+        assert_eq!(
+            serde_json::to_value(UpdateFileParams::new()).unwrap(),
+            json!({})
+        );
+        assert_eq!(
+            serde_json::to_value(UpdateFileParams::new().tags(Vec::<String>::new())).unwrap(),
+            json!({"tags": []})
+        );
+    }
+
+    #[test]
+    fn update_params_are_validated() {
+        assert!(UpdateFileParams::new().access("private").validate().is_ok());
+        assert_eq!(
+            UpdateFileParams::new()
+                .access("public")
+                .validate()
+                .unwrap_err()
+                .to_string(),
+            "access: Must be one of: public-read, private."
+        );
+        let err = UpdateFileParams::new()
+            .metadata(json!("text"))
+            .validate()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("metadata: Not a valid mapping type.")
+        );
+    }
+}
