@@ -1,1 +1,222 @@
-//! `pixelbin-emulator`: work in progress.
+//! `pixelbin-emulator`: a local, Pixelbin-compatible server for tests, demos and CI.
+//!
+//! It speaks the wire protocol of the real Pixelbin API (same paths, bodies and status codes) on
+//! 127.0.0.1, keeps everything in memory (file contents in a temporary directory), and can inject
+//! faults (errors, latency, connection resets) so clients' retry logic can be tested.
+//!
+//! ```no_run
+//! use pixelbin_emulator::{Emulator, EmulatorOptions, Fault};
+//!
+//! # async fn demo() -> std::io::Result<()> {
+//! let emulator = Emulator::start(EmulatorOptions {
+//!     api_secret: Some("test-secret".into()),
+//!     faults: vec![Fault::failing(503, 1.0).on_routes(["upload.part"]).with_retry_after(1)],
+//!     ..EmulatorOptions::default()
+//! })
+//! .await?;
+//! // Point the SDK at emulator.url() instead of https://api.pixelbin.io ...
+//! println!("listening on {}", emulator.url());
+//! assert_eq!(emulator.request_count("upload.part"), 0);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! From synchronous code (or any runtime), [`Emulator::spawn`] runs the server on its own
+//! thread:
+//!
+//! ```
+//! let emulator = pixelbin_emulator::Emulator::spawn(Default::default()).unwrap();
+//! assert!(emulator.url().starts_with("http://127.0.0.1:"));
+//! // Dropping it stops the server.
+//! ```
+//!
+//! Route names, used by [`Fault::routes`], [`Emulator::request_count`] and
+//! [`Emulator::recorded`], are listed in [`ROUTE_NAMES`].
+
+mod assets;
+mod auth;
+mod cdn;
+mod errors;
+mod extract;
+mod faults;
+mod form;
+mod ids;
+mod media;
+mod models;
+mod options;
+mod org;
+mod predictions;
+mod record;
+mod routes;
+mod server;
+mod state;
+mod store;
+mod upload;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use crate::options::{EmulatorOptions, Fault};
+pub use crate::record::{RecordedBody, RecordedField, RecordedRequest};
+pub use crate::routes::ROUTE_NAMES;
+pub use crate::state::{CLOUD_NAME, ORG_ID};
+
+/// A running emulator. Dropping it stops the server (and its thread, if [`spawn`]ed).
+///
+/// [`spawn`]: Emulator::spawn
+pub struct Emulator {
+    addr: SocketAddr,
+    state: state::AppState,
+    shutdown: CancellationToken,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator on the current tokio runtime, bound to 127.0.0.1.
+    ///
+    /// # Errors
+    /// When the port cannot be bound, the temporary directory cannot be created, or there is no
+    /// tokio runtime (use [`Emulator::spawn`] then).
+    pub async fn start(options: EmulatorOptions) -> std::io::Result<Emulator> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(std::io::Error::other(
+                "Emulator::start needs a tokio runtime; use Emulator::spawn from synchronous code",
+            ));
+        }
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(state::Shared::new(&options, format!("http://{addr}"))?);
+        let shutdown = CancellationToken::new();
+        let app = routes::router(state.clone());
+        tokio::spawn(server::serve(listener, app, shutdown.clone()));
+        tracing::info!(%addr, "pixelbin-emulator started");
+        Ok(Emulator {
+            addr,
+            state,
+            shutdown,
+            thread: None,
+        })
+    }
+
+    /// Starts an emulator on its own thread with its own runtime; usable from synchronous code
+    /// and from any async runtime.
+    ///
+    /// # Errors
+    /// When the thread, runtime or listener cannot be created.
+    pub fn spawn(options: EmulatorOptions) -> std::io::Result<Emulator> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("pixelbin-emulator".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(error) => {
+                        let _ = sender.send(Err(error));
+                        return;
+                    }
+                };
+                let shutdown = runtime.block_on(async {
+                    match Emulator::start(options).await {
+                        Ok(emulator) => {
+                            let shutdown = emulator.shutdown.clone();
+                            let _ = sender.send(Ok(emulator));
+                            Some(shutdown)
+                        }
+                        Err(error) => {
+                            let _ = sender.send(Err(error));
+                            None
+                        }
+                    }
+                });
+                if let Some(shutdown) = shutdown {
+                    runtime.block_on(shutdown.cancelled());
+                }
+                runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+            })?;
+        let mut emulator = receiver
+            .recv()
+            .map_err(|_| std::io::Error::other("the emulator thread stopped before starting"))??;
+        emulator.thread = Some(thread);
+        Ok(emulator)
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        self.state.base_url.clone()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Requests seen on `route` (a route name or a glob such as `upload.*`), faulted ones too.
+    pub fn request_count(&self, route: &str) -> u64 {
+        self.state.recorder.count(route)
+    }
+
+    /// Forgets all request counts and recorded requests.
+    pub fn reset_counts(&self) {
+        self.state.recorder.reset();
+    }
+
+    /// Replaces the faults in force.
+    pub fn set_faults(&self, faults: Vec<Fault>) {
+        if let Ok(mut plan) = self.state.faults.write() {
+            plan.set_faults(faults);
+        }
+    }
+
+    /// Makes the next `count` requests on `route` (a name or glob) fail with `status`,
+    /// regardless of the random faults: a deterministic way to test retries.
+    pub fn fail_next(&self, route: &str, count: u64, status: u16) {
+        if let Ok(mut plan) = self.state.faults.write() {
+            plan.fail_next(route, count, status);
+        }
+    }
+
+    /// The requests `route` (a name or glob) received, oldest first, with decoded bodies.
+    pub fn recorded(&self, route: &str) -> Vec<RecordedRequest> {
+        self.state.recorder.recorded(route)
+    }
+
+    /// Number of signed multipart uploads started and not yet completed.
+    pub fn pending_uploads(&self) -> usize {
+        self.state
+            .store()
+            .uploads
+            .values()
+            .filter(|u| u.completed.is_none())
+            .count()
+    }
+
+    /// Number of stored files (the playground's default asset included).
+    pub fn file_count(&self) -> usize {
+        self.state.store().files.len()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

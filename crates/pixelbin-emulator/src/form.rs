@@ -1,0 +1,217 @@
+//! Reading `multipart/form-data` bodies: text fields in memory, file fields streamed to memory
+//! (small inputs) or to disk (uploads), each hashed on the way for the request record.
+
+use std::path::PathBuf;
+
+use axum::extract::Multipart;
+use axum::extract::multipart::Field;
+use bytes::{Bytes, BytesMut};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use crate::errors::ApiError;
+use crate::extract::body_error;
+use crate::record::{BodySlot, RecordedBody, RecordedField};
+
+/// Largest text field accepted (text fields are kept in memory).
+const MAX_TEXT_FIELD: usize = 1024 * 1024;
+
+/// One field of a form.
+#[derive(Debug)]
+pub enum FormField {
+    /// A text field.
+    Text {
+        /// Field name.
+        name: String,
+        /// Value.
+        value: String,
+    },
+    /// A file field.
+    File {
+        /// Field name.
+        name: String,
+        /// Filename given by the client.
+        filename: Option<String>,
+        /// Content type given by the client.
+        content_type: Option<String>,
+        /// The content.
+        data: FileData,
+        /// Size in bytes.
+        size: u64,
+    },
+}
+
+/// Where a file field's content went.
+#[derive(Debug)]
+pub enum FileData {
+    /// In memory.
+    Memory(Bytes),
+    /// In a file on disk that the caller now owns.
+    Disk(PathBuf),
+}
+
+/// Where file fields go.
+pub enum FileSink {
+    /// Keep in memory, refusing files larger than `max` bytes with 413.
+    Memory {
+        /// Largest accepted file.
+        max: u64,
+    },
+    /// Stream to new files created by `next_path`.
+    Disk {
+        /// Gives the path of each new file.
+        next_path: Box<dyn FnMut() -> PathBuf + Send>,
+    },
+}
+
+/// Reads every field of `multipart`, records a summary in `slot`, and returns the fields.
+pub async fn read_form(
+    mut multipart: Multipart,
+    mut sink: FileSink,
+    slot: Option<&BodySlot>,
+) -> Result<Vec<FormField>, ApiError> {
+    let mut fields = Vec::new();
+    let mut recorded = Vec::new();
+    let result: Result<(), ApiError> = async {
+        while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+            let name = field.name().unwrap_or_default().to_string();
+            let filename = field.file_name().map(str::to_string);
+            let content_type = field.content_type().map(str::to_string);
+            // aiohttp and reqwest mark text parts as text/plain or leave them untyped without a
+            // filename; anything else is a file.
+            let is_file = filename.is_some()
+                || content_type
+                    .as_deref()
+                    .is_some_and(|ct| !ct.starts_with("text/plain"));
+            if !is_file {
+                let value = read_text(field, &name).await?;
+                recorded.push(RecordedField::Text {
+                    name: name.clone(),
+                    value: value.clone(),
+                });
+                fields.push(FormField::Text { name, value });
+                continue;
+            }
+            let (data, size, sha256) = match &mut sink {
+                FileSink::Memory { max } => read_to_memory(field, &name, *max).await?,
+                FileSink::Disk { next_path } => {
+                    let path = next_path();
+                    read_to_disk(field, path).await?
+                }
+            };
+            recorded.push(RecordedField::File {
+                name: name.clone(),
+                filename: filename.clone(),
+                content_type: content_type.clone(),
+                size,
+                sha256,
+            });
+            fields.push(FormField::File {
+                name,
+                filename,
+                content_type,
+                data,
+                size,
+            });
+        }
+        Ok(())
+    }
+    .await;
+    if let Some(slot) = slot {
+        slot.set(RecordedBody::Multipart(recorded));
+    }
+    match result {
+        Ok(()) => Ok(fields),
+        Err(error) => {
+            discard(fields).await;
+            Err(error)
+        }
+    }
+}
+
+/// Removes the disk files of fields that will not be used.
+pub async fn discard(fields: Vec<FormField>) {
+    for field in fields {
+        if let FormField::File {
+            data: FileData::Disk(path),
+            ..
+        } = field
+        {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+    }
+}
+
+fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    body_error(error.status().as_u16(), &error.body_text())
+}
+
+async fn read_text(mut field: Field<'_>, name: &str) -> Result<String, ApiError> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if buf.len() + chunk.len() > MAX_TEXT_FIELD {
+            return Err(ApiError::too_large(format!(
+                "Text field `{name}` is larger than 1 MiB; send large content as a file part"
+            )));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    String::from_utf8(buf.to_vec())
+        .map_err(|_| ApiError::bad_request(format!("Text field `{name}` is not valid UTF-8")))
+}
+
+async fn read_to_memory(
+    mut field: Field<'_>,
+    name: &str,
+    max: u64,
+) -> Result<(FileData, u64, String), ApiError> {
+    let mut buf = BytesMut::new();
+    let mut hasher = Sha256::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if (buf.len() + chunk.len()) as u64 > max {
+            return Err(ApiError::too_large(format!(
+                "File field `{name}` is larger than {max} bytes"
+            )));
+        }
+        hasher.update(&chunk);
+        buf.extend_from_slice(&chunk);
+    }
+    let size = buf.len() as u64;
+    Ok((
+        FileData::Memory(buf.freeze()),
+        size,
+        hex::encode(hasher.finalize()),
+    ))
+}
+
+async fn read_to_disk(
+    mut field: Field<'_>,
+    path: PathBuf,
+) -> Result<(FileData, u64, String), ApiError> {
+    let mut file = tokio::fs::File::create(&path)
+        .await
+        .map_err(|e| ApiError::internal(format!("Could not create a temporary file: {e}")))?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let outcome: Result<(), ApiError> = async {
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            hasher.update(&chunk);
+            size += chunk.len() as u64;
+            file.write_all(&chunk).await.map_err(|e| {
+                ApiError::internal(format!("Could not write a temporary file: {e}"))
+            })?;
+        }
+        file.flush()
+            .await
+            .map_err(|e| ApiError::internal(format!("Could not write a temporary file: {e}")))
+    }
+    .await;
+    drop(file);
+    match outcome {
+        Ok(()) => Ok((FileData::Disk(path), size, hex::encode(hasher.finalize()))),
+        Err(error) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Organisation and transformation routes: `ORGANIZATION.md`'s app info and the
+//! transformation context of a CDN URL.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use serde_json::{Value, json};
+
+use crate::assets::QueryParams;
+use crate::auth::Authed;
+use crate::cdn;
+use crate::errors::{ApiError, ApiResult};
+use crate::state::{AppState, CLOUD_NAME, ORG_ID};
+
+/// When the emulated organisation and app were "created".
+const CREATED_AT: &str = "2024-01-01T00:00:00.000Z";
+
+/// `GET /service/platform/organization/v1.0/apps/info`
+pub async fn app_info(_auth: Authed) -> Json<Value> {
+    Json(json!({
+        "app": {
+            "_id": 1,
+            "orgId": ORG_ID,
+            "name": "pixelbin-emulator app",
+            "permissions": ["read", "read_write"],
+            "active": true,
+            "createdAt": CREATED_AT,
+            "updatedAt": CREATED_AT,
+        },
+        "org": {
+            "_id": ORG_ID,
+            "name": "pixelbin-emulator",
+            "cloudName": CLOUD_NAME,
+            "ownerId": "emulator-owner",
+            "accountType": "individual",
+            "industry": "Ecommerce",
+            "strength": "1",
+            "active": true,
+            "createdAt": CREATED_AT,
+            "updatedAt": CREATED_AT,
+        },
+    }))
+}
+
+/// `GET /service/platform/transformation/context?url=...`
+pub async fn transformation_context(
+    State(state): State<AppState>,
+    _auth: Authed,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = QueryParams::parse(raw.as_deref());
+    let url = query.get("url").ok_or_else(|| {
+        ApiError::validation("url is required: a CDN URL such as https://cdn.pixelbin.io/v2/<cloud>/t.resize(w:100)/<file>")
+    })?;
+    let parsed = url::Url::parse(url)
+        .map_err(|e| ApiError::validation(format!("url is not a valid URL ({e}): '{url}'")))?;
+    let store = state.store();
+    let (pattern, file) = cdn::split_cdn_path(&store, parsed.path())
+        .ok_or_else(|| ApiError::not_found(format!("No stored file matches the URL '{url}'")))?;
+    let steps: Vec<Value> = pattern
+        .iter()
+        .filter(|segment| *segment != "original")
+        .flat_map(|segment| segment.split('~'))
+        .filter(|step| !step.is_empty())
+        .map(parse_step)
+        .collect::<ApiResult<_>>()?;
+    let query_object: serde_json::Map<String, Value> = parsed
+        .query_pairs()
+        .filter(|(k, _)| !matches!(k.as_ref(), "pbs" | "pbe" | "pbt"))
+        .map(|(k, v)| (k.into_owned(), json!(v)))
+        .collect();
+    let mut context = file.context();
+    context["steps"] = Value::Array(steps);
+    context["req"] = json!({"headers": {}, "query": query_object});
+    Ok(Json(json!({ "context": context })))
+}
+
+/// `plugin.operation(key:value,...)` into `{identifier, plugin, operation, params}`.
+fn parse_step(step: &str) -> ApiResult<Value> {
+    let invalid = || {
+        ApiError::validation(format!(
+            "Invalid transformation '{step}': expected plugin.operation(key:value,...)"
+        ))
+    };
+    let (head, args) = match step.split_once('(') {
+        Some((head, rest)) => (head, rest.strip_suffix(')').ok_or_else(invalid)?),
+        None => (step, ""),
+    };
+    let (plugin, operation) = head.split_once('.').ok_or_else(invalid)?;
+    if plugin.is_empty() || operation.is_empty() {
+        return Err(invalid());
+    }
+    let mut params = serde_json::Map::new();
+    for pair in args.split(',').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once(':').ok_or_else(invalid)?;
+        params.insert(key.to_string(), json!(value));
+    }
+    Ok(json!({
+        "identifier": head,
+        "plugin": plugin,
+        "operation": operation,
+        "params": params,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps() {
+        let step = parse_step("t.resize(h:100,w:200)").unwrap();
+        assert_eq!(step["plugin"], "t");
+        assert_eq!(step["operation"], "resize");
+        assert_eq!(step["params"]["w"], "200");
+        assert_eq!(parse_step("t.flip()").unwrap()["params"], json!({}));
+        assert!(parse_step("resize").is_err());
+        assert!(parse_step("t.resize(h100)").is_err());
+    }
+}

@@ -1,0 +1,99 @@
+//! State shared by every handler of one emulator.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::faults::FaultPlan;
+use crate::options::EmulatorOptions;
+use crate::record::Recorder;
+use crate::store::Store;
+
+/// Handle to the shared state, cloned into every handler.
+pub type AppState = Arc<Shared>;
+
+/// Organisation id of the emulated account.
+pub const ORG_ID: u64 = 1;
+/// Cloud name of the emulated account, used in CDN URLs.
+pub const CLOUD_NAME: &str = "emulator-cloud";
+
+/// Everything one emulator knows.
+pub struct Shared {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub base_url: String,
+    /// The only accepted secret, if any.
+    pub api_secret: Option<String>,
+    /// Time from ACCEPTED to the final status of a prediction.
+    pub prediction_delay: Duration,
+    /// Key that signs presigned upload URLs (random per emulator, never shown).
+    pub signing_key: String,
+    /// Fault configuration and its random numbers.
+    pub faults: RwLock<FaultPlan>,
+    /// Counters and recorded requests.
+    pub recorder: Recorder,
+    /// In-memory platform data.
+    pub store: Mutex<Store>,
+    /// Random numbers for generated ids (seeded, so ids repeat across runs).
+    id_rng: Mutex<StdRng>,
+    /// Temporary directory holding upload parts and stored files; removed on drop.
+    dir: tempfile::TempDir,
+}
+
+impl Shared {
+    /// Builds the state for an emulator listening at `base_url`.
+    pub fn new(options: &EmulatorOptions, base_url: String) -> std::io::Result<Shared> {
+        let dir = tempfile::Builder::new()
+            .prefix("pixelbin-emulator-")
+            .tempdir()?;
+        std::fs::create_dir_all(dir.path().join("uploads"))?;
+        std::fs::create_dir_all(dir.path().join("blobs"))?;
+        let signing_key = {
+            use rand::Rng;
+            let mut key = [0u8; 32];
+            rand::rng().fill(&mut key);
+            hex::encode(key)
+        };
+        let mut id_rng = StdRng::seed_from_u64(options.seed ^ 0x5049_5845_4c42_494e);
+        let store = Store::seeded(&mut id_rng);
+        Ok(Shared {
+            base_url,
+            api_secret: options.api_secret.clone(),
+            prediction_delay: options.prediction_delay,
+            signing_key,
+            faults: RwLock::new(FaultPlan::new(options.faults.clone(), options.seed)),
+            recorder: Recorder::default(),
+            store: Mutex::new(store),
+            id_rng: Mutex::new(id_rng),
+            dir,
+        })
+    }
+
+    /// Locks the store; a panic elsewhere never makes the store unusable.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A fresh UUIDv7.
+    pub fn new_id(&self) -> String {
+        let mut rng = self.id_rng.lock().unwrap_or_else(|e| e.into_inner());
+        crate::ids::uuid_v7(&mut *rng, crate::ids::now_millis())
+    }
+
+    /// Directory of upload parts.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.dir.path().join("uploads")
+    }
+
+    /// Directory of stored file contents.
+    pub fn blobs_dir(&self) -> PathBuf {
+        self.dir.path().join("blobs")
+    }
+
+    /// A new unique path for a stored file's content.
+    pub fn new_blob_path(&self) -> PathBuf {
+        self.blobs_dir().join(self.new_id())
+    }
+}

@@ -1,0 +1,419 @@
+//! The in-memory platform data: files, folders, presets, credentials, prediction jobs, upload
+//! sessions and served prediction blobs. File contents live on disk (see [`Blob`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+
+use crate::ids;
+use crate::media;
+use crate::state::{CLOUD_NAME, ORG_ID};
+
+/// File id of the asset every account's playground starts with.
+pub const PLAYGROUND_FILE_ID: &str = "__playground/playground-default.jpeg";
+
+/// Where the bytes of a stored file are.
+#[derive(Debug, Clone)]
+pub enum Blob {
+    /// Small generated content kept in memory.
+    Memory(Bytes),
+    /// Uploaded content in the emulator's temporary directory.
+    Disk(PathBuf),
+}
+
+/// A stored file (an asset).
+#[derive(Debug, Clone)]
+pub struct FileRecord {
+    /// `_id`.
+    pub id: String,
+    /// Creation order, for stable sorting.
+    pub seq: u64,
+    /// File name including its extension, e.g. `cat.jpeg`.
+    pub name: String,
+    /// Parent folder path without leading or trailing `/` (`""` is the root).
+    pub path: String,
+    /// Format, e.g. `jpeg`.
+    pub format: String,
+    /// MIME type of the content.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// `public-read` or `private`.
+    pub access: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Free-form metadata.
+    pub metadata: Value,
+    /// Whether the file is active.
+    pub is_active: bool,
+    /// Width in pixels, when known.
+    pub width: Option<u32>,
+    /// Height in pixels, when known.
+    pub height: Option<u32>,
+    /// Creation timestamp.
+    pub created_at: String,
+    /// Update timestamp.
+    pub updated_at: String,
+    /// Where the content is.
+    pub blob: Blob,
+}
+
+/// Joins a folder path and a name into a file id.
+pub fn join_path(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}/{name}")
+    }
+}
+
+/// Trims `/` from both ends of a folder path.
+pub fn normalize_path(path: &str) -> String {
+    path.trim_matches('/').to_string()
+}
+
+impl FileRecord {
+    /// `path/name`.
+    pub fn file_id(&self) -> String {
+        join_path(&self.path, &self.name)
+    }
+
+    /// The file object as the platform returns it.
+    pub fn to_json(&self, base_url: &str) -> Value {
+        let file_id = self.file_id();
+        json!({
+            "_id": self.id,
+            "orgId": ORG_ID,
+            "type": "file",
+            "name": self.name,
+            "path": self.path,
+            "fileId": file_id,
+            "format": self.format,
+            "assetType": media::asset_type(&self.content_type),
+            "size": self.size,
+            "width": self.width,
+            "height": self.height,
+            "access": self.access,
+            "tags": self.tags,
+            "metadata": self.metadata,
+            "context": self.context(),
+            "isOriginal": true,
+            "isActive": self.is_active,
+            "s3Bucket": "pixelbin-emulator",
+            "s3Key": format!("uploads/{CLOUD_NAME}/original/{}", self.id),
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "url": format!("{base_url}/v2/{CLOUD_NAME}/original/{file_id}"),
+        })
+    }
+
+    /// The `context` object: what the platform learnt about the content.
+    pub fn context(&self) -> Value {
+        let asset_type = media::asset_type(&self.content_type);
+        json!({
+            "steps": [],
+            "req": {"headers": {}, "query": {}},
+            "meta": {
+                "format": self.format,
+                "size": self.size,
+                "width": self.width,
+                "height": self.height,
+                "extension": self.format,
+                "contentType": self.content_type,
+                "assetType": asset_type,
+                "isImageAsset": asset_type == "image",
+                "isAudioAsset": asset_type == "audio",
+                "isVideoAsset": asset_type == "video",
+                "isRawAsset": asset_type == "raw",
+                "isTransformationSupported": asset_type == "image",
+            },
+        })
+    }
+
+    /// The short form used in `listFiles` items.
+    pub fn to_explore_item(&self, base_url: &str) -> Value {
+        let mut item = self.to_json(base_url);
+        if let Value::Object(map) = &mut item {
+            map.remove("context");
+        }
+        item
+    }
+}
+
+/// A folder.
+#[derive(Debug, Clone)]
+pub struct FolderRecord {
+    /// `_id`.
+    pub id: String,
+    /// Creation order.
+    pub seq: u64,
+    /// Folder name.
+    pub name: String,
+    /// Parent path (`""` is the root).
+    pub path: String,
+    /// Whether the folder is active.
+    pub is_active: bool,
+    /// Creation timestamp.
+    pub created_at: String,
+    /// Update timestamp.
+    pub updated_at: String,
+}
+
+impl FolderRecord {
+    /// `path/name`.
+    pub fn full_path(&self) -> String {
+        join_path(&self.path, &self.name)
+    }
+
+    /// The folder object.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "_id": self.id,
+            "orgId": ORG_ID,
+            "name": self.name,
+            "path": self.path,
+            "type": "folder",
+            "isActive": self.is_active,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        })
+    }
+}
+
+/// A saved transformation preset.
+#[derive(Debug, Clone)]
+pub struct PresetRecord {
+    /// `_id`.
+    pub id: String,
+    /// Creation order.
+    pub seq: u64,
+    /// Unique preset name.
+    pub preset_name: String,
+    /// Transformation chain, `~`-separated.
+    pub transformation: String,
+    /// Parameters of the transformation variables.
+    pub params: Value,
+    /// Whether archived.
+    pub archived: bool,
+    /// Creation timestamp.
+    pub created_at: String,
+    /// Update timestamp.
+    pub updated_at: String,
+}
+
+impl PresetRecord {
+    /// The preset object.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "_id": self.id,
+            "orgId": ORG_ID,
+            "presetName": self.preset_name,
+            "transformation": self.transformation,
+            "params": self.params,
+            "archived": self.archived,
+            "isActive": true,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        })
+    }
+}
+
+/// Credentials of a transformation plugin.
+#[derive(Debug, Clone)]
+pub struct CredentialRecord {
+    /// `_id`.
+    pub id: String,
+    /// Plugin id, e.g. `awsRek`.
+    pub plugin_id: String,
+    /// The credentials (never returned by the API, only stored).
+    pub credentials: Value,
+    /// Creation timestamp.
+    pub created_at: String,
+    /// Update timestamp.
+    pub updated_at: String,
+}
+
+impl CredentialRecord {
+    /// The credential object (without the secret credentials themselves).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "_id": self.id,
+            "orgId": ORG_ID,
+            "pluginId": self.plugin_id,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        })
+    }
+}
+
+/// How a prediction ends.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// `SUCCESS` with output URLs and credits.
+    Success {
+        /// Output URLs.
+        output: Vec<String>,
+        /// Credits the job cost.
+        credits: u64,
+    },
+    /// `FAILURE` with an error message.
+    Failure {
+        /// Why the job failed.
+        error: String,
+    },
+}
+
+/// A prediction job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// `_id`, e.g. `erase--bg--<uuid>`.
+    pub id: String,
+    /// The echoed input.
+    pub input: Value,
+    /// Creation timestamp.
+    pub created_at: String,
+    /// When the final status becomes visible (tokio time, so paused-clock tests work).
+    pub done_at: tokio::time::Instant,
+    /// The final status.
+    pub outcome: Outcome,
+}
+
+/// A signed multipart upload in progress.
+#[derive(Debug, Clone)]
+pub struct UploadSession {
+    /// The exact `x-pixb-meta-assetdata` field issued with the URL.
+    pub asset_data: String,
+    /// Parsed asset data.
+    pub asset: AssetRequest,
+    /// Uploaded parts: number -> (path on disk, size).
+    pub parts: BTreeMap<u32, (PathBuf, u64)>,
+    /// The created file, once completed (completion is idempotent).
+    pub completed: Option<String>,
+}
+
+/// What a client asked to store: the common fields of every upload request.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetRequest {
+    /// File name (without extension for signed uploads, where `format` adds it).
+    pub name: Option<String>,
+    /// Folder path.
+    pub path: Option<String>,
+    /// Format (extension).
+    pub format: Option<String>,
+    /// `public-read` or `private`.
+    pub access: Option<String>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+    /// Metadata.
+    pub metadata: Option<Value>,
+    /// Replace an existing file with the same id.
+    pub overwrite: Option<bool>,
+    /// Add unique characters to the name when the id is taken.
+    pub filename_override: Option<bool>,
+}
+
+/// A blob served under a fixed path (prediction inputs and outputs).
+#[derive(Debug, Clone)]
+pub struct ServedBlob {
+    /// MIME type.
+    pub content_type: String,
+    /// Content.
+    pub bytes: Bytes,
+}
+
+/// All in-memory data of one emulator.
+#[derive(Debug, Default)]
+pub struct Store {
+    seq: u64,
+    /// Files by `_id`.
+    pub files: BTreeMap<String, FileRecord>,
+    /// Folders by `_id`.
+    pub folders: BTreeMap<String, FolderRecord>,
+    /// Presets by name.
+    pub presets: BTreeMap<String, PresetRecord>,
+    /// Credentials by plugin id.
+    pub credentials: BTreeMap<String, CredentialRecord>,
+    /// Prediction jobs by `_id`.
+    pub jobs: HashMap<String, Job>,
+    /// Signed multipart uploads by id.
+    pub uploads: HashMap<String, UploadSession>,
+    /// Prediction inputs and outputs by URL path.
+    pub served: HashMap<String, ServedBlob>,
+}
+
+impl Store {
+    /// A store holding the playground's default asset.
+    pub fn seeded(rng: &mut StdRng) -> Store {
+        let mut store = Store::default();
+        let now = ids::now_millis();
+        let jpeg = media::generate_jpeg(640, 480);
+        let (folder, name) = PLAYGROUND_FILE_ID
+            .split_once('/')
+            .unwrap_or(("", PLAYGROUND_FILE_ID));
+        let folder_id = ids::uuid_v7(rng, now);
+        store.ensure_folders(folder, &mut || folder_id.clone());
+        let record = FileRecord {
+            id: ids::uuid_v7(rng, now),
+            seq: store.next_seq(),
+            name: name.to_string(),
+            path: folder.to_string(),
+            format: "jpeg".into(),
+            content_type: "image/jpeg".into(),
+            size: jpeg.len() as u64,
+            access: "public-read".into(),
+            tags: vec![],
+            metadata: json!({}),
+            is_active: true,
+            width: Some(640),
+            height: Some(480),
+            created_at: ids::iso8601(now),
+            updated_at: ids::iso8601(now),
+            blob: Blob::Memory(Bytes::from(jpeg)),
+        };
+        store.files.insert(record.id.clone(), record);
+        store
+    }
+
+    /// The next creation sequence number.
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// The file whose id (`path/name`) is `file_id`.
+    pub fn file_by_file_id(&self, file_id: &str) -> Option<&FileRecord> {
+        let file_id = file_id.trim_matches('/');
+        self.files.values().find(|f| f.file_id() == file_id)
+    }
+
+    /// The folder at `full_path` (`a/b`).
+    pub fn folder_by_path(&self, full_path: &str) -> Option<&FolderRecord> {
+        self.folders.values().find(|f| f.full_path() == full_path)
+    }
+
+    /// Creates every missing folder of `path`, using `new_id` for their ids.
+    pub fn ensure_folders(&mut self, path: &str, new_id: &mut dyn FnMut() -> String) {
+        let mut parent = String::new();
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            let full = join_path(&parent, segment);
+            if self.folder_by_path(&full).is_none() {
+                let now = ids::now_iso();
+                let record = FolderRecord {
+                    id: new_id(),
+                    seq: self.next_seq(),
+                    name: segment.to_string(),
+                    path: parent.clone(),
+                    is_active: true,
+                    created_at: now.clone(),
+                    updated_at: now,
+                };
+                self.folders.insert(record.id.clone(), record);
+            }
+            parent = full;
+        }
+    }
+}

@@ -1,0 +1,936 @@
+//! Upload routes: signed multipart upload (v2 URL, part PUT, completion), the v1 signed form
+//! upload, direct multipart upload and upload from a URL.
+//!
+//! Content is streamed to the emulator's temporary directory and never held in memory whole.
+
+use std::path::{Path as FsPath, PathBuf};
+
+use axum::Json;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{Authed, constant_time_eq};
+use crate::cdn;
+use crate::errors::{ApiError, ApiResult};
+use crate::extract::{JsonBody, drain, parse};
+use crate::form::{FileData, FileSink, FormField, discard, read_form};
+use crate::ids;
+use crate::media;
+use crate::record::BodySlot;
+use crate::state::{AppState, CLOUD_NAME, ORG_ID};
+use crate::store::{
+    AssetRequest, Blob, FileRecord, Store, UploadSession, join_path, normalize_path,
+};
+
+/// Name of the form field that carries the signed asset data.
+pub const ASSET_DATA_FIELD: &str = "x-pixb-meta-assetdata";
+/// Path of presigned multipart upload URLs (v2).
+pub const SIGNED_MULTIPART_PATH: &str = "/service/public/assets/v1.0/signed-multipart";
+/// Path of presigned single-request form uploads (v1).
+pub const SIGNED_UPLOAD_PATH: &str = "/service/public/assets/v1.0/signed-upload";
+/// Default lifetime of a presigned URL in seconds.
+const DEFAULT_EXPIRY_SECS: u64 = 3000;
+/// Highest part number (as on S3).
+const MAX_PART_NUMBER: u32 = 10_000;
+/// Token id sent as `pbt` (the emulator has one signing key).
+const TOKEN_ID: u64 = 1;
+
+/// The asset fields of upload requests, as sent on the wire.
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AssetFields {
+    name: Option<String>,
+    path: Option<String>,
+    format: Option<String>,
+    access: Option<String>,
+    tags: Option<Vec<String>>,
+    metadata: Option<Value>,
+    overwrite: Option<bool>,
+    filename_override: Option<bool>,
+}
+
+impl AssetFields {
+    fn into_request(self) -> ApiResult<AssetRequest> {
+        if let Some(access) = &self.access {
+            check_access(access)?;
+        }
+        Ok(AssetRequest {
+            name: self.name.filter(|n| !n.is_empty()),
+            path: self.path.map(|p| normalize_path(&p)),
+            format: self
+                .format
+                .filter(|f| !f.is_empty())
+                .map(|f| f.to_ascii_lowercase()),
+            access: self.access,
+            tags: self.tags,
+            metadata: self.metadata,
+            overwrite: self.overwrite,
+            filename_override: self.filename_override,
+        })
+    }
+}
+
+/// Refuses access levels other than `public-read` and `private`.
+pub fn check_access(access: &str) -> ApiResult<()> {
+    if access == "public-read" || access == "private" {
+        Ok(())
+    } else {
+        Err(ApiError::validation(format!(
+            "access must be 'public-read' or 'private', got '{access}'"
+        )))
+    }
+}
+
+/// `POST /service/platform/assets/v2.0/upload/signed-url`
+pub async fn signed_url_v2(
+    State(state): State<AppState>,
+    _auth: Authed,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    let (url, fields) = issue(&state, body, SIGNED_MULTIPART_PATH)?;
+    Ok(Json(
+        json!({"presignedUrl": {"url": url, "fields": fields}}),
+    ))
+}
+
+/// `POST /service/platform/assets/v1.0/upload/signed-url`
+pub async fn signed_url_v1(
+    State(state): State<AppState>,
+    _auth: Authed,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    if body.get("expiry").is_some() {
+        return Err(ApiError::validation(
+            "expiry is not a field of the v1 signed-url request; use the v2 endpoint for it",
+        ));
+    }
+    let (url, fields) = issue(&state, body, SIGNED_UPLOAD_PATH)?;
+    Ok(Json(
+        json!({"s3PresignedUrl": {"url": url, "fields": fields}}),
+    ))
+}
+
+/// Creates an upload session and its presigned URL on `path`.
+fn issue(state: &AppState, body: Value, path: &str) -> ApiResult<(String, Value)> {
+    let (expiry, body) = take_field(body, "expiry")?;
+    let expiry = match expiry {
+        None | Some(Value::Null) => DEFAULT_EXPIRY_SECS,
+        Some(value) => match value.as_u64() {
+            Some(secs) if secs > 0 => secs,
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "expiry must be a positive whole number of seconds, got {value}"
+                )));
+            }
+        },
+    };
+    let fields: AssetFields = parse(body, "signed-url")?;
+    let mut asset = fields.into_request()?;
+    let upload_id = state.new_id();
+    let name = match &asset.name {
+        Some(name) => slugify(name)?,
+        None => upload_id.clone(),
+    };
+    let name = with_extension(&name, asset.format.as_deref());
+    asset.name = Some(name.clone());
+    let folder = asset.path.clone().unwrap_or_default();
+    let mut metadata = match asset.metadata.clone() {
+        Some(Value::Object(map)) => map,
+        Some(Value::Null) | None => serde_json::Map::new(),
+        Some(other) => {
+            return Err(ApiError::validation(format!(
+                "metadata must be a JSON object, got {other}"
+            )));
+        }
+    };
+    metadata.insert("source".into(), json!("signedUrl"));
+    metadata.insert("publicUploadId".into(), json!(upload_id));
+    let asset_data = json!({
+        "orgId": ORG_ID,
+        "type": "file",
+        "name": name,
+        "path": folder,
+        "fileId": join_path(&folder, &name),
+        "format": asset.format.clone().unwrap_or_default(),
+        "s3Bucket": "pixelbin-emulator",
+        "s3Key": format!("uploads/{CLOUD_NAME}/original/{upload_id}"),
+        "access": asset.access.clone().unwrap_or_else(|| "public-read".into()),
+        "tags": asset.tags.clone().unwrap_or_default(),
+        "metadata": metadata,
+        "overwrite": asset.overwrite.unwrap_or(false),
+        "filenameOverride": asset.filename_override.unwrap_or(false),
+    })
+    .to_string();
+    let expires_ms = ids::now_millis().saturating_add(expiry.saturating_mul(1000));
+    let url = sign(state, path, expires_ms, &upload_id);
+    state.store().uploads.insert(
+        upload_id.clone(),
+        UploadSession {
+            asset_data: asset_data.clone(),
+            asset,
+            parts: Default::default(),
+            completed: None,
+        },
+    );
+    Ok((url, json!({ASSET_DATA_FIELD: asset_data})))
+}
+
+/// The query of a presigned URL without its signature: what the signature covers.
+fn unsigned_query(pbe: u64, pbo: u64, pbu: &str) -> String {
+    format!("pbe={pbe}&pbt={TOKEN_ID}&pbo={pbo}&pbu={pbu}")
+}
+
+fn sign(state: &AppState, path: &str, expires_ms: u64, upload_id: &str) -> String {
+    let query = unsigned_query(expires_ms, ORG_ID, upload_id);
+    let pbs = pixelbin_url::generate_signature(
+        &format!("{path}?{query}"),
+        expires_ms,
+        &state.signing_key,
+    );
+    format!("{}{path}?pbs={pbs}&{query}", state.base_url)
+}
+
+/// Checks a presigned URL's signature and expiry; returns its upload id.
+fn verify(state: &AppState, uri: &Uri) -> ApiResult<String> {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    let get = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| {
+                ApiError::forbidden(format!(
+                    "Presigned URL is missing `{key}`: use the URL exactly as signed-url returned it"
+                ))
+            })
+    };
+    let pbs = get("pbs")?;
+    let pbe: u64 = get("pbe")?
+        .parse()
+        .map_err(|_| ApiError::forbidden("Presigned URL has a malformed `pbe` (expiry)"))?;
+    let pbt = get("pbt")?;
+    let pbo: u64 = get("pbo")?
+        .parse()
+        .map_err(|_| ApiError::forbidden("Presigned URL has a malformed `pbo` (organisation)"))?;
+    let pbu = get("pbu")?;
+    let expected = pixelbin_url::generate_signature(
+        &format!("{}?{}", uri.path(), unsigned_query(pbe, pbo, pbu)),
+        pbe,
+        &state.signing_key,
+    );
+    if pbt != TOKEN_ID.to_string() || !constant_time_eq(expected.as_bytes(), pbs.as_bytes()) {
+        return Err(ApiError::forbidden(
+            "Presigned URL signature does not match: the URL was altered; request a new one",
+        ));
+    }
+    if ids::now_millis() > pbe {
+        return Err(ApiError::forbidden(
+            "Presigned URL has expired: request a new one from signed-url (raise `expiry` for long uploads)",
+        ));
+    }
+    Ok(pbu.to_string())
+}
+
+/// Runs `check` before the body is read; on error drains the body first.
+async fn refuse_early<T>(request: Request, check: ApiResult<T>) -> ApiResult<(T, Request)> {
+    match check {
+        Ok(value) => Ok((value, request)),
+        Err(error) => {
+            drain(request.into_body()).await;
+            Err(error)
+        }
+    }
+}
+
+/// `PUT /service/public/assets/v1.0/signed-multipart?...&partNumber=N`
+pub async fn part(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
+    let slot = request.extensions().get::<BodySlot>().cloned();
+    let check = verify(&state, request.uri()).and_then(|upload_id| {
+        let number = part_number(request.uri())?;
+        let store = state.store();
+        let session = store.uploads.get(&upload_id).ok_or_else(|| {
+            ApiError::not_found(format!("Upload {upload_id} not found: request a new presigned URL"))
+        })?;
+        if session.completed.is_some() {
+            return Err(ApiError::conflict(format!(
+                "Upload {upload_id} is already completed: request a new presigned URL to upload again"
+            )));
+        }
+        Ok((upload_id, number, session.asset_data.clone()))
+    });
+    let ((upload_id, number, asset_data), request) = refuse_early(request, check).await?;
+
+    let dir = state.uploads_dir().join(&upload_id);
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| ApiError::internal(format!("Could not create the part directory: {e}")))?;
+    let fields = read_upload_form(&state, request, &dir, slot.as_ref()).await?;
+    let (file, size) = match check_form(fields, &asset_data).await {
+        Ok(found) => found,
+        Err(error) => return Err(error),
+    };
+    let final_path = dir.join(format!("part-{number}"));
+    tokio::fs::rename(&file, &final_path)
+        .await
+        .map_err(|e| ApiError::internal(format!("Could not store part {number}: {e}")))?;
+    let mut store = state.store();
+    match store.uploads.get_mut(&upload_id) {
+        Some(session) if session.completed.is_none() => {
+            session.parts.insert(number, (final_path, size));
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        _ => Err(ApiError::conflict(format!(
+            "Upload {upload_id} was completed while part {number} was being sent"
+        ))),
+    }
+}
+
+fn part_number(uri: &Uri) -> ApiResult<u32> {
+    let raw = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "partNumber")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "Missing partNumber: append `&partNumber=N` (N from 1) to the presigned URL",
+            )
+        })?;
+    raw.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "partNumber must be an integer from 1 to {MAX_PART_NUMBER}, got '{raw}'"
+            ))
+        })
+}
+
+/// Reads a multipart body whose files stream into `dir`.
+async fn read_upload_form(
+    state: &AppState,
+    request: Request,
+    dir: &FsPath,
+    slot: Option<&BodySlot>,
+) -> ApiResult<Vec<FormField>> {
+    let multipart = Multipart::from_request(request, state).await.map_err(|e| {
+        ApiError::bad_request(format!(
+            "Expected a multipart/form-data body with the signed fields and a `file` part: {}",
+            e.body_text()
+        ))
+    })?;
+    let dir = dir.to_path_buf();
+    let state2 = state.clone();
+    read_form(
+        multipart,
+        FileSink::Disk {
+            next_path: Box::new(move || dir.join(format!("tmp-{}", state2.new_id()))),
+        },
+        slot,
+    )
+    .await
+}
+
+/// Checks the signed field and the single `file` part; returns the file's path and size.
+async fn check_form(fields: Vec<FormField>, asset_data: &str) -> ApiResult<(PathBuf, u64)> {
+    let sent = fields.iter().find_map(|f| match f {
+        FormField::Text { name, value } if name == ASSET_DATA_FIELD => Some(value.clone()),
+        _ => None,
+    });
+    let problem = match sent {
+        None => Some(ApiError::bad_request(format!(
+            "Missing {ASSET_DATA_FIELD} field"
+        ))),
+        Some(value) if value != asset_data => Some(ApiError::bad_request(format!(
+            "{ASSET_DATA_FIELD} does not match the value issued with this presigned URL: send `fields` unchanged"
+        ))),
+        Some(_) => None,
+    };
+    let file_count = fields
+        .iter()
+        .filter(|f| matches!(f, FormField::File { name, .. } if name == "file"))
+        .count();
+    let problem = problem.or(match file_count {
+        0 => Some(ApiError::bad_request(
+            "Missing file field: send the content as a file part named `file`",
+        )),
+        1 => None,
+        _ => Some(ApiError::bad_request(
+            "More than one `file` part: send one file per request",
+        )),
+    });
+    if let Some(error) = problem {
+        discard(fields).await;
+        return Err(error);
+    }
+    let mut found = None;
+    let mut rest = Vec::new();
+    for field in fields {
+        match field {
+            FormField::File {
+                name,
+                data: FileData::Disk(path),
+                size,
+                ..
+            } if name == "file" => found = Some((path, size)),
+            other => rest.push(other),
+        }
+    }
+    discard(rest).await;
+    found.ok_or_else(|| ApiError::internal("file part was not stored on disk"))
+}
+
+/// Body of the completion request.
+#[derive(Debug, Deserialize)]
+struct CompleteRequest {
+    parts: Vec<Value>,
+    #[serde(rename = "x-pixb-meta-assetdata")]
+    asset_data: Option<String>,
+}
+
+/// `POST /service/public/assets/v1.0/signed-multipart?...` with `{"parts": [...], ...fields}`.
+pub async fn complete(State(state): State<AppState>, request: Request) -> ApiResult<Json<Value>> {
+    let upload_id = match verify(&state, request.uri()) {
+        Ok(id) => id,
+        Err(error) => {
+            drain(request.into_body()).await;
+            return Err(error);
+        }
+    };
+    let JsonBody(body) = JsonBody::from_request(request, &state).await?;
+    let body: CompleteRequest = parse(body, "completion")?;
+    let parts = body
+        .parts
+        .iter()
+        .map(|p| {
+            p.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n >= 1)
+        })
+        .collect::<Option<Vec<u32>>>()
+        .ok_or_else(|| {
+            ApiError::validation("parts must be a list of part numbers (integers from 1)")
+        })?;
+    if parts.is_empty() {
+        return Err(ApiError::validation(
+            "parts is empty: list the part numbers you uploaded",
+        ));
+    }
+    if parts.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(ApiError::validation(
+            "parts must be in ascending order without repeats, e.g. [1, 2, 3]",
+        ));
+    }
+
+    let (session, plan) = {
+        let store = state.store();
+        let session = store.uploads.get(&upload_id).cloned().ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Upload {upload_id} not found: request a new presigned URL"
+            ))
+        })?;
+        match body.asset_data.as_deref() {
+            None => {
+                return Err(ApiError::bad_request(format!(
+                    "Missing {ASSET_DATA_FIELD} field"
+                )));
+            }
+            Some(sent) if sent != session.asset_data => {
+                return Err(ApiError::bad_request(format!(
+                    "{ASSET_DATA_FIELD} does not match the value issued with this presigned URL: send `fields` unchanged"
+                )));
+            }
+            Some(_) => {}
+        }
+        if let Some(file_id) = &session.completed {
+            // A retried completion (the first answer was lost) gets the same file.
+            let file = store.files.get(file_id).ok_or_else(|| {
+                ApiError::not_found("The file of this completed upload was deleted")
+            })?;
+            return Ok(Json(file.to_json(&state.base_url)));
+        }
+        if let Some(missing) = parts.iter().find(|n| !session.parts.contains_key(n)) {
+            let uploaded: Vec<String> = session.parts.keys().map(u32::to_string).collect();
+            return Err(ApiError::bad_request(format!(
+                "Part {missing} was not uploaded (uploaded parts: [{}]); upload it before completing",
+                uploaded.join(", ")
+            )));
+        }
+        let plan = plan_file(&state, &store, &session.asset, None)?;
+        (session, plan)
+    };
+
+    let sources: Vec<PathBuf> = parts.iter().map(|n| session.parts[n].0.clone()).collect();
+    let blob_path = state.new_blob_path();
+    let target = blob_path.clone();
+    tokio::task::spawn_blocking(move || assemble(&sources, &target))
+        .await
+        .map_err(|e| ApiError::internal(format!("Assembling parts failed: {e}")))?
+        .map_err(|e| ApiError::internal(format!("Assembling parts failed: {e}")))?;
+    let record = finish_file(&state, plan, &session.asset, Blob::Disk(blob_path)).await?;
+
+    let body = record.to_json(&state.base_url);
+    {
+        let mut store = state.store();
+        if let Some(upload) = store.uploads.get_mut(&upload_id) {
+            upload.completed = Some(record.id.clone());
+            upload.parts.clear();
+        }
+        insert_file(&state, &mut store, record);
+    }
+    let _ = tokio::fs::remove_dir_all(state.uploads_dir().join(&upload_id)).await;
+    Ok(Json(body))
+}
+
+/// Concatenates `parts` into `target` (kernel copy where available).
+fn assemble(parts: &[PathBuf], target: &FsPath) -> std::io::Result<()> {
+    let mut out = std::fs::File::create(target)?;
+    for part in parts {
+        let mut input = std::fs::File::open(part)?;
+        std::io::copy(&mut input, &mut out)?;
+    }
+    out.sync_data().or(Ok(()))
+}
+
+/// `POST /service/public/assets/v1.0/signed-upload?...`: the v1 form upload of a whole file.
+pub async fn signed_form_upload(
+    State(state): State<AppState>,
+    request: Request,
+) -> ApiResult<Response> {
+    let slot = request.extensions().get::<BodySlot>().cloned();
+    let check = verify(&state, request.uri()).and_then(|upload_id| {
+        let store = state.store();
+        let session = store.uploads.get(&upload_id).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Upload {upload_id} not found: request a new presigned URL"
+            ))
+        })?;
+        if session.completed.is_some() {
+            return Err(ApiError::conflict(format!(
+                "Upload {upload_id} is already completed"
+            )));
+        }
+        Ok((upload_id, session.asset_data.clone(), session.asset.clone()))
+    });
+    let ((upload_id, asset_data, asset), request) = refuse_early(request, check).await?;
+    let fields = read_upload_form(&state, request, &state.blobs_dir(), slot.as_ref()).await?;
+    let (path, _) = check_form(fields, &asset_data).await?;
+    let plan = {
+        let store = state.store();
+        plan_file(&state, &store, &asset, None)
+    };
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(error) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(error);
+        }
+    };
+    let record = finish_file(&state, plan, &asset, Blob::Disk(path)).await?;
+    let mut store = state.store();
+    if let Some(upload) = store.uploads.get_mut(&upload_id) {
+        upload.completed = Some(record.id.clone());
+    }
+    insert_file(&state, &mut store, record);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /service/platform/assets/v1.0/upload/direct` (multipart with `file`).
+pub async fn direct(
+    State(state): State<AppState>,
+    _auth: Authed,
+    request: Request,
+) -> ApiResult<Json<Value>> {
+    let slot = request.extensions().get::<BodySlot>().cloned();
+    let fields = read_upload_form(&state, request, &state.blobs_dir(), slot.as_ref()).await?;
+    let result = direct_fields(&fields);
+    let (asset, filename) = match result {
+        Ok(found) => found,
+        Err(error) => {
+            discard(fields).await;
+            return Err(error);
+        }
+    };
+    let mut file_path = None;
+    let mut rest = Vec::new();
+    for field in fields {
+        match field {
+            FormField::File {
+                name,
+                data: FileData::Disk(path),
+                ..
+            } if name == "file" && file_path.is_none() => file_path = Some(path),
+            other => rest.push(other),
+        }
+    }
+    discard(rest).await;
+    let path = file_path.ok_or_else(|| {
+        ApiError::bad_request("Missing file field: send the content as a file part named `file`")
+    })?;
+    let plan = {
+        let store = state.store();
+        plan_file(&state, &store, &asset, filename.as_deref())
+    };
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(error) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(error);
+        }
+    };
+    let record = finish_file(&state, plan, &asset, Blob::Disk(path)).await?;
+    let body = record.to_json(&state.base_url);
+    insert_file(&state, &mut state.store(), record);
+    Ok(Json(body))
+}
+
+/// Reads the text fields of a direct upload into an asset request and the file's name.
+fn direct_fields(fields: &[FormField]) -> ApiResult<(AssetRequest, Option<String>)> {
+    let mut asset = AssetFields::default();
+    let mut tags: Vec<String> = Vec::new();
+    let mut filename = None;
+    let bool_field = |name: &str, value: &str| match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::validation(format!(
+            "{name} must be 'true' or 'false', got '{value}'"
+        ))),
+    };
+    for field in fields {
+        match field {
+            FormField::File {
+                name, filename: f, ..
+            } if name == "file" => filename = f.clone(),
+            FormField::Text { name, value } => match name.as_str() {
+                "path" => asset.path = Some(value.clone()),
+                "name" => asset.name = Some(value.clone()),
+                "access" => asset.access = Some(value.clone()),
+                "format" => asset.format = Some(value.clone()),
+                "tags" | "tags[]" => match serde_json::from_str::<Vec<String>>(value) {
+                    // A JSON list in one field, or one tag per repeated field.
+                    Ok(list) if value.trim_start().starts_with('[') => tags.extend(list),
+                    _ => tags.push(value.clone()),
+                },
+                "metadata" => {
+                    asset.metadata = Some(serde_json::from_str(value).map_err(|e| {
+                        ApiError::validation(format!("metadata must be a JSON object: {e}"))
+                    })?)
+                }
+                "overwrite" => asset.overwrite = Some(bool_field(name, value)?),
+                "filenameOverride" => asset.filename_override = Some(bool_field(name, value)?),
+                other => {
+                    return Err(ApiError::validation(format!(
+                        "Unknown field '{other}': direct upload takes file, path, name, access, tags, metadata, overwrite, filenameOverride"
+                    )));
+                }
+            },
+            FormField::File { name, .. } => {
+                return Err(ApiError::validation(format!(
+                    "Unexpected file part '{name}': send the content as a part named `file`"
+                )));
+            }
+        }
+    }
+    if !tags.is_empty() {
+        asset.tags = Some(tags);
+    }
+    Ok((asset.into_request()?, filename))
+}
+
+/// Removes `key` from a JSON object body, returning its value and the rest.
+fn take_field(body: Value, key: &str) -> ApiResult<(Option<Value>, Value)> {
+    match body {
+        Value::Object(mut map) => {
+            let value = map.remove(key);
+            Ok((value, Value::Object(map)))
+        }
+        other => Err(ApiError::bad_request(format!(
+            "Request body must be a JSON object, got {other}"
+        ))),
+    }
+}
+
+/// `POST /service/platform/assets/v1.0/upload/url`
+pub async fn url_upload(
+    State(state): State<AppState>,
+    _auth: Authed,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    let (url, body) = take_field(body, "url")?;
+    let Some(Value::String(url)) = url else {
+        return Err(ApiError::validation(
+            "url is required: the URL of the asset to copy",
+        ));
+    };
+    let fields: AssetFields = parse(body, "url upload")?;
+    let asset = fields.into_request()?;
+    let parsed = url::Url::parse(&url)
+        .map_err(|e| ApiError::validation(format!("url is not a valid URL ({e}): '{url}'")))?;
+    let found = cdn::lookup(&state.store(), parsed.path()).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Could not download '{url}': the emulator has no network access and only copies URLs it serves"
+        ))
+    })?;
+    let blob = match found.blob {
+        Blob::Memory(bytes) => Blob::Memory(bytes),
+        Blob::Disk(source) => {
+            let target = state.new_blob_path();
+            let copy_to = target.clone();
+            tokio::task::spawn_blocking(move || std::fs::copy(source, copy_to))
+                .await
+                .map_err(|e| ApiError::internal(format!("Copy failed: {e}")))?
+                .map_err(|e| ApiError::internal(format!("Copy failed: {e}")))?;
+            Blob::Disk(target)
+        }
+    };
+    let url_name = parsed
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .map(cdn::percent_decode);
+    let plan = {
+        let store = state.store();
+        plan_file(&state, &store, &asset, url_name.as_deref())?
+    };
+    let record = finish_file(&state, plan, &asset, blob).await?;
+    let body = record.to_json(&state.base_url);
+    insert_file(&state, &mut state.store(), record);
+    Ok(Json(body))
+}
+
+/// Where a new file goes: its name, folder, and the file it replaces.
+#[derive(Debug, Clone)]
+pub struct FilePlan {
+    /// Final name, extension included when known.
+    pub name: String,
+    /// Folder path.
+    pub path: String,
+    /// `_id` of a file replaced because of `overwrite`.
+    pub replaces: Option<String>,
+}
+
+/// Decides the name of a new file, applying `overwrite` / `filenameOverride` on a clash.
+pub fn plan_file(
+    state: &AppState,
+    store: &Store,
+    asset: &AssetRequest,
+    fallback_name: Option<&str>,
+) -> ApiResult<FilePlan> {
+    let path = asset.path.clone().unwrap_or_default();
+    // A given name takes the format, or else the extension of the uploaded file's own name.
+    let format = asset.format.clone().or_else(|| {
+        fallback_name
+            .and_then(|f| f.rsplit_once('.'))
+            .map(|(_, ext)| ext.to_ascii_lowercase())
+            .filter(|ext| !ext.is_empty())
+    });
+    let name = match (&asset.name, fallback_name) {
+        (Some(name), _) => with_extension(&slugify(name)?, format.as_deref()),
+        (None, Some(fallback)) if !fallback.is_empty() => slugify(fallback)?,
+        (None, _) => with_extension(&state.new_id(), asset.format.as_deref()),
+    };
+    plan_name(
+        state,
+        store,
+        &path,
+        &name,
+        asset.overwrite,
+        asset.filename_override,
+        None,
+    )
+}
+
+/// Resolves a clash of `path/name` with an existing file (other than `ignore`).
+pub fn plan_name(
+    state: &AppState,
+    store: &Store,
+    path: &str,
+    name: &str,
+    overwrite: Option<bool>,
+    filename_override: Option<bool>,
+    ignore: Option<&str>,
+) -> ApiResult<FilePlan> {
+    let existing = store
+        .file_by_file_id(&join_path(path, name))
+        .filter(|f| Some(f.id.as_str()) != ignore);
+    let Some(existing) = existing else {
+        return Ok(FilePlan {
+            name: name.to_string(),
+            path: path.to_string(),
+            replaces: None,
+        });
+    };
+    if overwrite == Some(true) {
+        return Ok(FilePlan {
+            name: name.to_string(),
+            path: path.to_string(),
+            replaces: Some(existing.id.clone()),
+        });
+    }
+    if filename_override == Some(true) {
+        let id = state.new_id();
+        let suffix = &id[id.len() - 6..];
+        let renamed = match name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => format!("{stem}_{suffix}.{ext}"),
+            _ => format!("{name}_{suffix}"),
+        };
+        return Ok(FilePlan {
+            name: renamed,
+            path: path.to_string(),
+            replaces: None,
+        });
+    }
+    Err(ApiError::conflict(format!(
+        "A file named '{name}' already exists in '{}': pass overwrite=true to replace it or filenameOverride=true to store this one under a new name",
+        if path.is_empty() { "/" } else { path }
+    )))
+}
+
+/// Builds the record of a stored file, reading its head for format and dimensions.
+async fn finish_file(
+    state: &AppState,
+    plan: FilePlan,
+    asset: &AssetRequest,
+    blob: Blob,
+) -> ApiResult<FileRecord> {
+    let (head, size) = match &blob {
+        Blob::Memory(bytes) => (bytes.slice(..bytes.len().min(1 << 20)), bytes.len() as u64),
+        Blob::Disk(path) => read_head(path)
+            .await
+            .map_err(|e| ApiError::internal(format!("Could not read the stored file: {e}")))?,
+    };
+    let sniffed = media::sniff(&head);
+    let ext = plan
+        .name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase());
+    let format = asset
+        .format
+        .clone()
+        .or_else(|| sniffed.map(|s| s.format.to_string()))
+        .or(ext.clone())
+        .unwrap_or_default();
+    let content_type = sniffed
+        .map(|s| s.content_type.to_string())
+        .or_else(|| media::content_type_for_extension(&format).map(str::to_string))
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let (width, height) =
+        media::dimensions(&head).map_or((None, None), |(w, h)| (Some(w), Some(h)));
+    let now = ids::now_iso();
+    let mut store = state.store();
+    Ok(FileRecord {
+        id: plan.replaces.clone().unwrap_or_else(|| state.new_id()),
+        seq: store.next_seq(),
+        name: plan.name,
+        path: plan.path,
+        format,
+        content_type,
+        size,
+        access: asset.access.clone().unwrap_or_else(|| "public-read".into()),
+        tags: asset.tags.clone().unwrap_or_default(),
+        metadata: asset.metadata.clone().unwrap_or_else(|| json!({})),
+        is_active: true,
+        width,
+        height,
+        created_at: now.clone(),
+        updated_at: now,
+        blob,
+    })
+}
+
+/// The first MiB of a file (enough for any image header) and its size.
+async fn read_head(path: &FsPath) -> std::io::Result<(Bytes, u64)> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(path).await?;
+    let size = file.metadata().await?.len();
+    let mut head = Vec::new();
+    file.take(1 << 20).read_to_end(&mut head).await?;
+    Ok((Bytes::from(head), size))
+}
+
+/// Inserts a file (replacing one with the same `_id`), creating its folders.
+pub fn insert_file(state: &AppState, store: &mut Store, record: FileRecord) {
+    if let Some(old) = store.files.remove(&record.id) {
+        remove_blob(&old.blob);
+    }
+    let folder = record.path.clone();
+    store.ensure_folders(&folder, &mut || state.new_id());
+    store.files.insert(record.id.clone(), record);
+}
+
+/// Deletes the disk content of a removed file.
+pub fn remove_blob(blob: &Blob) {
+    if let Blob::Disk(path) = blob {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Makes a name URL safe: letters, digits, `.`, `_` and `-` stay, anything else becomes `-`.
+pub fn slugify(name: &str) -> ApiResult<String> {
+    let slug: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if slug.trim_matches(['-', '.']).is_empty() {
+        return Err(ApiError::validation(format!(
+            "name '{name}' has no usable characters; use letters, digits, '.', '_' or '-'"
+        )));
+    }
+    Ok(slug)
+}
+
+/// Appends `.format` unless the name already ends with it.
+fn with_extension(name: &str, format: Option<&str>) -> String {
+    match format {
+        Some(format) if !name.to_ascii_lowercase().ends_with(&format!(".{format}")) => {
+            format!("{name}.{format}")
+        }
+        _ => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("my cat.jpeg").unwrap(), "my-cat.jpeg");
+        assert_eq!(slugify("a_b-c").unwrap(), "a_b-c");
+        assert!(slugify("  ").is_err());
+        assert!(slugify("///").is_err());
+    }
+
+    #[test]
+    fn extensions() {
+        assert_eq!(with_extension("cat", Some("jpeg")), "cat.jpeg");
+        assert_eq!(with_extension("cat.jpeg", Some("jpeg")), "cat.jpeg");
+        assert_eq!(with_extension("cat", None), "cat");
+    }
+
+    #[test]
+    fn part_numbers() {
+        let uri: Uri = "/x?pbs=a&partNumber=3".parse().unwrap();
+        assert_eq!(part_number(&uri).unwrap(), 3);
+        for bad in [
+            "/x?partNumber=0",
+            "/x?partNumber=abc",
+            "/x?partNumber=10001",
+            "/x",
+        ] {
+            let uri: Uri = bad.parse().unwrap();
+            assert_eq!(part_number(&uri).unwrap_err().status.as_u16(), 400, "{bad}");
+        }
+    }
+}
