@@ -487,12 +487,31 @@ pub async fn update_folder(
     Path(folder_id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
+    apply_folder_update(&state, &folder_id, body)
+}
+
+/// `PATCH /service/platform/assets/v1.0/folders/{path/to/folder/name}`: the documented form of
+/// `folderId`, a folder's full path rather than its `_id`.
+pub async fn update_folder_by_path(
+    State(state): State<AppState>,
+    _auth: Authed,
+    Path((first, rest)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    apply_folder_update(&state, &format!("{first}/{rest}"), body)
+}
+
+/// Updates the folder named by `folder_id`: its `_id`, or its full path (`a/b`).
+fn apply_folder_update(state: &AppState, folder_id: &str, body: Value) -> ApiResult<Json<Value>> {
     let update: UpdateFolder = parse(body, "folder update")?;
     let mut store = state.store();
-    let folder = store
-        .folders
-        .get_mut(&folder_id)
-        .ok_or_else(|| ApiError::not_found(format!("Folder with _id '{folder_id}' not found")))?;
+    let key = match store.folders.contains_key(folder_id) {
+        true => Some(folder_id.to_string()),
+        false => store.folder_by_path(folder_id).map(|f| f.id.clone()),
+    };
+    let folder = key
+        .and_then(|key| store.folders.get_mut(&key))
+        .ok_or_else(|| ApiError::not_found(format!("Folder '{folder_id}' not found")))?;
     if let Some(active) = update.is_active {
         folder.is_active = active;
     }

@@ -85,7 +85,7 @@ pub fn route_name(method: &Method, pattern: Option<&str>) -> &'static str {
             ("POST", "/files/delete") => "files.delete_many",
             ("POST", "/folders") => "folders.create",
             ("GET", "/folders") => "folders.details",
-            ("PATCH", "/folders/{id}") => "folders.update",
+            ("PATCH", "/folders/{id}" | "/folders/{id}/{*rest}") => "folders.update",
             ("DELETE", "/folders/{id}") => "folders.delete",
             ("GET", "/folders/{id}/ancestors") => "folders.ancestors",
             ("POST", "/credentials") => "credentials.add",
@@ -185,6 +185,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             &format!("{ASSETS}/folders/{{id}}/ancestors"),
             get(assets::folder_ancestors),
+        )
+        // The reference documents `folderId` as `path/to/folder/name`, slashes and all.
+        .route(
+            &format!("{ASSETS}/folders/{{id}}/{{*rest}}"),
+            axum::routing::patch(assets::update_folder_by_path),
         )
         .route(
             &format!("{ASSETS}/credentials"),
