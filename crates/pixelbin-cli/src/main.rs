@@ -1,1 +1,135 @@
-fn main() {}
+//! `pixelbin`: the Pixelbin command-line tool.
+//!
+//! ```text
+//! pixelbin demo                                        # everything, against a local emulator
+//! pixelbin predict erase_bg -i image=@photo.jpg --wait --download out/
+//! pixelbin upload photo.jpg --path products --tag summer
+//! pixelbin url sign "$URL" --expiry-seconds 3600 --access-key "$KEY" --token "$TOKEN"
+//! ```
+//!
+//! Results go to stdout (JSON with `--json`), progress and logs to stderr; errors are one line
+//! on stderr with an exit code from the table in `pixelbin --help`.
+
+mod cli;
+mod context;
+mod demo;
+mod emulator;
+mod error;
+mod files;
+mod folders;
+mod inputs;
+mod output;
+mod png;
+mod predict;
+mod predictions;
+mod progress;
+mod upload;
+mod url;
+mod webhook;
+
+use std::process::ExitCode;
+
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use crate::output::Output;
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    // Was --api-secret typed, or did it come from PIXELBIN_API_TOKEN? Only `emulator` cares.
+    let secret_typed = matches!(
+        matches.value_source("api_secret").or_else(|| {
+            matches
+                .subcommand()
+                .and_then(|(_, sub)| sub.value_source("api_secret"))
+        }),
+        Some(ValueSource::CommandLine)
+    );
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    init_tracing(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&anyhow::Error::new(e).context("could not start the async runtime")),
+    };
+    match runtime.block_on(run(cli, secret_typed)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// Prints the one-line error and gives the exit code.
+fn fail(error: &anyhow::Error) -> ExitCode {
+    let (message, code) = error::describe(error);
+    eprintln!("error: {message}");
+    code
+}
+
+async fn run(cli: Cli, secret_typed: bool) -> anyhow::Result<()> {
+    let out = Output {
+        json: cli.global.json,
+    };
+    let ctx = Context::new(cli.global.domain, cli.global.api_secret.clone(), out);
+    match cli.command {
+        Command::Predict(args) => predict::run(args, &ctx).await,
+        Command::Predictions(command) => predictions::run(command, &ctx).await,
+        Command::Upload(args) => upload::run(args, &ctx).await,
+        Command::Files(command) => files::run(command, &ctx).await,
+        Command::Folders(command) => folders::run(command, &ctx).await,
+        Command::Url(command) => url::run(command, out),
+        Command::Webhook(command) => webhook::run(command, out),
+        Command::Emulator(args) => {
+            let secret = if secret_typed {
+                cli.global.api_secret
+            } else {
+                std::env::var("PIXELBIN_EMULATOR_API_SECRET")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            };
+            emulator::run(args, secret, out).await
+        }
+        Command::Demo => demo::run(out).await,
+    }
+}
+
+/// `-v` turns on logs to stderr (`RUST_LOG` refines them); without it nothing is logged.
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    // The SDK logs each request at debug level and retries at warn.
+    const SDK: [&str; 6] = [
+        "pixelbin",
+        "pixelbin_http",
+        "pixelbin_predictions",
+        "pixelbin_upload",
+        "pixelbin_platform",
+        "pixelbin_emulator",
+    ];
+    let directives = |base: &str, sdk: &str| {
+        let mut d = base.to_string();
+        for krate in SDK {
+            d.push_str(&format!(",{krate}={sdk}"));
+        }
+        d
+    };
+    let filter = match verbose {
+        0 => match std::env::var("RUST_LOG") {
+            Ok(_) => EnvFilter::from_default_env(),
+            Err(_) => return,
+        },
+        1 => EnvFilter::new(directives("warn", "debug")),
+        2 => EnvFilter::new(directives("info", "trace")),
+        _ => EnvFilter::new("trace"),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}

@@ -1,0 +1,204 @@
+//! `pixelbin files list | get | delete`.
+
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+use futures::TryStreamExt;
+use pixelbin::platform::{FileInfo, FileItem, ListFilesParams};
+
+use crate::context::Context;
+use crate::output::{Output, human_bytes, or_dash};
+
+/// `pixelbin files ...`
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// List files and folders (one page, or every page with --all).
+    List(ListArgs),
+    /// Show one file.
+    Get {
+        /// The file id: folder path and name with extension, e.g. products/shoe.jpeg
+        file_id: String,
+    },
+    /// Delete one file.
+    Delete {
+        /// The file id, e.g. products/shoe.jpeg
+        file_id: String,
+    },
+}
+
+/// Flags of `pixelbin files list`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "With --json: one page prints {\"items\": [...], \"page\": {...}}; \
+    --all prints a JSON array of every item."
+)]
+pub struct ListArgs {
+    /// Folder to list (default: the root).
+    #[arg(long, value_name = "P")]
+    pub path: Option<String>,
+    /// Only items whose name matches.
+    #[arg(long, value_name = "N")]
+    pub name: Option<String>,
+    /// Only files of this format, e.g. jpeg.
+    #[arg(long, value_name = "F")]
+    pub format: Option<String>,
+    /// Only items with this tag (repeatable).
+    #[arg(long = "tag", value_name = "T")]
+    pub tags: Vec<String>,
+    /// Only files.
+    #[arg(long, conflicts_with = "only_folders")]
+    pub only_files: bool,
+    /// Only folders.
+    #[arg(long)]
+    pub only_folders: bool,
+    /// Sort key; a '-' suffix sorts descending (e.g. createdAt-).
+    #[arg(long, value_name = "KEY")]
+    pub sort: Option<String>,
+    /// Page number (from 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: Option<u32>,
+    /// Items per page.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: Option<u32>,
+    /// Fetch every page (from --page, default 1) and print all items.
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl ListArgs {
+    fn params(&self) -> ListFilesParams {
+        let mut params = ListFilesParams::new();
+        if let Some(path) = &self.path {
+            params = params.path(path);
+        }
+        if let Some(name) = &self.name {
+            params = params.name(name);
+        }
+        if let Some(format) = &self.format {
+            params = params.format(format);
+        }
+        if !self.tags.is_empty() {
+            params = params.tags(self.tags.iter().cloned());
+        }
+        if self.only_files {
+            params = params.only_files(true);
+        }
+        if self.only_folders {
+            params = params.only_folders(true);
+        }
+        if let Some(sort) = &self.sort {
+            params = params.sort(sort);
+        }
+        if let Some(page) = self.page {
+            params = params.page_no(page);
+        }
+        if let Some(size) = self.page_size {
+            params = params.page_size(size);
+        }
+        params
+    }
+}
+
+/// Runs a `files` subcommand.
+pub async fn run(command: FilesCommand, ctx: &Context) -> anyhow::Result<()> {
+    let client = ctx.client()?;
+    let assets = client.assets();
+    let out = ctx.out;
+    match command {
+        FilesCommand::List(args) if args.all => {
+            let items: Vec<FileItem> = assets
+                .list_files_stream(args.params())
+                .try_collect()
+                .await?;
+            out.emit(&items, |w| {
+                write_items(w, &items)?;
+                writeln!(w, "{} item(s)", items.len())
+            })
+        }
+        FilesCommand::List(args) => {
+            let page = assets.list_files(args.params()).await?;
+            out.emit(&page, |w| {
+                write_items(w, &page.items)?;
+                let p = &page.page;
+                write!(
+                    w,
+                    "page {} ({} item(s) here, {} in all)",
+                    or_dash(p.current),
+                    page.items.len(),
+                    or_dash(p.item_total)
+                )?;
+                if p.has_next == Some(true) {
+                    let next = p.current.map_or(2, |c| c + 1);
+                    write!(w, "; next: --page {next}, or --all")?;
+                }
+                writeln!(w)
+            })
+        }
+        FilesCommand::Get { file_id } => {
+            let file = assets.get_file_by_file_id(&file_id).await?;
+            print_file(&file, out)
+        }
+        FilesCommand::Delete { file_id } => {
+            let file = assets.delete_file(&file_id).await?;
+            out.emit(&file, |w| {
+                writeln!(w, "deleted {}", file.file_id.as_deref().unwrap_or(&file_id))
+            })
+        }
+    }
+}
+
+/// One line per item: kind, file id (or folder path), size, format, dimensions.
+fn write_items(w: &mut dyn Write, items: &[FileItem]) -> std::io::Result<()> {
+    for item in items {
+        if item.is_folder() {
+            let name = item.name.as_deref().unwrap_or("");
+            let path = match item.path.as_deref() {
+                Some(p) if !p.is_empty() => format!("{p}/{name}/"),
+                _ => format!("{name}/"),
+            };
+            writeln!(w, "folder  {path}  (id {})", or_dash(item.id.as_deref()))?;
+        } else {
+            let id = item
+                .file_id
+                .as_deref()
+                .or(item.name.as_deref())
+                .unwrap_or("-");
+            let size = item.size.map(human_bytes);
+            let dims = match (item.width, item.height) {
+                (Some(w), Some(h)) => Some(format!("{w}x{h}")),
+                _ => None,
+            };
+            writeln!(
+                w,
+                "file    {id}  {}  {}  {}",
+                or_dash(size),
+                or_dash(item.format.as_deref()),
+                or_dash(dims)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A file as `key: value` lines.
+pub fn print_file(file: &FileInfo, out: Output) -> anyhow::Result<()> {
+    out.emit(file, |w| {
+        writeln!(w, "fileId:  {}", or_dash(file.file_id.as_deref()))?;
+        writeln!(w, "_id:     {}", or_dash(file.id.as_deref()))?;
+        writeln!(w, "url:     {}", or_dash(file.url.as_deref()))?;
+        writeln!(w, "format:  {}", or_dash(file.format.as_deref()))?;
+        writeln!(w, "size:    {}", or_dash(file.size.map(human_bytes)))?;
+        if let (Some(width), Some(height)) = (file.width, file.height) {
+            writeln!(w, "pixels:  {width}x{height}")?;
+        }
+        writeln!(
+            w,
+            "access:  {}",
+            or_dash(file.access.as_ref().map(|a| a.as_str()))
+        )?;
+        if !file.tags.is_empty() {
+            writeln!(w, "tags:    {}", file.tags.join(", "))?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,83 @@
+//! `pixelbin predict NAME --input KEY=VALUE ...`: create a prediction job, and optionally wait
+//! for it and save its outputs.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::context::Context;
+use crate::inputs::Inputs;
+use crate::predictions::{self, WaitArgs};
+
+/// The typing rules of `--input`, shown in `pixelbin predict --help`.
+const INPUT_RULES: &str = "\
+How --input values are typed (first match wins):
+  @photo.jpg               the file's bytes (the request becomes multipart)
+  @@text                   the text \"@text\" (escape for a leading @)
+  true, false              a boolean
+  null                     nothing: the field is left out
+  2, 0.5, 1e3              a number (JSON number syntax)
+  {...}, [...], \"...\"      that JSON value; '\"42\"' sends the text 42
+  http(s)://...            a URL
+  anything else            text
+Repeating a key sends a list: --input image=@a.png --input image=@b.png
+`pixelbin predictions schema NAME` lists a model's inputs.
+
+Examples:
+  pixelbin predict erase_bg --input image=@photo.jpg --input shadow=true --wait --download out/
+  pixelbin predict erase_bg -i image=https://cdn.example.com/photo.jpg --json";
+
+/// Flags of `pixelbin predict`.
+#[derive(Debug, Args)]
+#[command(after_help = INPUT_RULES)]
+pub struct PredictArgs {
+    /// The model, as plugin_operation (e.g. erase_bg); `pixelbin predictions list` shows them.
+    pub name: String,
+    /// A model input as KEY=VALUE (repeatable); see the typing rules below.
+    #[arg(short = 'i', long = "input", value_name = "KEY=VALUE")]
+    pub inputs: Vec<String>,
+    /// URL Pixelbin calls when the job ends.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+    /// Wait until the job ends (a spinner shows its status on a terminal); exit code 4 on
+    /// FAILURE. Implied by --timeout and --download.
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub wait_args: WaitArgs,
+    /// Save the outputs into DIR (created if missing); implies --wait.
+    #[arg(long, value_name = "DIR")]
+    pub download: Option<PathBuf>,
+    /// Check the inputs against the model's schema before creating the job.
+    #[arg(long)]
+    pub validate: bool,
+}
+
+/// Runs `pixelbin predict`.
+pub async fn run(args: PredictArgs, ctx: &Context) -> anyhow::Result<()> {
+    let input = Inputs::parse(&args.inputs)?.into_prediction_input();
+    let client = ctx.client()?;
+    let webhook = args.webhook.as_deref().filter(|w| !w.is_empty());
+    let job = if args.validate {
+        client
+            .predictions()
+            .create_checked(&args.name, input, webhook)
+            .await
+    } else {
+        client
+            .predictions()
+            .create(&args.name, input, webhook)
+            .await
+    }
+    .map_err(predictions::classify)?;
+    let wait = args.wait || args.download.is_some() || args.wait_args.timeout.is_some();
+    if !wait {
+        return predictions::print_prediction(&job, &[], ctx.out);
+    }
+    let job = if job.is_finished() {
+        job
+    } else {
+        predictions::wait_for(&client, &job.id, &args.wait_args, ctx.out).await?
+    };
+    predictions::finish(&client, job, args.download.as_deref(), ctx.out).await
+}

@@ -1,0 +1,192 @@
+//! `pixelbin url parse | build | sign | verify`: transformation and signed CDN URLs, offline.
+
+use std::io::Read;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use pixelbin::url::{UrlError, UrlObj, UrlToObjOptions};
+use serde_json::json;
+
+use crate::error::{CliError, Failure};
+use crate::output::Output;
+
+/// `pixelbin url ...`
+#[derive(Debug, Subcommand)]
+pub enum UrlCommand {
+    /// Take a Pixelbin URL apart; prints the reference SDK's `url_to_obj` object as JSON.
+    Parse(ParseArgs),
+    /// Build a URL from that JSON object, read on stdin (the reference's `obj_to_url`).
+    #[command(
+        after_help = "Example:\n  pixelbin url parse \"$URL\" | jq '.options.dpr = 2' | pixelbin url build"
+    )]
+    Build,
+    /// Sign a CDN URL so it is valid for --expiry-seconds from now (adds pbs, pbe, pbt).
+    Sign(SignArgs),
+    /// Check a signed URL against its token; exit code 3 when it does not verify or expired.
+    Verify(VerifyArgs),
+}
+
+/// `pixelbin url parse`
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// The URL, e.g. `https://cdn.pixelbin.io/v2/my-cloud/t.resize(w:200)/photo.jpeg`
+    pub url: String,
+    /// The URL is on a custom domain (no cloud name in the path; v1/v2 required).
+    #[arg(long)]
+    pub custom_domain: bool,
+}
+
+/// `pixelbin url sign`
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The URL to sign.
+    pub url: String,
+    /// How long the signed URL stays valid, in seconds.
+    #[arg(long, value_name = "N")]
+    pub expiry_seconds: u64,
+    /// Access key (token id) of the signing token; sent as `pbt`.
+    #[arg(long, value_name = "K")]
+    pub access_key: String,
+    /// The signing token's secret value (never printed).
+    #[arg(
+        long,
+        value_name = "T",
+        env = "PIXELBIN_URL_SIGNING_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: String,
+}
+
+/// `pixelbin url verify`
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The signed URL.
+    pub url: String,
+    /// The signing token's secret value (never printed).
+    #[arg(
+        long,
+        value_name = "T",
+        env = "PIXELBIN_URL_SIGNING_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: String,
+}
+
+/// Runs a `url` subcommand.
+pub fn run(command: UrlCommand, out: Output) -> anyhow::Result<()> {
+    match command {
+        UrlCommand::Parse(args) => parse(&args),
+        UrlCommand::Build => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("could not read the URL object from stdin")?;
+            let url = build(&text)?;
+            out.emit(&json!({ "url": url }), |w| writeln!(w, "{url}"))
+        }
+        UrlCommand::Sign(args) => {
+            let signed = pixelbin::url::sign_url(
+                &args.url,
+                args.expiry_seconds,
+                &args.access_key,
+                &args.token,
+            )
+            .map_err(url_error)?;
+            out.emit(&json!({ "url": signed }), |w| writeln!(w, "{signed}"))
+        }
+        UrlCommand::Verify(args) => verify(&args, out),
+    }
+}
+
+/// Prints the object as JSON in both modes: it is what `url build` reads back.
+fn parse(args: &ParseArgs) -> anyhow::Result<()> {
+    let obj = pixelbin::url::url_to_obj(
+        &args.url,
+        UrlToObjOptions {
+            is_custom_domain: args.custom_domain,
+        },
+    )
+    .map_err(url_error)?;
+    crate::output::print_json(&obj)
+}
+
+/// `obj_to_url` of a JSON text.
+pub fn build(text: &str) -> anyhow::Result<String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        CliError::usage(format!(
+            "stdin is not a JSON object ({e}); pipe in what `pixelbin url parse` prints"
+        ))
+    })?;
+    let obj = UrlObj::from_json(&value).map_err(url_error)?;
+    pixelbin::url::obj_to_url(&obj).map_err(url_error)
+}
+
+fn verify(args: &VerifyArgs, out: Output) -> anyhow::Result<()> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    match pixelbin::url::verify_signed_url(&args.url, &args.token, now) {
+        Ok(params) => out.emit(
+            &json!({
+                "valid": true,
+                "expiry": params.expiry,
+                "accessKey": params.access_key,
+            }),
+            |w| {
+                writeln!(
+                    w,
+                    "valid: signed for access key {}, expires at unix time {} (in {} s)",
+                    params.access_key.as_deref().unwrap_or("-"),
+                    params.expiry,
+                    params.expiry.saturating_sub(now)
+                )
+            },
+        ),
+        Err(
+            e @ (UrlError::SignatureMismatch
+            | UrlError::Expired { .. }
+            | UrlError::MissingSignatureParam { .. }
+            | UrlError::MalformedSignatureParam { .. }),
+        ) => {
+            if out.json {
+                crate::output::print_json(&json!({ "valid": false, "reason": e.to_string() }))?;
+            }
+            Err(CliError::failed(
+                Failure::Mismatch,
+                format!("the signed URL does not verify: {e}"),
+            ))
+        }
+        Err(e) => Err(url_error(e)),
+    }
+}
+
+/// URL problems are problems with the input: exit code 2.
+fn url_error(error: UrlError) -> anyhow::Error {
+    CliError::usage(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_what_parse_prints() {
+        let url = "https://cdn.pixelbin.io/v2/my-cloud/z-slug/t.resize(h:100,w:200)~t.flip()/path/to/image.jpeg?dpr=2.0&f_auto=true";
+        let obj = pixelbin::url::url_to_obj(url, UrlToObjOptions::default()).unwrap();
+        let text = serde_json::to_string(&obj).unwrap();
+        assert_eq!(build(&text).unwrap(), url);
+    }
+
+    #[test]
+    fn bad_json_is_a_usage_error() {
+        let err = build("not json").unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<CliError>().map(|e| e.failure),
+            Some(Failure::Usage)
+        );
+        let err = build("{}").unwrap_err();
+        assert!(err.to_string().contains("cloudName"), "{err}");
+    }
+}

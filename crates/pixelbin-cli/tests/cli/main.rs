@@ -1,0 +1,10 @@
+//! Command tests: the `pixelbin` binary run against emulators started in this process.
+
+mod assets;
+mod demo;
+mod errors;
+mod predict;
+mod predictions;
+mod support;
+mod upload;
+mod urls;

@@ -1,0 +1,273 @@
+//! `pixelbin predict`
+
+use std::time::Duration;
+
+use pixelbin_emulator::{RecordedBody, RecordedField};
+use predicates::prelude::*;
+use serde_json::json;
+
+use crate::support::{emulator, emulator_with_delay, json_of, pixelbin, png_file, s, stdout_of};
+
+#[test]
+fn file_inputs_are_sent_as_multipart_and_the_job_is_printed_as_json() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = png_file(dir.path(), "photo.png", 32, 24);
+    let job = json_of(pixelbin(&emu).args([
+        "predict",
+        "erase_bg",
+        "--input",
+        &format!("image=@{}", s(&photo)),
+        "-i",
+        "shadow=true",
+        "-i",
+        "industry_type=car",
+        "--json",
+    ]));
+    assert_eq!(job["status"], "ACCEPTED");
+    assert!(
+        job["_id"].as_str().unwrap().starts_with("erase--bg--"),
+        "{job}"
+    );
+    assert!(
+        job["urls"]["get"]
+            .as_str()
+            .unwrap()
+            .contains("/predictions/"),
+        "{job}"
+    );
+    assert_eq!(job["input"]["shadow"], true);
+    assert_eq!(job["input"]["industry_type"], "car");
+
+    let sent = emu.recorded("predictions.create");
+    assert_eq!(sent.len(), 1);
+    let RecordedBody::Multipart(fields) = &sent[0].body else {
+        panic!("expected multipart, got {:?}", sent[0].body)
+    };
+    let file = fields.iter().find_map(|f| match f {
+        RecordedField::File {
+            name,
+            filename,
+            content_type,
+            size,
+            ..
+        } if name == "input.image" => Some((filename.clone(), content_type.clone(), *size)),
+        _ => None,
+    });
+    let expected_size = std::fs::metadata(&photo).unwrap().len();
+    assert_eq!(
+        file,
+        Some((
+            Some("photo.png".to_string()),
+            Some("image/png".to_string()),
+            expected_size
+        ))
+    );
+    assert!(fields.contains(&RecordedField::Text {
+        name: "input.shadow".into(),
+        value: "true".into()
+    }));
+}
+
+#[test]
+fn values_are_typed_in_a_json_body() {
+    let emu = emulator();
+    let image = format!(
+        "{}/v2/emulator-cloud/original/__playground/playground-default.jpeg",
+        emu.url()
+    );
+    pixelbin(&emu)
+        .args([
+            "predict",
+            "erase_bg",
+            "-i",
+            &format!("image={image}"),
+            "-i",
+            "shadow=false",
+            "-i",
+            "refine=null",
+            "-i",
+            "quality_type=\"high\"",
+            "--webhook",
+            "https://hooks.example.com/pixelbin",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ACCEPTED"))
+        .stdout(predicate::str::contains(
+            "pixelbin predictions wait erase--bg--",
+        ));
+    let sent = emu.recorded("predictions.create");
+    assert_eq!(
+        sent[0].body,
+        RecordedBody::Json(json!({
+            "input.image": image,
+            "input.shadow": false,
+            "input.quality_type": "high",
+            "webhook": "https://hooks.example.com/pixelbin"
+        }))
+    );
+}
+
+#[test]
+fn wait_and_download_save_the_outputs() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = png_file(dir.path(), "photo.png", 20, 10);
+    let out_dir = dir.path().join("out");
+    let text = stdout_of(pixelbin(&emu).args([
+        "predict",
+        "erase_bg",
+        "-i",
+        &format!("image=@{}", s(&photo)),
+        "--wait",
+        "--interval",
+        "1",
+        "--download",
+        s(&out_dir),
+    ]));
+    assert!(text.contains("SUCCESS"), "{text}");
+    assert!(text.contains("output:   http://127.0.0.1:"), "{text}");
+    let saved = out_dir.join("result_0.png");
+    assert!(
+        text.contains(&format!("saved:    {}", saved.display())),
+        "{text}"
+    );
+    let bytes = std::fs::read(&saved).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"));
+    // More than one poll: the job was ACCEPTED at first.
+    assert!(emu.request_count("predictions.get") >= 2);
+}
+
+#[test]
+fn download_with_json_lists_the_saved_files() {
+    let emu = emulator_with_delay(Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = png_file(dir.path(), "photo.png", 8, 8);
+    let out_dir = dir.path().join("out");
+    let job = json_of(pixelbin(&emu).args([
+        "predict",
+        "erase_bg",
+        "-i",
+        &format!("image=@{}", s(&photo)),
+        "--download",
+        s(&out_dir),
+        "--json",
+    ]));
+    assert_eq!(job["status"], "SUCCESS");
+    assert_eq!(job["consumedCredits"], 1.0);
+    let saved = out_dir.join("result_0.png");
+    assert_eq!(job["downloads"], json!([saved.display().to_string()]));
+    assert!(saved.is_file());
+}
+
+#[test]
+fn a_failed_job_exits_with_4() {
+    let emu = emulator_with_delay(Duration::ZERO);
+    let out = pixelbin(&emu)
+        .args([
+            "predict",
+            "erase_bg",
+            "-i",
+            "image=https://images.example.com/not-served.jpg",
+            "--wait",
+            "--json",
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::starts_with("error: prediction erase--bg--"))
+        .stderr(predicate::str::contains("failed: could not download image"))
+        .get_output()
+        .clone();
+    let job: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(job["status"], "FAILURE");
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .contains("could not download")
+    );
+}
+
+#[test]
+fn bad_names_and_inputs_exit_with_2_before_any_request() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = png_file(dir.path(), "photo.png", 8, 8);
+    let image = format!("image=@{}", s(&photo));
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["predict", "erasebg", "-i", &image],
+            "name must be in 'plugin_operation' format",
+        ),
+        (&["predict", "erase_bg", "-i", "image"], "has no '='"),
+        (
+            &[
+                "predict",
+                "erase_bg",
+                "-i",
+                "image=@/definitely/not/here.png",
+            ],
+            "could not read input 'image'",
+        ),
+        (
+            &["predict", "erase_bg", "-i", "o={oops"],
+            "starts like JSON but does not parse",
+        ),
+        (
+            &[
+                "predict",
+                "erase_bg",
+                "-i",
+                &image,
+                "-i",
+                "colour=red",
+                "--validate",
+            ],
+            "colour",
+        ),
+    ];
+    for (args, message) in cases {
+        pixelbin(&emu)
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    assert_eq!(emu.request_count("predictions.create"), 0);
+}
+
+#[test]
+fn timeout_gives_up_with_exit_code_5() {
+    let emu = emulator_with_delay(Duration::from_secs(30));
+    let dir = tempfile::tempdir().unwrap();
+    let photo = png_file(dir.path(), "photo.png", 8, 8);
+    pixelbin(&emu)
+        .args([
+            "predict",
+            "erase_bg",
+            "-i",
+            &format!("image=@{}", s(&photo)),
+            "--timeout",
+            "1",
+            "--interval",
+            "2",
+        ])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("not finished within"))
+        .stderr(predicate::str::contains(
+            "pixelbin predictions wait erase--bg--",
+        ));
+}
+
+#[test]
+fn help_documents_the_typing_rules() {
+    crate::support::bare()
+        .args(["predict", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("@@text"))
+        .stdout(predicate::str::contains("Repeating a key sends a list"))
+        .stdout(predicate::str::contains("--download <DIR>"));
+}
