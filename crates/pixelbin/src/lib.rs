@@ -1,1 +1,195 @@
-//! `pixelbin`: work in progress.
+//! The Pixelbin SDK for Rust: AI predictions (`erase_bg` and friends), large-file uploads,
+//! signed and transformation URLs, and the platform asset APIs, async by default and blocking
+//! behind a feature.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use pixelbin::{PixelbinClient, PixelbinConfig, PredictionInput, WaitOptions};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), pixelbin::Error> {
+//!     // PIXELBIN_API_TOKEN (required) and PIXELBIN_DOMAIN (optional).
+//!     let client = PixelbinClient::new(PixelbinConfig::from_env()?)?;
+//!
+//!     let input = PredictionInput::new()
+//!         .url("image", "https://cdn.pixelbin.io/v2/dummy-cloudname/original/__playground/playground-default.jpeg")
+//!         .text("industry_type", "general")
+//!         .bool("shadow", false);
+//!     let result = client
+//!         .predictions()
+//!         .create_and_wait("erase_bg", input, None, WaitOptions::default())
+//!         .await?;
+//!     println!("{}: {:?}", result.status, result.output_urls());
+//!
+//!     // URLs are handled without any I/O.
+//!     let signed = pixelbin::url::sign_url(
+//!         "https://cdn.pixelbin.io/v2/dummy-cloudname/original/__playground/playground-default.jpeg",
+//!         20,
+//!         "6227274d-92c9-4b74-bef8-2528542516d8",
+//!         "dummy-token",
+//!     )?;
+//!     println!("{signed}");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Uploads take bytes, a path or any async reader:
+//!
+//! ```no_run
+//! use pixelbin::{PixelbinClient, UploadOptions, UploadRequest, UploadSource};
+//! use pixelbin::upload::Access;
+//!
+//! # async fn run(client: PixelbinClient) -> Result<(), pixelbin::Error> {
+//! let stored = client
+//!     .uploader()
+//!     .upload(
+//!         UploadSource::from_path("myimage.png"),
+//!         UploadRequest::new().name("myimage").path("folder").access(Access::PublicRead),
+//!         UploadOptions::default().with_chunk_size(5 * 1024 * 1024).with_concurrency(2),
+//!     )
+//!     .await?;
+//! println!("{}", stored.url.unwrap_or_default());
+//! # Ok(()) }
+//! ```
+//!
+//! Without an async runtime, the `blocking` feature gives [`blocking::PixelbinClient`][blocking-client] with the
+//! same methods:
+//!
+//! ```no_run
+//! # #[cfg(feature = "blocking")]
+//! # fn run() -> Result<(), pixelbin::Error> {
+//! let client = pixelbin::blocking::PixelbinClient::from_env()?;
+//! let models = client.predictions().list()?;
+//! println!("{} models", models.len());
+//! # Ok(()) }
+//! ```
+//!
+//! The crate's `examples/` hold every example of the reference SDK's documentation, async and
+//! blocking; each reads `PIXELBIN_API_TOKEN` and `PIXELBIN_DOMAIN`, so it runs against
+//! `pixelbin-emulator` as well as the real service.
+//!
+//! # Layers
+//!
+//! ```text
+//! pixelbin-url          parse/build transformation URLs, sign URLs, verify webhooks (no I/O)
+//!      ^
+//! pixelbin-http         config, errors, transport (auth, retry, timeout, tracing over reqwest)
+//!      ^
+//! pixelbin-predictions   pixelbin-upload   pixelbin-platform
+//!      ^                        ^                 ^
+//! pixelbin              this crate: PixelbinClient, re-exports, `blocking`
+//! ```
+//!
+//! The facade adds no behaviour of its own: [`PixelbinClient`] hands out the layers' clients
+//! ([`Predictions`], [`Uploader`], [`Assets`], [`Organization`], [`Transformation`]) over one
+//! shared [`Transport`], and each layer is re-exported whole as a module ([`url`], [`http`],
+//! [`predictions`], [`upload`], [`platform`]) for the types not re-exported at the root.
+//! Edge code that only signs or parses URLs can depend on `pixelbin-url` alone.
+//!
+//! # Errors
+//!
+//! The async methods return their layer's error ([`http::Error`] for the platform APIs,
+//! [`predictions::Error`], [`upload::UploadError`], [`url::UrlError`]); [`Error`] wraps them all
+//! with `From` impls so `?` works across the SDK. The blocking client returns [`Error`].
+//!
+//! # Features
+//!
+//! | Feature | Default | What it does |
+//! |---|---|---|
+//! | `rustls` | yes | TLS through rustls. |
+//! | `native-tls` | no | TLS through the platform library (OpenSSL, SChannel, Security.framework). |
+//! | `blocking` | no | [`blocking::PixelbinClient`][blocking-client], with a Tokio runtime of its own. |
+//!
+//! For `native-tls` only: `default-features = false, features = ["native-tls"]`.
+//!
+//! # From the reference SDK
+//!
+//! The Python SDK has `create` (sync) and `createAsync` (async); here the async client is
+//! the default and [`blocking`][blocking-client] mirrors it. Names are snake_case.
+//!
+//! | Python | Rust (async; blocking has the same names) |
+//! |---|---|
+//! | `PixelbinConfig({...})`, `PixelbinClient(config=...)` | [`PixelbinConfig::builder`], [`PixelbinClient::new`] |
+//! | `predictions.create` / `createAsync` | [`Predictions::create`] |
+//! | `predictions.get` / `getAsync` | [`Predictions::get`] |
+//! | `predictions.wait` / `waitAsync` | [`Predictions::wait`] with [`WaitOptions`] |
+//! | `predictions.create_and_wait` / `create_and_waitAsync` | [`Predictions::create_and_wait`] |
+//! | `predictions.list` / `listAsync` | [`Predictions::list`] |
+//! | `predictions.get_schema` / `get_schemaAsync` | [`Predictions::get_schema`] |
+//! | `uploader.upload` / `uploadAsync` | [`Uploader::upload`] ([`UploadSource`], [`UploadRequest`], [`UploadOptions`]) |
+//! | `assets.listFiles` / `listFilesAsync` | [`Assets::list_files`], [`Assets::list_files_stream`] |
+//! | `assets.createSignedUrlV2` (and every other `assets.*`) | [`Assets::create_signed_url_v2`] (snake_case) |
+//! | `organization.getAppOrgDetails` | [`Organization::get_app_org_details`] |
+//! | `transformation.getTransformationContext` | [`Transformation::get_transformation_context`] |
+//! | `utils.url.url_to_obj` / `obj_to_url` | [`url::url_to_obj`], [`url::obj_to_url`] |
+//! | `utils.security.sign_url` | [`url::sign_url`] |
+//!
+// The blocking module exists only with its feature; link to docs.rs otherwise.
+#![cfg_attr(
+    feature = "blocking",
+    doc = "[blocking-client]: crate::blocking::PixelbinClient"
+)]
+#![cfg_attr(
+    not(feature = "blocking"),
+    doc = "[blocking-client]: https://docs.rs/pixelbin/latest/pixelbin/blocking/struct.PixelbinClient.html"
+)]
+
+mod client;
+mod error;
+
+#[cfg(feature = "blocking")]
+pub mod blocking;
+
+pub use client::PixelbinClient;
+pub use error::Error;
+
+/// Configuration, errors and the transport (`pixelbin-http`).
+pub use pixelbin_http as http;
+/// The platform asset, organization and transformation APIs (`pixelbin-platform`).
+pub use pixelbin_platform as platform;
+/// Prediction jobs (`pixelbin-predictions`).
+pub use pixelbin_predictions as predictions;
+/// Signed multipart uploads (`pixelbin-upload`).
+pub use pixelbin_upload as upload;
+/// Transformation URLs, signed URLs and webhook signatures, with no I/O (`pixelbin-url`).
+pub use pixelbin_url as url;
+
+pub use pixelbin_http::{PixelbinConfig, PixelbinConfigBuilder, RetryPolicy, Transport};
+pub use pixelbin_platform::{
+    Assets, FileInfo, FileItem, ListFilesParams, ListFilesResponse, Organization, Transformation,
+};
+pub use pixelbin_predictions::{
+    FileInput, ModelInfo, ModelSchema, Prediction, PredictionInput, PredictionStatus, Predictions,
+    WaitOptions,
+};
+pub use pixelbin_upload::{
+    Progress, ResumeState, UploadOptions, UploadRequest, UploadSource, UploadedFile, Uploader,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_shareable<T: Clone + Send + Sync + std::fmt::Debug + 'static>() {}
+
+    #[test]
+    fn clients_are_shareable() {
+        assert_shareable::<PixelbinClient>();
+        #[cfg(feature = "blocking")]
+        {
+            assert_shareable::<blocking::PixelbinClient>();
+            assert_shareable::<blocking::Predictions>();
+            assert_shareable::<blocking::Uploader>();
+            assert_shareable::<blocking::Assets>();
+            assert_shareable::<blocking::Organization>();
+            assert_shareable::<blocking::Transformation>();
+        }
+    }
+
+    #[test]
+    fn errors_are_shareable() {
+        fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
+        assert_error::<Error>();
+    }
+}

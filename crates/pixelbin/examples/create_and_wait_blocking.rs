@@ -1,0 +1,35 @@
+//! `create_and_wait` (blocking): submit a prediction and wait for its result in one call.
+//!
+//! `cargo run -p pixelbin --features blocking --example create_and_wait_blocking`
+
+mod support;
+
+use std::time::Duration;
+
+use pixelbin::blocking::PixelbinClient;
+use pixelbin::{PixelbinConfig, PredictionInput, WaitOptions};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let pixelbin = PixelbinClient::new(PixelbinConfig::from_env()?)?;
+
+    let input = PredictionInput::new()
+        .url("image", support::PLAYGROUND_IMAGE)
+        .text("industry_type", "general")
+        .text("quality_type", "original")
+        .bool("shadow", false)
+        .bool("refine", true);
+    // The reference's options: {"maxAttempts": 60, "retryFactor": 1, "retryInterval": 2.0}.
+    let options = WaitOptions::new()
+        .max_attempts(60)
+        .retry_factor(1.0)
+        .retry_interval(Duration::from_secs(2));
+
+    let result = pixelbin
+        .predictions()
+        .create_and_wait("erase_bg", input, None, options)?;
+    println!("Final: {} {:?}", result.status, result.output_urls());
+    if let Some(error) = &result.error {
+        println!("Error: {error}");
+    }
+    Ok(())
+}

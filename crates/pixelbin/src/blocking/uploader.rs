@@ -1,0 +1,81 @@
+//! Blocking signed multipart uploads.
+
+use std::fmt;
+
+use pixelbin_http::Transport;
+use pixelbin_upload::{ResumeState, UploadOptions, UploadRequest, UploadSource, UploadedFile};
+
+use super::runtime::BlockingRuntime;
+use crate::Error;
+
+/// Blocking twin of [`pixelbin::Uploader`](crate::Uploader).
+///
+/// Sources are the async ones: bytes, a path, or a reader. For a [`std::io::Read`] (an open
+/// `std::fs::File`, stdin, ...) wrap it in [`BlockingReader`](super::BlockingReader).
+///
+/// ```no_run
+/// use pixelbin::blocking::PixelbinClient;
+/// use pixelbin::{PixelbinConfig, UploadOptions, UploadRequest};
+///
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = PixelbinClient::new(PixelbinConfig::from_env()?)?;
+/// let stored = client.uploader().upload(
+///     std::fs::read("myimage.png")?.into(),
+///     UploadRequest::new().name("myimage").path("folder").format("png"),
+///     UploadOptions::default().with_chunk_size(5 * 1024 * 1024).with_concurrency(2),
+/// )?;
+/// println!("{}", stored.url.unwrap_or_default());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Uploader {
+    inner: pixelbin_upload::Uploader,
+    runtime: BlockingRuntime,
+}
+
+impl Uploader {
+    pub(crate) fn new(inner: pixelbin_upload::Uploader, runtime: BlockingRuntime) -> Self {
+        Uploader { inner, runtime }
+    }
+
+    /// The transport requests go through.
+    pub fn transport(&self) -> &Transport {
+        self.inner.transport()
+    }
+
+    /// Uploads `source` as the file described by `request`; see
+    /// [`pixelbin_upload::Uploader::upload`]. A failed upload's error may carry a
+    /// [`ResumeState`] for [`resume`](Self::resume).
+    pub fn upload(
+        &self,
+        source: UploadSource,
+        request: UploadRequest,
+        options: UploadOptions,
+    ) -> Result<UploadedFile, Error> {
+        self.runtime.run(
+            "Uploader::upload",
+            self.inner.upload(source, request, options),
+        )
+    }
+
+    /// Finishes an interrupted upload; see [`pixelbin_upload::Uploader::resume`].
+    pub fn resume(
+        &self,
+        source: UploadSource,
+        state: ResumeState,
+        options: UploadOptions,
+    ) -> Result<UploadedFile, Error> {
+        self.runtime.run(
+            "Uploader::resume",
+            self.inner.resume(source, state, options),
+        )
+    }
+}
+
+impl fmt::Debug for Uploader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("blocking::Uploader")
+            .field(&self.inner)
+            .finish()
+    }
+}

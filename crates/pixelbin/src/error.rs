@@ -1,0 +1,177 @@
+//! One error type over every part of the SDK.
+//!
+//! Each layer keeps its own, precise error: the async handles return them unchanged
+//! ([`pixelbin_http::Error`] from the platform APIs, [`pixelbin_predictions::Error`],
+//! [`pixelbin_upload::UploadError`], [`pixelbin_url::UrlError`]). [`Error`] wraps all of them
+//! with `From` impls, so an application can use `?` on any call and still match on the
+//! layer's error when it needs the details. The blocking client returns [`Error`] everywhere,
+//! since it adds failures of its own (see [`Error::InsideAsyncRuntime`]).
+
+/// Any error of the Pixelbin SDK.
+///
+/// ```
+/// fn status_of(err: &pixelbin::Error) -> String {
+///     match err {
+///         pixelbin::Error::Prediction(e) => format!("prediction failed: {e}"),
+///         other => match other.status() {
+///             Some(status) => format!("Pixelbin answered {status}: {other}"),
+///             None => other.to_string(),
+///         },
+///     }
+/// }
+/// let err = pixelbin::Error::from(pixelbin::url::UrlError::InvalidUrl);
+/// assert_eq!(status_of(&err), "Invalid pixelbin url. Please make sure the url is correct.");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Configuration, transport and API errors, and every error of the platform APIs
+    /// ([`Assets`](crate::Assets), [`Organization`](crate::Organization),
+    /// [`Transformation`](crate::Transformation)).
+    #[error(transparent)]
+    Http(#[from] pixelbin_http::Error),
+
+    /// An error of the predictions API (bad name or input, failed or unfinished job, ...).
+    ///
+    /// Boxed, like [`Error::Upload`], to keep `Error` small (under clippy's
+    /// `result_large_err` limit) in every `Result` that carries it.
+    #[error(transparent)]
+    Prediction(Box<pixelbin_predictions::Error>),
+
+    /// An upload failed; it may carry a [`ResumeState`](pixelbin_upload::ResumeState) to
+    /// finish it (`e.into_resume_state()` works through the box).
+    #[error(transparent)]
+    Upload(Box<pixelbin_upload::UploadError>),
+
+    /// A URL could not be parsed, built or signed.
+    #[error(transparent)]
+    Url(#[from] pixelbin_url::UrlError),
+
+    /// A method of the blocking client was called from inside an async runtime, where
+    /// blocking would stall the runtime's thread or deadlock it. Nothing was sent.
+    #[cfg(feature = "blocking")]
+    #[error(
+        "pixelbin::blocking::{method} was called from inside an async runtime, where blocking \
+         would stall or deadlock it; use the async pixelbin::PixelbinClient there (or, inside \
+         spawn_blocking, Handle::current().block_on(..) with the async client)"
+    )]
+    InsideAsyncRuntime {
+        /// The method that was called, e.g. `"Predictions::create"`.
+        method: &'static str,
+    },
+
+    /// The blocking client could not start its runtime (the OS refused a thread).
+    #[cfg(feature = "blocking")]
+    #[error("could not start the runtime of the blocking Pixelbin client: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+impl From<pixelbin_predictions::Error> for Error {
+    fn from(e: pixelbin_predictions::Error) -> Self {
+        Error::Prediction(Box::new(e))
+    }
+}
+
+impl From<pixelbin_upload::UploadError> for Error {
+    fn from(e: pixelbin_upload::UploadError) -> Self {
+        Error::Upload(Box::new(e))
+    }
+}
+
+impl Error {
+    /// The HTTP status Pixelbin answered with, when the error is an API error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Http(e) => e.status(),
+            Error::Prediction(e) => e.status(),
+            Error::Upload(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// Pixelbin's `errorCode` (e.g. `"JR-1000"`), when the server sent one.
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            Error::Http(e) => e.error_code(),
+            Error::Prediction(e) => e.error_code(),
+            Error::Upload(e) => upload_http_error(e).and_then(pixelbin_http::Error::error_code),
+            _ => None,
+        }
+    }
+
+    /// The underlying HTTP-layer error, whichever API produced it.
+    pub fn http_error(&self) -> Option<&pixelbin_http::Error> {
+        match self {
+            Error::Http(e) => Some(e),
+            Error::Prediction(e) => match e.as_ref() {
+                pixelbin_predictions::Error::Http(e) => Some(e),
+                _ => None,
+            },
+            Error::Upload(e) => upload_http_error(e),
+            _ => None,
+        }
+    }
+}
+
+fn upload_http_error(e: &pixelbin_upload::UploadError) -> Option<&pixelbin_http::Error> {
+    use pixelbin_upload::UploadError;
+    match e {
+        UploadError::SignedUrl(source) => Some(source),
+        UploadError::Part { source, .. } | UploadError::Complete { source, .. } => Some(source),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error() -> pixelbin_http::Error {
+        pixelbin_http::Error::from_response(
+            pixelbin_http::http::StatusCode::FORBIDDEN,
+            br#"{"message":"Usage Limit Exceeded","status":403,"errorCode":"JR-1000"}"#,
+        )
+    }
+
+    #[test]
+    fn status_and_code_come_through_every_layer() {
+        let errors = [
+            Error::from(api_error()),
+            Error::from(pixelbin_predictions::Error::from(api_error())),
+            Error::from(pixelbin_upload::UploadError::SignedUrl(api_error())),
+        ];
+        for err in &errors {
+            assert_eq!(err.status(), Some(403), "{err:?}");
+            assert_eq!(err.error_code(), Some("JR-1000"), "{err:?}");
+            assert!(err.http_error().is_some(), "{err:?}");
+            assert!(err.to_string().contains("Usage Limit Exceeded"), "{err}");
+        }
+    }
+
+    #[test]
+    fn non_api_errors_have_no_status() {
+        let err = Error::from(pixelbin_upload::UploadError::EmptySource);
+        assert_eq!((err.status(), err.error_code()), (None, None));
+        assert!(err.http_error().is_none());
+        let err = Error::from(pixelbin_url::UrlError::InvalidUrl);
+        assert_eq!(
+            err.to_string(),
+            "Invalid pixelbin url. Please make sure the url is correct."
+        );
+    }
+
+    #[test]
+    fn error_stays_small() {
+        // Every `Result<_, Error>` carries this size; 128 bytes is where clippy's
+        // `result_large_err` starts warning in users' code.
+        assert!(std::mem::size_of::<Error>() < 128);
+    }
+
+    #[test]
+    fn messages_are_the_layers_own() {
+        let err = Error::from(pixelbin_http::Error::InvalidCredential(
+            "No API Secret Token Present".into(),
+        ));
+        assert_eq!(err.to_string(), "No API Secret Token Present");
+    }
+}

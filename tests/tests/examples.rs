@@ -1,0 +1,267 @@
+//! The `pixelbin` crate's examples, built once (with `cargo build --examples`) and run against
+//! the in-process emulator, exactly as a user would run them against Pixelbin: configured only
+//! through `PIXELBIN_API_TOKEN` and `PIXELBIN_DOMAIN`.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::{PNG, SECRET, sha256, spawn};
+use pixelbin_emulator::Emulator;
+
+/// Environment variables that would change where the examples connect.
+const CLEARED_ENV: &[&str] = &[
+    "PIXELBIN_API_TOKEN",
+    "PIXELBIN_DOMAIN",
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// Builds every example once per test binary and maps each name to its executable.
+fn examples() -> &'static HashMap<String, PathBuf> {
+    static BUILT: OnceLock<Result<HashMap<String, PathBuf>, String>> = OnceLock::new();
+    match BUILT.get_or_init(build_examples) {
+        Ok(map) => map,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn build_examples() -> Result<HashMap<String, PathBuf>, String> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("the test crate has no parent directory")?;
+    // This test runs from <target>/<profile>/deps/: build into the same target directory and
+    // profile, so the dependencies compiled for the tests are reused.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("unexpected test executable location")?;
+    let target_dir = profile_dir.parent().ok_or("unexpected target layout")?;
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo
+        .current_dir(workspace)
+        .args([
+            "build",
+            "--package",
+            "pixelbin",
+            "--examples",
+            "--features",
+            "blocking",
+        ])
+        .args(["--message-format", "json-render-diagnostics"])
+        .arg("--target-dir")
+        .arg(target_dir);
+    if profile_dir.file_name().is_some_and(|p| p == "release") {
+        cargo.arg("--release");
+    }
+    let output = cargo
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "building the examples failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let mut executables = HashMap::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let is_example = message["target"]["kind"]
+            .as_array()
+            .is_some_and(|kinds| kinds.iter().any(|k| k == "example"));
+        if let (true, Some(name), Some(exe)) = (
+            is_example,
+            message["target"]["name"].as_str(),
+            message["executable"].as_str(),
+        ) {
+            executables.insert(name.to_owned(), PathBuf::from(exe));
+        }
+    }
+    Ok(executables)
+}
+
+/// Runs example `name` with `args`, configured for `emulator` unless `env` overrides it.
+fn run(name: &str, args: &[&str], emulator: Option<&Emulator>, env: &[(&str, &str)]) -> Output {
+    let exe = examples()
+        .get(name)
+        .unwrap_or_else(|| panic!("no example named {name} was built"));
+    let mut command = Command::new(exe);
+    command.args(args);
+    for var in CLEARED_ENV {
+        command.env_remove(var);
+    }
+    if let Some(emulator) = emulator {
+        command
+            .env("PIXELBIN_API_TOKEN", SECRET)
+            .env("PIXELBIN_DOMAIN", emulator.url());
+    }
+    command.envs(env.iter().copied());
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {name}: {e}"));
+    assert!(
+        output.status.success(),
+        "example {name} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Downloads a URL the emulator serves.
+fn fetch(emulator: &Emulator, url: &str) -> Vec<u8> {
+    let client = pixelbin::blocking::PixelbinClient::new(common::config(emulator)).unwrap();
+    let mut bytes = Vec::new();
+    client
+        .predictions()
+        .download_output(url.trim(), &mut bytes)
+        .unwrap();
+    bytes
+}
+
+#[test]
+fn prediction_examples_run_against_the_emulator() {
+    let emulator = spawn(Duration::ZERO);
+    for name in ["predictions", "predictions_blocking"] {
+        let out = stdout(&run(name, &[], Some(&emulator), &[]));
+        assert!(out.contains("Created: erase--bg--"), "{name}: {out}");
+        assert!(out.contains("Final: SUCCESS"), "{name}: {out}");
+    }
+    for name in ["create_and_wait", "create_and_wait_blocking"] {
+        let out = stdout(&run(name, &[], Some(&emulator), &[]));
+        assert!(out.contains("Final: SUCCESS"), "{name}: {out}");
+    }
+    for name in ["models", "models_blocking"] {
+        let out = stdout(&run(name, &[], Some(&emulator), &[]));
+        assert!(out.contains("erase_bg"), "{name}: {out}");
+        assert!(out.contains("Schema of erase_bg"), "{name}: {out}");
+    }
+    assert_eq!(emulator.request_count("predictions.create"), 4);
+
+    // With a file argument the image is sent as a multipart file part.
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("photo.png");
+    std::fs::write(&image, PNG).unwrap();
+    let out = stdout(&run(
+        "predictions_blocking",
+        &[image.to_str().unwrap()],
+        Some(&emulator),
+        &[],
+    ));
+    assert!(out.contains("Final: SUCCESS"), "{out}");
+    let sent = emulator.recorded("predictions.create").pop().unwrap();
+    assert!(
+        sent.content_type
+            .as_deref()
+            .is_some_and(|ct| ct.starts_with("multipart/form-data")),
+        "{sent:?}"
+    );
+}
+
+#[test]
+fn upload_examples_run_against_the_emulator() {
+    let emulator = spawn(Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("myimage.png");
+    let data = common::payload(70_000, 5);
+    std::fs::write(&file, &data).unwrap();
+    let file_arg = file.to_str().unwrap();
+
+    for name in [
+        "upload_bytes",
+        "upload_bytes_blocking",
+        "upload_stream",
+        "upload_stream_blocking",
+    ] {
+        // Without an argument the built-in sample is uploaded...
+        let url = stdout(&run(name, &[], Some(&emulator), &[]));
+        assert!(url.starts_with(&emulator.url()), "{name}: {url}");
+        assert_eq!(fetch(&emulator, &url), PNG, "{name}");
+        // ...with one, the named file.
+        let url = stdout(&run(name, &[file_arg], Some(&emulator), &[]));
+        assert_eq!(sha256(&fetch(&emulator, &url)), sha256(&data), "{name}");
+    }
+    // Same name every time: filenameOverride gave each upload its own file.
+    assert_eq!(emulator.request_count("upload.complete"), 8);
+    let sent = emulator.recorded("upload.signed_url_v2").pop().unwrap();
+    let body = sent.body.json().cloned().unwrap_or_default();
+    assert_eq!(body["name"], "myimage", "{body}");
+    assert_eq!(body["path"], "folder", "{body}");
+    assert_eq!(body["access"], "public-read", "{body}");
+    assert_eq!(body["filenameOverride"], true, "{body}");
+}
+
+/// `trust_env` sends the requests through `HTTP_PROXY`: the API domain does not resolve, so
+/// only the proxy (the emulator, answering requests in absolute form) can serve them.
+#[test]
+fn proxy_examples_list_files_through_the_proxy() {
+    let emulator = spawn(Duration::ZERO);
+    let api = "http://pixelbin-api.invalid";
+    for name in ["proxy_list_files", "proxy_list_files_blocking"] {
+        let out = stdout(&run(
+            name,
+            &[],
+            None,
+            &[
+                ("PIXELBIN_API_TOKEN", SECRET),
+                ("PIXELBIN_DOMAIN", api),
+                ("HTTP_PROXY", &emulator.url()),
+            ],
+        ));
+        assert!(out.contains("items"), "{name}: {out}");
+    }
+    let listed = emulator.recorded("files.list");
+    assert_eq!(listed.len(), 2);
+    for request in listed {
+        let host = request
+            .headers
+            .iter()
+            .find(|(name, _)| name == "host")
+            .map(|(_, value)| value.as_str());
+        assert_eq!(host, Some("pixelbin-api.invalid"), "{request:?}");
+        assert!(request.has_authorization);
+    }
+}
+
+#[test]
+fn url_examples_reproduce_the_reference_outputs() {
+    let out = stdout(&run("signed_urls", &[], None, &[]));
+    assert!(
+        out.contains("https://cdn.pixelbin.io/v2/dummy-cloudname/original/__playground/playground-default.jpeg?pbs=8eb6a00af74e57967a42316e4de238aa88d92961649764fad1832c1bff101f25&pbe=1695635915&pbt=6227274d-92c9-4b74-bef8-2528542516d8"),
+        "{out}"
+    );
+    assert!(
+        out.contains("https://test.example.com/v2/original/__playground/playground-default.jpeg?pbs=1848fb2d715a4e27d387a77a7fadc48174cf1806717f51e3fec70bb9b6f2eb96&pbe=1695705975&pbt=22"),
+        "{out}"
+    );
+    assert!(out.contains("already signed: refused"), "{out}");
+
+    let out = stdout(&run("url_utils", &[], None, &[]));
+    for expected in [
+        "https://cdn.pixelbin.io/v2/your-cloud-name/z-slug/t.resize(h:100,w:200)~t.flip()/path/to/image.jpeg?dpr=2.0&f_auto=true",
+        "https://xyz.designify.media/v2/z-slug/t.resize(h:100,w:200)~t.flip()/path/to/image.jpeg",
+        "https://cdn.pixelbin.io/v2/your-cloud-name/z-slug/wrkr/resize:h100,w:200/folder/image.jpeg",
+        "\"workerPath\": \"resize:h100,w:200/folder/image.jpeg\"",
+        "Invalid pixelbin url. Please make sure the url is correct.",
+    ] {
+        assert!(out.contains(expected), "missing {expected} in:\n{out}");
+    }
+}
