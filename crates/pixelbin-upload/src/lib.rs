@@ -1,1 +1,121 @@
-//! `pixelbin-upload`: work in progress.
+//! Signed multipart upload to [Pixelbin](https://www.pixelbin.io) of files of
+//! any size, with bounded memory, retries, progress and resume.
+//!
+//! An upload takes three steps (as the reference SDK's `uploader.upload`):
+//! a presigned URL is requested (signed-url v2), the data is sent in parts of
+//! `chunk_size` bytes to that URL, and the upload is completed, which returns
+//! the stored [`UploadedFile`].
+//!
+//! - **Any source**: bytes in memory, a file on disk, or any `AsyncRead`
+//!   ([`UploadSource`]). Files and readers are read one chunk at a time.
+//! - **Bounded memory**: about `chunk_size * (concurrency + 1)` bytes of the
+//!   source in memory at once, whatever its size.
+//! - **A sliding window**: `concurrency` parts in flight at all times; a new
+//!   part starts as soon as one finishes (the reference waits for the slowest
+//!   part of each wave).
+//! - **Retries** per part with exponential backoff and jitter, never on a 4xx
+//!   (other than 408/429). A part that still fails stops the upload and the
+//!   error names it.
+//! - **Progress** through a callback or a `tokio::sync::watch` channel
+//!   ([`Progress`]).
+//! - **Resume**: a failed upload's error carries a [`ResumeState`];
+//!   [`Uploader::resume`] sends only the missing parts, then completes.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use pixelbin_http::{PixelbinConfig, Transport};
+//! use pixelbin_upload::{Access, UploadOptions, UploadRequest, UploadSource, Uploader};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let transport = Transport::new(PixelbinConfig::from_env()?)?;
+//! let uploader = Uploader::new(transport);
+//!
+//! let options = UploadOptions::default()
+//!     .with_chunk_size(8 * 1024 * 1024)
+//!     .with_concurrency(4)
+//!     .on_progress(|p| {
+//!         if let Some(f) = p.fraction() {
+//!             eprintln!("{:.0}%", f * 100.0);
+//!         }
+//!     });
+//! let file = uploader
+//!     .upload(
+//!         UploadSource::from_path("catalogue/shoe.jpeg"),
+//!         UploadRequest::new()
+//!             .name("shoe")
+//!             .path("catalogue")
+//!             .access(Access::PublicRead)
+//!             .tags(["shoes"]),
+//!         options,
+//!     )
+//!     .await?;
+//! println!("{}", file.url.as_deref().unwrap_or(""));
+//!
+//! // Any async reader, with or without a known length:
+//! let stdin = tokio::io::stdin();
+//! let file = uploader
+//!     .upload(
+//!         UploadSource::from_reader(stdin, None),
+//!         UploadRequest::new().name("from-stdin"),
+//!         UploadOptions::default(),
+//!     )
+//!     .await?;
+//! # let _ = file;
+//! # Ok(()) }
+//! ```
+//!
+//! # Errors and resume
+//!
+//! ```no_run
+//! # use pixelbin_upload::{UploadError, UploadOptions, UploadRequest, UploadSource, Uploader};
+//! # async fn demo(uploader: Uploader, data: bytes::Bytes) -> Result<(), UploadError> {
+//! match uploader
+//!     .upload(data.clone().into(), UploadRequest::new(), UploadOptions::default())
+//!     .await
+//! {
+//!     Ok(file) => println!("stored {:?}", file.file_id),
+//!     Err(UploadError::Part { part_number, source, resume, .. }) => {
+//!         eprintln!("part {part_number} failed: {source}");
+//!         // Parts already acknowledged are not sent again.
+//!         uploader.resume(data.into(), *resume, UploadOptions::default()).await?;
+//!     }
+//!     Err(other) => return Err(other),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Mapping from the reference SDK
+//!
+//! | Python (`pixelbin==4.3.0`)            | Rust                                   |
+//! |---------------------------------------|----------------------------------------|
+//! | `pixelbin.uploader.upload(file, ...)` | [`Uploader::upload`]                   |
+//! | `file` (`bytes` / file object)        | [`UploadSource`]                       |
+//! | `name`, `path`, ..., `expiry`         | [`UploadRequest`]                      |
+//! | `uploadOptions` `chunkSize`, `maxRetries`, `concurrency`, `exponentialFactor` | [`UploadOptions`] |
+//! | returned `dict`                       | [`UploadedFile`]                       |
+//! | `PixelbinIllegalArgumentError`        | [`UploadError::InvalidOptions`]        |
+
+mod error;
+mod file;
+mod options;
+mod progress;
+mod request;
+mod resume;
+mod retry;
+mod source;
+mod uploader;
+mod window;
+mod wire;
+
+pub use error::UploadError;
+pub use file::UploadedFile;
+pub use options::{
+    DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF,
+    DEFAULT_MAX_RETRIES, MAX_BACKOFF, MIN_COMPLETE_TIMEOUT, ProgressCallback, UploadOptions,
+};
+pub use progress::Progress;
+pub use request::{Access, UploadRequest};
+pub use resume::{PresignedUrl, ResumeState};
+pub use source::UploadSource;
+pub use uploader::Uploader;

@@ -1,0 +1,195 @@
+//! Why an upload failed, and (when parts may already be stored) how to finish it.
+
+use crate::resume::ResumeState;
+
+/// Everything that can make an upload fail.
+///
+/// Failures after the presigned URL was obtained carry a [`ResumeState`]
+/// ([`UploadError::resume_state`]) so the upload can be finished with
+/// [`Uploader::resume`](crate::Uploader::resume) instead of starting over.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadError {
+    /// An option is invalid; nothing was sent. The message is the reference
+    /// SDK's, e.g. "Invalid chunkSize: Must be a positive integer.".
+    #[error("{0}")]
+    InvalidOptions(String),
+
+    /// The source holds no data; nothing was sent.
+    #[error(
+        "nothing to upload: the source is empty (0 bytes); Pixelbin does not store empty files, \
+         check the path, buffer or reader passed to upload"
+    )]
+    EmptySource,
+
+    /// The source could not be opened or read. When it failed after the
+    /// upload had started, `resume` holds what was already sent.
+    #[error("cannot read the upload source: {source}")]
+    Source {
+        /// The I/O error (with the file path for files).
+        #[source]
+        source: std::io::Error,
+        /// Present when parts had already been requested.
+        resume: Option<Box<ResumeState>>,
+    },
+
+    /// The signed-url v2 request (step 1) failed; nothing was uploaded.
+    #[error("could not create the signed upload URL: {0}")]
+    SignedUrl(#[source] pixelbin_http::Error),
+
+    /// A part still failed after its retries; the other parts were stopped.
+    #[error(
+        "part {part_number} failed after {attempts} attempt(s): {source}{}",
+        retry_hint(source)
+    )]
+    Part {
+        /// Number of the failed part (from 1).
+        part_number: u32,
+        /// Attempts made (1 + retries).
+        attempts: u32,
+        /// The last failure (boxed: keeps `Result<_, UploadError>` small).
+        #[source]
+        source: Box<pixelbin_http::Error>,
+        /// What had been acknowledged; finish with `Uploader::resume`.
+        resume: Box<ResumeState>,
+    },
+
+    /// The completion request (step 3) failed after its retries; every part
+    /// had been acknowledged.
+    #[error("completing the upload failed after {attempts} attempt(s): {source}")]
+    Complete {
+        /// Attempts made (1 + retries).
+        attempts: u32,
+        /// The last failure (boxed: keeps `Result<_, UploadError>` small).
+        #[source]
+        source: Box<pixelbin_http::Error>,
+        /// Every part is acknowledged: `Uploader::resume` only completes.
+        resume: Box<ResumeState>,
+    },
+
+    /// The server answered the signed-url request with something unusable.
+    #[error("the signed-url response is not usable: {0}")]
+    InvalidResponse(String),
+
+    /// A [`ResumeState`] does not fit itself or the source given to resume;
+    /// nothing was sent.
+    #[error("cannot resume: {0}")]
+    InvalidState(String),
+}
+
+fn retry_hint(source: &pixelbin_http::Error) -> &'static str {
+    if source.is_retryable() {
+        "; the upload can be resumed with Uploader::resume"
+    } else {
+        ""
+    }
+}
+
+impl UploadError {
+    /// What a failed upload had achieved, to finish it with
+    /// [`Uploader::resume`](crate::Uploader::resume).
+    pub fn resume_state(&self) -> Option<&ResumeState> {
+        match self {
+            UploadError::Part { resume, .. } | UploadError::Complete { resume, .. } => Some(resume),
+            UploadError::Source { resume, .. } => resume.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Takes the [`ResumeState`] out of the error.
+    pub fn into_resume_state(self) -> Option<ResumeState> {
+        match self {
+            UploadError::Part { resume, .. } | UploadError::Complete { resume, .. } => {
+                Some(*resume)
+            }
+            UploadError::Source { resume, .. } => resume.map(|r| *r),
+            _ => None,
+        }
+    }
+
+    /// The failed part's number, for [`UploadError::Part`].
+    pub fn part_number(&self) -> Option<u32> {
+        match self {
+            UploadError::Part { part_number, .. } => Some(*part_number),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the underlying API failure, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            UploadError::SignedUrl(e) => e.status(),
+            UploadError::Part { source, .. } | UploadError::Complete { source, .. } => {
+                source.status()
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resume::PresignedUrl;
+
+    fn state() -> Box<ResumeState> {
+        Box::new(ResumeState::new(
+            PresignedUrl::new("http://127.0.0.1:9/u?pbs=sig", Default::default()),
+            10,
+        ))
+    }
+
+    #[test]
+    fn part_error_names_the_part_and_the_cause() {
+        let err = UploadError::Part {
+            part_number: 7,
+            attempts: 3,
+            source: Box::new(pixelbin_http::Error::from_response(
+                http_status(503),
+                br#"{"message":"busy"}"#,
+            )),
+            resume: state(),
+        };
+        let text = err.to_string();
+        assert!(
+            text.starts_with("part 7 failed after 3 attempt(s): "),
+            "{text}"
+        );
+        assert!(text.contains("503") && text.contains("busy"), "{text}");
+        assert!(text.contains("Uploader::resume"), "{text}");
+        assert!(!text.contains("pbs=sig"), "{text}");
+        assert!(!format!("{err:?}").contains("pbs=sig"));
+        assert_eq!(err.part_number(), Some(7));
+        assert_eq!(err.status(), Some(503));
+        assert!(err.resume_state().is_some());
+        assert_eq!(err.into_resume_state().unwrap().chunk_size, 10);
+    }
+
+    #[test]
+    fn a_4xx_part_error_does_not_suggest_resuming() {
+        let err = UploadError::Part {
+            part_number: 1,
+            attempts: 1,
+            source: Box::new(pixelbin_http::Error::from_response(
+                http_status(403),
+                b"denied",
+            )),
+            resume: state(),
+        };
+        assert!(!err.to_string().contains("resume"), "{err}");
+    }
+
+    #[test]
+    fn errors_before_any_request_have_no_resume_state() {
+        assert!(UploadError::EmptySource.resume_state().is_none());
+        assert!(
+            UploadError::InvalidOptions("x".into())
+                .into_resume_state()
+                .is_none()
+        );
+    }
+
+    fn http_status(code: u16) -> pixelbin_http::http::StatusCode {
+        pixelbin_http::http::StatusCode::from_u16(code).unwrap()
+    }
+}

@@ -1,0 +1,193 @@
+//! Where and how the uploaded file is stored: the fields of the signed-url v2
+//! request (`POST /service/platform/assets/v2.0/upload/signed-url`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Access level of an asset (`AccessEnum` in the reference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Access {
+    /// Anyone with the URL can read the file (`"public-read"`).
+    #[serde(rename = "public-read")]
+    PublicRead,
+    /// Only signed URLs can read the file (`"private"`).
+    #[serde(rename = "private")]
+    Private,
+}
+
+impl Access {
+    /// The wire value: `"public-read"` or `"private"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::PublicRead => "public-read",
+            Access::Private => "private",
+        }
+    }
+}
+
+impl std::fmt::Display for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Details of the file to create; every field is optional and only the set
+/// ones are sent (as the reference).
+///
+/// ```
+/// use pixelbin_upload::{Access, UploadRequest};
+///
+/// let request = UploadRequest::new()
+///     .name("hero")
+///     .path("products/shoes")
+///     .format("jpeg")
+///     .access(Access::PublicRead)
+///     .tags(["summer", "sale"])
+///     .overwrite(true);
+/// let body = serde_json::to_value(&request).unwrap();
+/// assert_eq!(body["access"], "public-read");
+/// assert_eq!(body["path"], "products/shoes");
+/// assert!(body.get("expiry").is_none());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct UploadRequest {
+    /// Name of the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Path of the containing folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Format of the file (e.g. `"jpeg"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Access level of the asset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access: Option<Access>,
+    /// Tags of the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Metadata of the file (a JSON object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Map<String, Value>>,
+    /// Replace a file with the same path, name and type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overwrite: Option<bool>,
+    /// Add unique characters to the name if it is taken (`overwrite` wins).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filename_override: Option<bool>,
+    /// Lifetime of the signed upload URL in seconds (server default 3000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<u64>,
+}
+
+impl UploadRequest {
+    /// An empty request: the server picks the name, root folder, default access.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the file name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the containing folder.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Sets the format.
+    pub fn format(mut self, format: impl Into<String>) -> Self {
+        self.format = Some(format.into());
+        self
+    }
+
+    /// Sets the access level.
+    pub fn access(mut self, access: Access) -> Self {
+        self.access = Some(access);
+        self
+    }
+
+    /// Sets the tags.
+    pub fn tags<I, S>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets the metadata object.
+    pub fn metadata(mut self, metadata: Map<String, Value>) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Sets the overwrite flag.
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = Some(overwrite);
+        self
+    }
+
+    /// Sets the filenameOverride flag.
+    pub fn filename_override(mut self, filename_override: bool) -> Self {
+        self.filename_override = Some(filename_override);
+        self
+    }
+
+    /// Sets the signed URL's lifetime in seconds.
+    pub fn expiry(mut self, seconds: u64) -> Self {
+        self.expiry = Some(seconds);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn only_set_fields_are_sent_with_the_reference_names() {
+        assert_eq!(
+            serde_json::to_value(UploadRequest::new()).unwrap(),
+            json!({})
+        );
+        let mut meta = Map::new();
+        meta.insert("sku".into(), json!("A-1"));
+        let full = UploadRequest::new()
+            .name("n")
+            .path("p")
+            .format("png")
+            .access(Access::Private)
+            .tags(["a", "b"])
+            .metadata(meta)
+            .overwrite(false)
+            .filename_override(true)
+            .expiry(3000);
+        assert_eq!(
+            serde_json::to_value(full).unwrap(),
+            json!({
+                "name": "n", "path": "p", "format": "png", "access": "private",
+                "tags": ["a", "b"], "metadata": {"sku": "A-1"}, "overwrite": false,
+                "filenameOverride": true, "expiry": 3000
+            })
+        );
+    }
+
+    #[test]
+    fn access_wire_values() {
+        assert_eq!(Access::PublicRead.to_string(), "public-read");
+        assert_eq!(
+            serde_json::from_value::<Access>(json!("private")).unwrap(),
+            Access::Private
+        );
+        assert!(serde_json::from_value::<Access>(json!("public")).is_err());
+    }
+}

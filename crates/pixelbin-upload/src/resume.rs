@@ -1,0 +1,254 @@
+//! What a failed upload leaves behind so it can be finished later:
+//! the presigned URL and the parts the server already acknowledged.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::error::UploadError;
+
+/// The presigned multipart URL and its signed fields (`presignedUrl` of the
+/// signed-url v2 response).
+///
+/// The URL's query carries a signature, so `Debug` shows only its origin and
+/// path, and the field names without their values.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PresignedUrl {
+    /// The URL parts are sent to (`{url}&partNumber={n}`) and completed at.
+    pub url: String,
+    /// Signed fields sent with every part and with the completion.
+    #[serde(default)]
+    pub fields: Map<String, Value>,
+}
+
+impl PresignedUrl {
+    /// A presigned URL obtained elsewhere (e.g. created by a backend and
+    /// handed to the machine holding the file).
+    pub fn new(url: impl Into<String>, fields: Map<String, Value>) -> Self {
+        PresignedUrl {
+            url: url.into(),
+            fields,
+        }
+    }
+
+    /// The URL, parsed.
+    pub(crate) fn parsed(&self) -> Result<Url, UploadError> {
+        Url::parse(&self.url).map_err(|e| {
+            UploadError::InvalidState(format!(
+                "the presigned URL is not a valid absolute URL ({e}); \
+                 use the `presignedUrl.url` returned by the signed-url request"
+            ))
+        })
+    }
+}
+
+impl fmt::Debug for PresignedUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = match Url::parse(&self.url) {
+            Ok(url) if url.query().is_some() => {
+                format!(
+                    "{}{}?<signed query redacted>",
+                    url.origin().ascii_serialization(),
+                    url.path()
+                )
+            }
+            Ok(url) => format!("{}{}", url.origin().ascii_serialization(), url.path()),
+            Err(_) => "<not a URL>".to_owned(),
+        };
+        f.debug_struct("PresignedUrl")
+            .field("url", &shown)
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Everything needed to finish an interrupted upload with
+/// [`Uploader::resume`](crate::Uploader::resume), before the presigned URL
+/// expires (3000 s by default, see `UploadRequest::expiry`).
+///
+/// Found in a failed upload's error ([`UploadError::resume_state`]). It is
+/// serializable, so it can be stored and the upload finished by another
+/// process. Give `resume` the same data again: parts already acknowledged are
+/// skipped (a file is seeked, a reader is read past), the others are sent, then
+/// the upload is completed.
+///
+/// It can also be made from a presigned URL created elsewhere, to upload to it:
+///
+/// ```
+/// use pixelbin_upload::{PresignedUrl, ResumeState};
+///
+/// let url = PresignedUrl::new("https://api.pixelbin.io/service/public/assets/v1.0/signed-multipart?pbs=x", Default::default());
+/// let state = ResumeState::new(url, 5 * 1024 * 1024);
+/// assert!(state.acknowledged_parts.is_empty());
+/// assert!(!format!("{state:?}").contains("pbs=x"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ResumeState {
+    /// The presigned URL and fields of the interrupted upload.
+    pub presigned_url: PresignedUrl,
+    /// Part numbers (from 1) the server acknowledged, ascending.
+    pub acknowledged_parts: Vec<u32>,
+    /// Bytes in the acknowledged parts.
+    pub acknowledged_bytes: u64,
+    /// The chunk size the parts were cut with; a resume cuts the same way.
+    pub chunk_size: usize,
+    /// Length of the source, when it was known (a resume checks it).
+    pub source_len: Option<u64>,
+}
+
+impl ResumeState {
+    /// A fresh state for `presigned_url`, no part sent yet.
+    pub fn new(presigned_url: PresignedUrl, chunk_size: usize) -> Self {
+        ResumeState {
+            presigned_url,
+            acknowledged_parts: Vec::new(),
+            acknowledged_bytes: 0,
+            chunk_size,
+            source_len: None,
+        }
+    }
+
+    /// Parts still to send, when the source length is known.
+    pub fn missing_parts(&self) -> Option<Vec<u32>> {
+        let total = self.total_parts()?;
+        let total = u32::try_from(total).ok()?;
+        Some(
+            (1..=total)
+                .filter(|n| self.acknowledged_parts.binary_search(n).is_err())
+                .collect(),
+        )
+    }
+
+    fn total_parts(&self) -> Option<u64> {
+        match (self.source_len, self.chunk_size) {
+            (Some(len), size) if size > 0 => Some(len.div_ceil(size as u64)),
+            _ => None,
+        }
+    }
+
+    /// Checks the state against itself and the source length (when known),
+    /// before any request.
+    pub(crate) fn check(&mut self, source_len: Option<u64>) -> Result<(), UploadError> {
+        if self.chunk_size == 0 {
+            return Err(UploadError::InvalidOptions(
+                "Invalid chunkSize: Must be a positive integer.".to_owned(),
+            ));
+        }
+        self.presigned_url.parsed()?;
+        self.acknowledged_parts.sort_unstable();
+        self.acknowledged_parts.dedup();
+        if self.acknowledged_parts.first() == Some(&0) {
+            return Err(UploadError::InvalidState(
+                "acknowledged part numbers start at 1; part 0 does not exist".to_owned(),
+            ));
+        }
+        if let (Some(expected), Some(actual)) = (self.source_len, source_len) {
+            if expected != actual {
+                return Err(UploadError::InvalidState(format!(
+                    "the source is {actual} bytes long but the interrupted upload was {expected} bytes; \
+                     resume with the same data"
+                )));
+            }
+        }
+        if self.source_len.is_none() {
+            self.source_len = source_len;
+        }
+        if let (Some(total), Some(&last)) = (self.total_parts(), self.acknowledged_parts.last()) {
+            if u64::from(last) > total {
+                return Err(UploadError::InvalidState(format!(
+                    "part {last} is marked acknowledged but the source has only {total} parts of {} bytes; \
+                     resume with the same data and chunk size",
+                    self.chunk_size
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> ResumeState {
+        ResumeState::new(
+            PresignedUrl::new("http://127.0.0.1:1/signed?pbs=secret&pbe=1", Map::new()),
+            10,
+        )
+    }
+
+    #[test]
+    fn debug_redacts_the_signed_query() {
+        let mut fields = Map::new();
+        fields.insert(
+            "x-pixb-meta-assetdata".into(),
+            Value::from("{\"s3Key\":\"k\"}"),
+        );
+        let url = PresignedUrl::new(
+            "https://api.pixelbin.io/signed-multipart?pbs=abc123",
+            fields,
+        );
+        let text = format!("{url:?}");
+        assert!(!text.contains("abc123"), "{text}");
+        assert!(!text.contains("s3Key"), "{text}");
+        assert!(
+            text.contains("https://api.pixelbin.io/signed-multipart"),
+            "{text}"
+        );
+        assert!(text.contains("x-pixb-meta-assetdata"), "{text}");
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let mut s = state();
+        s.acknowledged_parts = vec![1, 3];
+        s.acknowledged_bytes = 20;
+        s.source_len = Some(35);
+        let text = serde_json::to_string(&s).unwrap();
+        assert!(text.contains("\"acknowledgedParts\":[1,3]"), "{text}");
+        assert_eq!(serde_json::from_str::<ResumeState>(&text).unwrap(), s);
+        assert_eq!(s.missing_parts(), Some(vec![2, 4]));
+    }
+
+    #[test]
+    fn check_refuses_inconsistent_states() {
+        let mut s = state();
+        s.source_len = Some(35);
+        let err = s.check(Some(36)).unwrap_err();
+        assert!(err.to_string().contains("36 bytes long"), "{err}");
+
+        let mut s = state();
+        s.acknowledged_parts = vec![5];
+        let err = s.check(Some(35)).unwrap_err();
+        assert!(err.to_string().contains("only 4 parts"), "{err}");
+
+        let mut s = state();
+        s.acknowledged_parts = vec![0];
+        assert!(s.check(None).is_err());
+
+        let mut s = state();
+        s.chunk_size = 0;
+        assert_eq!(
+            s.check(None).unwrap_err().to_string(),
+            "Invalid chunkSize: Must be a positive integer."
+        );
+
+        let mut s = state();
+        s.presigned_url.url = "not a url".into();
+        assert!(s.check(None).is_err());
+    }
+
+    #[test]
+    fn check_normalises_and_learns_the_length() {
+        let mut s = state();
+        s.acknowledged_parts = vec![3, 1, 3];
+        s.check(Some(35)).unwrap();
+        assert_eq!(s.acknowledged_parts, vec![1, 3]);
+        assert_eq!(s.source_len, Some(35));
+    }
+}

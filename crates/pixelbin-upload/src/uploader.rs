@@ -1,0 +1,250 @@
+//! [`Uploader`]: the entry point tying the steps together.
+
+use std::fmt;
+
+use pixelbin_http::Transport;
+
+use crate::error::UploadError;
+use crate::file::UploadedFile;
+use crate::options::UploadOptions;
+use crate::progress::Tracker;
+use crate::request::UploadRequest;
+use crate::resume::ResumeState;
+use crate::retry::{Backoff, with_retries};
+use crate::source::{ChunkReader, UploadSource};
+use crate::window::{self, WindowError};
+use crate::wire::{self, PresignedTarget};
+
+/// Uploads files of any size to Pixelbin with signed multipart upload.
+///
+/// Cheap to clone (it holds a [`Transport`], which shares one connection pool).
+///
+/// ```no_run
+/// use pixelbin_http::{PixelbinConfig, Transport};
+/// use pixelbin_upload::{Access, UploadOptions, UploadRequest, UploadSource, Uploader};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let uploader = Uploader::new(Transport::new(PixelbinConfig::from_env()?)?);
+/// let file = uploader
+///     .upload(
+///         UploadSource::from_path("launch.mp4"),
+///         UploadRequest::new().name("launch").path("videos").access(Access::PublicRead),
+///         UploadOptions::default(),
+///     )
+///     .await?;
+/// println!("stored at {}", file.url.unwrap_or_default());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Uploader {
+    transport: Transport,
+}
+
+impl fmt::Debug for Uploader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Uploader")
+            .field("domain", &self.transport.config().domain().as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Uploader {
+    /// An uploader sending through `transport`.
+    pub fn new(transport: Transport) -> Self {
+        Uploader { transport }
+    }
+
+    /// The transport requests go through.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Uploads `source` as the file described by `request`.
+    ///
+    /// Invalid `options` and an empty source are refused before any request.
+    /// Then a presigned URL is requested, the parts are sent (`concurrency` at
+    /// a time, each retried per the options) and the upload is completed.
+    ///
+    /// On failure after the presigned URL was obtained, the error carries a
+    /// [`ResumeState`] ([`UploadError::resume_state`]) for [`Uploader::resume`].
+    /// Dropping the returned future stops the upload: requests in flight are
+    /// abandoned and no further part is sent.
+    pub async fn upload(
+        &self,
+        source: UploadSource,
+        request: UploadRequest,
+        options: UploadOptions,
+    ) -> Result<UploadedFile, UploadError> {
+        options.validate()?;
+        let mut reader = open(source, options.chunk_size).await?;
+        if reader.is_empty().await.map_err(source_error(None))? {
+            return Err(UploadError::EmptySource);
+        }
+        let presigned = wire::create_signed_url(&self.transport, &request).await?;
+        let mut state = ResumeState::new(presigned, options.chunk_size);
+        state.source_len = reader.total_len();
+        self.finish(&mut reader, state, &options).await
+    }
+
+    /// Finishes an interrupted upload: sends the parts `state` does not list
+    /// as acknowledged, then completes it.
+    ///
+    /// `source` must hold the same data as the first attempt; parts are cut
+    /// with `state.chunk_size` (`options.chunk_size` is not used). Fails with
+    /// [`UploadError::InvalidState`] before any request when the state does
+    /// not fit the source.
+    ///
+    /// ```no_run
+    /// # use pixelbin_upload::{UploadOptions, UploadRequest, UploadSource, Uploader};
+    /// # async fn demo(uploader: Uploader) -> Result<(), pixelbin_upload::UploadError> {
+    /// let path = "backup.tar";
+    /// let result = uploader
+    ///     .upload(UploadSource::from_path(path), UploadRequest::new(), UploadOptions::default())
+    ///     .await;
+    /// let file = match result {
+    ///     Ok(file) => file,
+    ///     Err(err) => match err.into_resume_state() {
+    ///         // Later (before the URL expires), send only what is missing.
+    ///         Some(state) => {
+    ///             uploader
+    ///                 .resume(UploadSource::from_path(path), state, UploadOptions::default())
+    ///                 .await?
+    ///         }
+    ///         None => return Ok(()),
+    ///     },
+    /// };
+    /// # let _ = file; Ok(()) }
+    /// ```
+    pub async fn resume(
+        &self,
+        source: UploadSource,
+        mut state: ResumeState,
+        options: UploadOptions,
+    ) -> Result<UploadedFile, UploadError> {
+        options.validate()?;
+        state.check(source.len())?;
+        let mut reader = open(source, state.chunk_size).await?;
+        state.check(reader.total_len())?;
+        if reader.is_empty().await.map_err(source_error(None))? {
+            return Err(UploadError::EmptySource);
+        }
+        self.finish(&mut reader, state, &options).await
+    }
+
+    /// Steps 2 and 3 for a presigned URL.
+    async fn finish(
+        &self,
+        reader: &mut ChunkReader,
+        state: ResumeState,
+        options: &UploadOptions,
+    ) -> Result<UploadedFile, UploadError> {
+        let target = PresignedTarget::new(&self.transport, &state.presigned_url, options)?;
+        let backoff = Backoff::from_options(options);
+        let mut tracker = Tracker::new(options)
+            .with_acknowledged(&state.acknowledged_parts, state.acknowledged_bytes);
+        let _ = tracker.set_totals(reader.total_len(), reader.total_parts());
+        tracker.publish();
+
+        let outcome =
+            window::run(&target, reader, &mut tracker, options.concurrency, &backoff).await;
+        let snapshot = |tracker: &Tracker, reader: &ChunkReader| {
+            Box::new(ResumeState {
+                acknowledged_parts: tracker.acknowledged(),
+                acknowledged_bytes: tracker.bytes_acknowledged(),
+                source_len: reader.total_len().or(state.source_len),
+                ..state.clone()
+            })
+        };
+        match outcome {
+            Ok(()) => {}
+            Err(WindowError::Part {
+                part_number,
+                failure,
+            }) => {
+                return Err(UploadError::Part {
+                    part_number,
+                    attempts: failure.attempts,
+                    source: Box::new(failure.error),
+                    resume: snapshot(&tracker, reader),
+                });
+            }
+            Err(WindowError::Source(source)) => {
+                return Err(UploadError::Source {
+                    source,
+                    resume: Some(snapshot(&tracker, reader)),
+                });
+            }
+        }
+
+        // The window only returns Ok once the source is exhausted, so the
+        // number of parts is known; check the acknowledged parts are exactly
+        // 1..=N rather than complete a file with a hole or with extra parts.
+        let acknowledged = tracker.acknowledged();
+        let parts = reader
+            .total_parts()
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(u32::MAX);
+        if acknowledged.last().is_some_and(|&last| last > parts) {
+            return Err(UploadError::InvalidState(format!(
+                "the source has {parts} parts but part {} was acknowledged by the interrupted \
+                 upload; resume with the same data",
+                acknowledged.last().copied().unwrap_or_default()
+            )));
+        }
+        if acknowledged.len() != parts as usize {
+            return Err(UploadError::Source {
+                source: std::io::Error::other(
+                    "the source ended before every part was acknowledged; resume the upload",
+                ),
+                resume: Some(snapshot(&tracker, reader)),
+            });
+        }
+        with_retries(
+            &backoff,
+            || "completing the upload".to_owned(),
+            || target.complete(parts),
+        )
+        .await
+        .map_err(|failure| UploadError::Complete {
+            attempts: failure.attempts,
+            source: Box::new(failure.error),
+            resume: snapshot(&tracker, reader),
+        })
+    }
+}
+
+async fn open(source: UploadSource, chunk_size: usize) -> Result<ChunkReader, UploadError> {
+    ChunkReader::open(source, chunk_size)
+        .await
+        .map_err(source_error(None))
+}
+
+fn source_error(resume: Option<Box<ResumeState>>) -> impl FnOnce(std::io::Error) -> UploadError {
+    move |source| UploadError::Source { source, resume }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// Users spawn uploads on multi-threaded runtimes: the futures must be Send.
+    #[allow(dead_code)]
+    fn futures_are_send(uploader: &Uploader, state: ResumeState) {
+        let upload = uploader.upload(
+            UploadSource::from_reader(tokio::io::empty(), None),
+            UploadRequest::new(),
+            UploadOptions::default(),
+        );
+        assert_send(&upload);
+        let resume = uploader.resume(Vec::new().into(), state, UploadOptions::default());
+        assert_send(&resume);
+    }
+
+    #[test]
+    fn uploader_is_clone_send_sync() {
+        fn check<T: Clone + Send + Sync + 'static>() {}
+        check::<Uploader>();
+    }
+}

@@ -1,0 +1,601 @@
+//! Uploads against the in-process emulator (127.0.0.1, port 0): byte-exact
+//! results, retries, faults, cancellation, resume, and refusals that send nothing.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pixelbin_emulator::{Emulator, EmulatorOptions, Fault, RecordedBody, RecordedField};
+use pixelbin_http::{ApiRequest, PixelbinConfig, Transport};
+use pixelbin_upload::{
+    Access, Progress, ResumeState, UploadError, UploadOptions, UploadRequest, UploadSource,
+    UploadedFile, Uploader,
+};
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+
+const CHUNK: usize = 64 * 1024;
+
+async fn start(options: EmulatorOptions) -> (Arc<Emulator>, Uploader) {
+    let emulator = Emulator::start(options).await.expect("emulator starts");
+    let config = PixelbinConfig::builder()
+        .api_secret("test-secret")
+        .domain(emulator.url())
+        .build()
+        .expect("config");
+    let uploader = Uploader::new(Transport::new(config).expect("transport"));
+    (Arc::new(emulator), uploader)
+}
+
+/// Fast retries so fault tests take milliseconds.
+fn options(concurrency: usize) -> UploadOptions {
+    UploadOptions::default()
+        .with_chunk_size(CHUNK)
+        .with_concurrency(concurrency)
+        .with_initial_backoff(Duration::from_millis(1))
+}
+
+fn data(len: usize, seed: u8) -> Vec<u8> {
+    // Not periodic in the chunk size, so a misplaced part changes the hash.
+    let mut x: u32 = 0x9e37_79b9 ^ u32::from(seed);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// SHA-256 of what the emulator serves at the file's URL.
+async fn served_sha256(uploader: &Uploader, file: &UploadedFile) -> String {
+    let url = file.url.as_deref().expect("the file has a url");
+    let response = uploader
+        .transport()
+        .send(ApiRequest::get(url.parse().expect("a valid url")))
+        .await
+        .expect("the file is served");
+    sha256(&response.body)
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Bytes,
+    File,
+    Stream,
+}
+
+fn source(kind: Kind, bytes: &[u8], dir: &tempfile::TempDir) -> UploadSource {
+    match kind {
+        Kind::Bytes => UploadSource::from(bytes.to_vec()),
+        Kind::File => {
+            let path = dir.path().join(format!("src-{}", bytes.len()));
+            std::fs::write(&path, bytes).expect("write temp file");
+            UploadSource::from_path(path)
+        }
+        // Unknown length: the hardest case (emptiness and the total are found by reading).
+        Kind::Stream => UploadSource::from_reader(std::io::Cursor::new(bytes.to_vec()), None),
+    }
+}
+
+/// Part numbers of the recorded part requests, in arrival order.
+fn part_numbers(emulator: &Emulator) -> Vec<u32> {
+    emulator
+        .recorded("upload.part")
+        .iter()
+        .map(|r| {
+            let query = r.query.as_deref().unwrap_or_default();
+            url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "partNumber")
+                .and_then(|(_, v)| v.parse().ok())
+                .expect("every part request has a partNumber")
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_are_byte_exact_for_every_size_source_and_concurrency() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sizes = [1, CHUNK - 1, CHUNK, CHUNK + 1, CHUNK * 7 / 2];
+    for concurrency in [1, 3, 8] {
+        for (i, &len) in sizes.iter().enumerate() {
+            for kind in [Kind::Bytes, Kind::File, Kind::Stream] {
+                let bytes = data(len, i as u8);
+                emulator.reset_counts();
+                let file = uploader
+                    .upload(
+                        source(kind, &bytes, &dir),
+                        UploadRequest::new()
+                            .name(format!("f-{concurrency}-{len}-{kind:?}"))
+                            .path("tests")
+                            .access(Access::Private),
+                        options(concurrency),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{kind:?} {len} c{concurrency}: {e}"));
+                let what = format!("{kind:?} len {len} concurrency {concurrency}");
+                assert_eq!(
+                    served_sha256(&uploader, &file).await,
+                    sha256(&bytes),
+                    "{what}"
+                );
+                assert_eq!(file.size, Some(len as u64), "{what}");
+                assert_eq!(file.access_level(), Some(Access::Private), "{what}");
+                let parts = len.div_ceil(CHUNK) as u32;
+                let mut numbers = part_numbers(&emulator);
+                numbers.sort_unstable();
+                assert_eq!(numbers, (1..=parts).collect::<Vec<_>>(), "{what}");
+                assert_eq!(emulator.request_count("upload.signed_url_v2"), 1, "{what}");
+                assert_eq!(emulator.request_count("upload.complete"), 1, "{what}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_wire_format_matches_the_reference() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    let bytes = data(CHUNK + 10, 1);
+    uploader
+        .upload(
+            bytes.clone().into(),
+            UploadRequest::new().name("wire").tags(["a"]).expiry(600),
+            options(1),
+        )
+        .await
+        .unwrap();
+
+    let signed = &emulator.recorded("upload.signed_url_v2")[0];
+    assert!(signed.has_authorization, "the API call is authenticated");
+    assert_eq!(
+        signed.body,
+        RecordedBody::Json(serde_json::json!({"name": "wire", "tags": ["a"], "expiry": 600}))
+    );
+
+    let parts = emulator.recorded("upload.part");
+    assert_eq!(parts.len(), 2);
+    for (i, part) in parts.iter().enumerate() {
+        assert_eq!(part.method, "PUT");
+        assert!(
+            !part.has_authorization,
+            "presigned URLs carry their own signature"
+        );
+        let RecordedBody::Multipart(fields) = &part.body else {
+            panic!("part body is not multipart: {:?}", part.body)
+        };
+        // Every signed field as text, then the chunk as `file`.
+        let names: Vec<&str> = fields.iter().map(RecordedField::name).collect();
+        assert_eq!(names, ["x-pixb-meta-assetdata", "file"]);
+        let (lo, hi) = if i == 0 {
+            (0, CHUNK)
+        } else {
+            (CHUNK, CHUNK + 10)
+        };
+        match &fields[1] {
+            RecordedField::File {
+                size, sha256: sum, ..
+            } => {
+                assert_eq!(*size, (hi - lo) as u64);
+                assert_eq!(sum, &sha256(&bytes[lo..hi]));
+            }
+            other => panic!("`file` is not a file part: {other:?}"),
+        }
+    }
+
+    let complete = &emulator.recorded("upload.complete")[0];
+    assert!(!complete.has_authorization);
+    let RecordedBody::Json(body) = &complete.body else {
+        panic!("completion is not JSON")
+    };
+    assert_eq!(body["parts"], serde_json::json!([1, 2]));
+    assert!(body["x-pixb-meta-assetdata"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_part_in_five_failing_with_503_still_gives_the_exact_file() {
+    let (emulator, uploader) = start(EmulatorOptions {
+        faults: vec![Fault::failing(503, 0.2).on_routes(["upload.part"])],
+        seed: 7,
+        ..EmulatorOptions::default()
+    })
+    .await;
+    let bytes = data(CHUNK * 40 + 123, 3);
+    for concurrency in [1, 3, 8] {
+        emulator.reset_counts();
+        let file = uploader
+            .upload(
+                bytes.clone().into(),
+                UploadRequest::new().name(format!("flaky-{concurrency}")),
+                // 0.2^11: a part failing every attempt will not happen.
+                options(concurrency).with_max_retries(10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(served_sha256(&uploader, &file).await, sha256(&bytes));
+        let attempts = emulator.request_count("upload.part");
+        assert!(
+            attempts > 41,
+            "some parts were retried ({attempts} requests)"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_4xx_part_fails_at_once_without_retry() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    emulator.fail_next("upload.part", 1, 403);
+    let err = uploader
+        .upload(
+            data(CHUNK * 3, 4).into(),
+            UploadRequest::new(),
+            options(1).with_max_retries(5),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        UploadError::Part {
+            part_number,
+            attempts,
+            source,
+            ..
+        } => {
+            assert_eq!(*part_number, 1);
+            assert_eq!(*attempts, 1);
+            assert_eq!(source.status(), Some(403));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .starts_with("part 1 failed after 1 attempt(s)"),
+        "{err}"
+    );
+    assert_eq!(emulator.request_count("upload.part"), 1);
+    assert_eq!(emulator.request_count("upload.complete"), 0);
+}
+
+#[tokio::test]
+async fn retries_follow_max_retries() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    // maxRetries 0: the first 503 ends the upload.
+    emulator.fail_next("upload.part", 1, 503);
+    let err = uploader
+        .upload(
+            data(CHUNK * 2, 5).into(),
+            UploadRequest::new(),
+            options(1).with_max_retries(0),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UploadError::Part { attempts: 1, .. }),
+        "{err:?}"
+    );
+    assert_eq!(emulator.request_count("upload.part"), 1);
+
+    // maxRetries 2 survives two failures of the same part, and no more requests
+    // than that are made: the transport does not retry on its own as well.
+    emulator.reset_counts();
+    emulator.fail_next("upload.part", 2, 503);
+    let bytes = data(CHUNK * 2, 6);
+    let file = uploader
+        .upload(
+            bytes.clone().into(),
+            UploadRequest::new(),
+            options(1).with_max_retries(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(served_sha256(&uploader, &file).await, sha256(&bytes));
+    assert_eq!(emulator.request_count("upload.part"), 4);
+
+    // Three failures exceed maxRetries 2: exactly 3 attempts.
+    emulator.reset_counts();
+    emulator.fail_next("upload.part", 3, 500);
+    let err = uploader
+        .upload(
+            data(CHUNK, 7).into(),
+            UploadRequest::new(),
+            options(1).with_max_retries(2),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UploadError::Part { attempts: 3, .. }),
+        "{err:?}"
+    );
+    assert_eq!(emulator.request_count("upload.part"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_upload_sends_no_further_parts() {
+    let (emulator, uploader) = start(EmulatorOptions {
+        faults: vec![Fault::delaying(Duration::from_millis(40)).on_routes(["upload.part"])],
+        ..EmulatorOptions::default()
+    })
+    .await;
+    let (tx, mut rx) = watch::channel(Progress::default());
+    let upload = uploader.upload(
+        data(CHUNK * 30, 8).into(),
+        UploadRequest::new(),
+        options(2).with_progress_watch(tx),
+    );
+    tokio::select! {
+        result = upload => panic!("the upload should not finish first: {result:?}"),
+        _ = rx.wait_for(|p| p.parts_done >= 2) => {}
+    }
+    // The upload future is dropped here.
+    let sent = emulator.request_count("upload.part");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        emulator.request_count("upload.part"),
+        sent,
+        "no part after the drop"
+    );
+    assert!(sent < 30, "{sent}");
+    assert_eq!(emulator.request_count("upload.complete"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_sends_only_the_missing_parts() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = data(CHUNK * 9 / 2, 9); // 5 parts
+    for kind in [Kind::Bytes, Kind::File, Kind::Stream] {
+        emulator.reset_counts();
+        // Part 3 fails for good (maxRetries 0) once parts 1 and 2 are in.
+        let trigger = emulator.clone();
+        let options = options(1).with_max_retries(0).on_progress(move |p| {
+            if p.parts_done == 2 {
+                trigger.fail_next("upload.part", 1, 500);
+            }
+        });
+        let err = uploader
+            .upload(source(kind, &bytes, &dir), UploadRequest::new(), options)
+            .await
+            .unwrap_err();
+        assert_eq!(err.part_number(), Some(3), "{kind:?}: {err}");
+        let state = err.into_resume_state().expect("a resume state");
+        assert_eq!(state.acknowledged_parts, vec![1, 2]);
+        assert_eq!(state.acknowledged_bytes, 2 * CHUNK as u64);
+
+        // It survives being stored and loaded.
+        let state: ResumeState =
+            serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
+        emulator.reset_counts();
+        let progress = Arc::new(Mutex::new(Vec::new()));
+        let seen = progress.clone();
+        let file = uploader
+            .resume(
+                source(kind, &bytes, &dir),
+                state,
+                options_for_resume().on_progress(move |p| seen.lock().unwrap().push(p)),
+            )
+            .await
+            .unwrap();
+        let mut sent = part_numbers(&emulator);
+        sent.sort_unstable();
+        assert_eq!(sent, vec![3, 4, 5], "{kind:?}");
+        assert_eq!(emulator.request_count("upload.signed_url_v2"), 0);
+        assert_eq!(emulator.request_count("upload.complete"), 1);
+        assert_eq!(
+            served_sha256(&uploader, &file).await,
+            sha256(&bytes),
+            "{kind:?}"
+        );
+        let progress = progress.lock().unwrap();
+        assert_eq!(
+            progress.first().unwrap().parts_done,
+            2,
+            "resumed progress starts at 2"
+        );
+        assert_eq!(
+            progress.last().unwrap().bytes_acknowledged,
+            bytes.len() as u64
+        );
+    }
+}
+
+fn options_for_resume() -> UploadOptions {
+    // The chunk size comes from the state: a different one here must not matter.
+    options(3).with_chunk_size(1000)
+}
+
+#[tokio::test]
+async fn a_failed_completion_is_resumed_without_sending_parts() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    let bytes = data(CHUNK * 2, 10);
+    emulator.fail_next("upload.complete", 1, 400);
+    let err = uploader
+        .upload(bytes.clone().into(), UploadRequest::new(), options(2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UploadError::Complete { attempts: 1, .. }),
+        "{err:?}"
+    );
+    let state = err.into_resume_state().unwrap();
+    assert_eq!(state.missing_parts(), Some(vec![]));
+    emulator.reset_counts();
+    let file = uploader
+        .resume(bytes.clone().into(), state, options(2))
+        .await
+        .unwrap();
+    assert_eq!(emulator.request_count("upload.part"), 0);
+    assert_eq!(served_sha256(&uploader, &file).await, sha256(&bytes));
+}
+
+#[tokio::test]
+async fn resume_refuses_different_data_before_any_request() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    emulator.fail_next("upload.part", 1, 403);
+    let err = uploader
+        .upload(data(CHUNK * 2, 11).into(), UploadRequest::new(), options(1))
+        .await
+        .unwrap_err();
+    let state = err.into_resume_state().unwrap();
+    emulator.reset_counts();
+    let err = uploader
+        .resume(data(CHUNK * 3, 11).into(), state, options(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, UploadError::InvalidState(_)), "{err:?}");
+    assert_eq!(emulator.request_count("upload.*"), 0);
+}
+
+#[tokio::test]
+async fn invalid_options_and_empty_input_send_no_request() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            options(1).with_chunk_size(0),
+            "Invalid chunkSize: Must be a positive integer.",
+        ),
+        (
+            options(0),
+            "Invalid concurrency: Must be a positive integer.",
+        ),
+        (
+            options(1).with_exponential_factor(-2.0),
+            "Invalid exponentialFactor: Must be a positive number.",
+        ),
+    ];
+    for (options, message) in cases {
+        let err = uploader
+            .upload(data(10, 0).into(), UploadRequest::new(), options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, UploadError::InvalidOptions(_)), "{err:?}");
+        assert_eq!(err.to_string(), message);
+    }
+    for kind in [Kind::Bytes, Kind::File, Kind::Stream] {
+        let err = uploader
+            .upload(source(kind, &[], &dir), UploadRequest::new(), options(1))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, UploadError::EmptySource), "{kind:?}: {err:?}");
+        assert!(err.to_string().contains("empty"), "{err}");
+    }
+    let err = uploader
+        .upload(
+            UploadSource::from_path(dir.path().join("missing")),
+            UploadRequest::new(),
+            options(1),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UploadError::Source { resume: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(emulator.request_count("*"), 0);
+}
+
+#[tokio::test]
+async fn progress_reaches_the_total_through_callback_and_watch() {
+    let (_emulator, uploader) = start(EmulatorOptions::default()).await;
+    let seen = Arc::new(Mutex::new(Vec::<Progress>::new()));
+    let sink = seen.clone();
+    let (tx, rx) = watch::channel(Progress::default());
+    let len = CHUNK * 5 / 2;
+    uploader
+        .upload(
+            data(len, 12).into(),
+            UploadRequest::new(),
+            options(2)
+                .on_progress(move |p| sink.lock().unwrap().push(p))
+                .with_progress_watch(tx),
+        )
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    // The start, then one per part.
+    assert_eq!(seen.len(), 4);
+    assert_eq!(seen[0].bytes_acknowledged, 0);
+    assert_eq!(seen[0].total_bytes, Some(len as u64));
+    assert_eq!(seen[0].total_parts, Some(3));
+    let last = *rx.borrow();
+    assert_eq!(last, *seen.last().unwrap());
+    assert_eq!((last.parts_done, last.bytes_acknowledged), (3, len as u64));
+}
+
+#[tokio::test]
+async fn a_signed_url_failure_is_reported_as_such() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    emulator.fail_next("upload.signed_url_v2", 1, 400);
+    let err = uploader
+        .upload(data(10, 0).into(), UploadRequest::new(), options(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, UploadError::SignedUrl(_)), "{err:?}");
+    assert_eq!(err.status(), Some(400));
+    assert!(err.resume_state().is_none());
+}
+
+#[tokio::test]
+async fn resume_with_a_shorter_stream_is_refused_before_completing() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    // All 4 parts are in, the completion failed.
+    emulator.fail_next("upload.complete", 1, 400);
+    let bytes = data(CHUNK * 4, 13);
+    let err = uploader
+        .upload(bytes.clone().into(), UploadRequest::new(), options(2))
+        .await
+        .unwrap_err();
+    let mut state = err.into_resume_state().unwrap();
+    // A stream of unknown length: the mismatch shows only once it ends.
+    state.source_len = None;
+    emulator.reset_counts();
+    let short = UploadSource::from_reader(std::io::Cursor::new(bytes[..CHUNK * 2].to_vec()), None);
+    let err = uploader.resume(short, state, options(2)).await.unwrap_err();
+    assert!(matches!(err, UploadError::InvalidState(_)), "{err:?}");
+    assert!(err.to_string().contains("the source has 2 parts"), "{err}");
+    assert_eq!(emulator.request_count("upload.complete"), 0);
+}
+
+#[tokio::test]
+async fn the_completion_timeout_applies_to_the_completion() {
+    let (emulator, uploader) = start(EmulatorOptions {
+        faults: vec![Fault::delaying(Duration::from_millis(400)).on_routes(["upload.complete"])],
+        ..EmulatorOptions::default()
+    })
+    .await;
+    let bytes = data(CHUNK, 14);
+    let err = uploader
+        .upload(
+            bytes.clone().into(),
+            UploadRequest::new(),
+            options(1)
+                .with_max_retries(0)
+                .with_complete_timeout(Duration::from_millis(100)),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        UploadError::Complete { source, .. } => {
+            assert!(
+                matches!(**source, pixelbin_http::Error::Timeout { .. }),
+                "{source:?}"
+            )
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // Parts are not subject to it.
+    assert_eq!(emulator.request_count("upload.part"), 1);
+    let state = err.into_resume_state().unwrap();
+    let file = uploader
+        .resume(
+            bytes.clone().into(),
+            state,
+            options(1).with_complete_timeout(Duration::from_secs(5)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(served_sha256(&uploader, &file).await, sha256(&bytes));
+}
