@@ -100,6 +100,12 @@ impl Transport {
     /// A 2xx status gives `Ok`; any other gives [`Error::Api`] parsed from
     /// Pixelbin's error JSON.
     pub async fn send(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
+        // The body gets the same allowance as the wait for the headers: a
+        // stalled read fails instead of hanging.
+        let after = req
+            .options()
+            .timeout
+            .unwrap_or(self.inner.config.http().timeout);
         let resp = self.dispatch(req).await?;
         let status = resp.status();
         let resp = reqwest::Response::from(resp);
@@ -107,10 +113,10 @@ impl Transport {
             return Err(read_error(resp).await);
         }
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| Error::from_reqwest(e, Some(self.inner.config.http().timeout)))?;
+        let body = match tokio::time::timeout(after, resp.bytes()).await {
+            Ok(body) => body.map_err(|e| Error::from_reqwest(e, Some(after)))?,
+            Err(_) => return Err(Error::Timeout { after }),
+        };
         Ok(ApiResponse {
             status,
             headers,
@@ -128,7 +134,9 @@ impl Transport {
 
     /// Like [`send`](Self::send) but hands back the unread response on 2xx,
     /// for large downloads. Its `url()` is not meaningful (the stack works on
-    /// `http` types); the status and headers are.
+    /// `http` types); the status and headers are. Reading the body is not
+    /// time-limited (a large download may take long): bound each read, or the
+    /// whole, with `tokio::time::timeout` where that matters.
     pub async fn send_streaming(&self, req: ApiRequest) -> Result<reqwest::Response, Error> {
         let resp = self.dispatch(req).await?;
         let status = resp.status();
@@ -298,9 +306,10 @@ fn build_client(config: &PixelbinConfig, env: &EnvLookup) -> Result<reqwest::Cli
     let http = config.http();
     let builder = reqwest::Client::builder()
         .connect_timeout(http.connect_timeout)
-        // A stalled body read fails instead of hanging; the time to the
-        // response headers is limited by the timeout layer.
-        .read_timeout(http.timeout)
+        // No client-wide read timeout: reqwest applies it to the wait for the
+        // headers too, which would cap per-request timeouts (a long upload
+        // completion) at the default. The timeout layer bounds each attempt up
+        // to its headers and `send` bounds the body read.
         .pool_idle_timeout(Duration::from_secs(90));
     let builder = ProxyPlan::new(http, env)?.apply(builder)?;
     builder.build().map_err(|e| Error::Transport {

@@ -225,6 +225,31 @@ async fn slow_server_times_out_and_is_retried() {
 }
 
 #[tokio::test]
+async fn a_request_timeout_can_exceed_the_default() {
+    // A long operation (an upload completion) raises its own limit above the
+    // configured default; nothing client-wide may cap it back.
+    let server = MockServer::start().await;
+    Mock::given(path("/long"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(400)))
+        .mount(&server)
+        .await;
+    let config = pixelbin_http::PixelbinConfig::builder()
+        .api_secret(SECRET)
+        .domain(server.uri())
+        .timeout(Duration::from_millis(100))
+        .retry(fast_retry(0))
+        .build()
+        .unwrap();
+    let transport = Transport::new(config).unwrap();
+    let resp = transport
+        .send(ApiRequest::get(url(&server, "/long")).timeout(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+#[tokio::test]
 async fn auth_header_only_for_the_api_origin() {
     let api = MockServer::start().await;
     let other = MockServer::start().await;
