@@ -58,7 +58,14 @@ pub const STEPS: &[Step] = &[
     Step {
         name: "examples",
         env: &[],
-        args: &["build", "--workspace", "--examples"],
+        // The blocking examples need the facade's `blocking` feature.
+        args: &[
+            "build",
+            "--workspace",
+            "--examples",
+            "--features",
+            "pixelbin/blocking",
+        ],
     },
 ];
 
@@ -185,7 +192,7 @@ mod tests {
                 "cargo test --workspace",
                 "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
                 "cargo build -p pixelbin-url --target wasm32-unknown-unknown",
-                "cargo build --workspace --examples",
+                "cargo build --workspace --examples --features pixelbin/blocking",
             ]
         );
     }

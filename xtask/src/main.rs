@@ -26,7 +26,7 @@ enum Command {
     /// --all-targets -- -D warnings), `test` (cargo test --workspace, doc-tests included), `doc`
     /// (RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps), `wasm` (cargo build -p
     /// pixelbin-url --target wasm32-unknown-unknown, adding the target through rustup if
-    /// missing) and `examples` (cargo build --workspace --examples). Each command is printed
+    /// missing) and `examples` (cargo build --workspace --examples --features pixelbin/blocking). Each command is printed
     /// before it runs and a summary closes the run. The environment (CARGO_TARGET_DIR, CI, ...)
     /// is passed through.
     Ci {

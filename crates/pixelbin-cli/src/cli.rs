@@ -1,8 +1,8 @@
 //! The command line: global flags and the command tree (clap derive).
 
 use clap::{Args, Parser, Subcommand};
+use pixelbin_emulator::cli::EmulatorArgs;
 
-use crate::emulator::EmulatorArgs;
 use crate::files::FilesCommand;
 use crate::folders::FoldersCommand;
 use crate::predict::PredictArgs;

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::output::{Output, human_bytes};
 use crate::predictions::{self, WaitArgs};
-use crate::{png, upload};
+use crate::upload;
 
 /// The secret the demo's emulator accepts (it exists only in this process).
 const DEMO_SECRET: &str = "demo-api-secret";
@@ -98,7 +98,7 @@ pub async fn run(out: Output) -> anyhow::Result<()> {
     let client = PixelbinClient::new(config)?;
 
     // 2. Upload a generated image in several parts.
-    let image = png::demo_png(256, 256);
+    let image = pixelbin_emulator::media::sample_png(256, 256);
     let size = image.len() as u64;
     let chunk_size = 64 * 1024;
     let file = upload::upload_with_bar(

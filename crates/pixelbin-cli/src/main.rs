@@ -19,7 +19,6 @@ mod files;
 mod folders;
 mod inputs;
 mod output;
-mod png;
 mod predict;
 mod predictions;
 mod progress;
@@ -86,14 +85,8 @@ async fn run(cli: Cli, secret_typed: bool) -> anyhow::Result<()> {
         Command::Url(command) => url::run(command, out),
         Command::Webhook(command) => webhook::run(command, out),
         Command::Emulator(args) => {
-            let secret = if secret_typed {
-                cli.global.api_secret
-            } else {
-                std::env::var("PIXELBIN_EMULATOR_API_SECRET")
-                    .ok()
-                    .filter(|s| !s.is_empty())
-            };
-            emulator::run(args, secret, out).await
+            let typed = cli.global.api_secret.filter(|_| secret_typed);
+            emulator::run(args, emulator::accepted_secret(typed), out).await
         }
         Command::Demo => demo::run(out).await,
     }

@@ -32,16 +32,21 @@
 //!
 //! Route names, used by [`Fault::routes`], [`Emulator::request_count`] and
 //! [`Emulator::recorded`], are listed in [`ROUTE_NAMES`].
+//!
+//! Also here: [`cli::EmulatorArgs`], the command-line flags of a served emulator (shared by the
+//! `pixelbin-emulator` binary and `pixelbin emulator`), and [`media::sample_png`], a small
+//! generated photo for demos and tests.
 
 mod assets;
 mod auth;
 mod cdn;
+pub mod cli;
 mod errors;
 mod extract;
 mod faults;
 mod form;
 mod ids;
-mod media;
+pub mod media;
 mod models;
 mod options;
 mod org;

@@ -1,17 +1,25 @@
 //! Just enough image handling for an emulator: recognise formats from magic bytes, read
 //! dimensions from headers, and write small valid PNG and JPEG files.
+//!
+//! Public: [`sample_png`], a generated photo for demos and tests, so they need no image on disk
+//! and no image crate.
+//!
+//! ```
+//! let png = pixelbin_emulator::media::sample_png(64, 48);
+//! assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+//! ```
 
 /// What the first bytes of a file say about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sniffed {
+pub(crate) struct Sniffed {
     /// MIME type, e.g. `image/png`.
-    pub content_type: &'static str,
+    pub(crate) content_type: &'static str,
     /// Short format name used in file objects, e.g. `png`.
-    pub format: &'static str,
+    pub(crate) format: &'static str,
 }
 
 /// Recognises common image formats by their magic bytes.
-pub fn sniff(bytes: &[u8]) -> Option<Sniffed> {
+pub(crate) fn sniff(bytes: &[u8]) -> Option<Sniffed> {
     let found = |content_type, format| {
         Some(Sniffed {
             content_type,
@@ -42,7 +50,7 @@ pub fn sniff(bytes: &[u8]) -> Option<Sniffed> {
 }
 
 /// Width and height read from an image header, for PNG, JPEG, GIF, WebP and BMP.
-pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+pub(crate) fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     let format = sniff(bytes)?.format;
     match format {
         "png" if bytes.len() >= 24 => Some((be32(&bytes[16..20]), be32(&bytes[20..24]))),
@@ -119,7 +127,7 @@ fn webp_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
 }
 
 /// The MIME type that goes with a file extension.
-pub fn content_type_for_extension(ext: &str) -> Option<&'static str> {
+pub(crate) fn content_type_for_extension(ext: &str) -> Option<&'static str> {
     Some(match ext.to_ascii_lowercase().as_str() {
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
@@ -139,7 +147,7 @@ pub fn content_type_for_extension(ext: &str) -> Option<&'static str> {
 }
 
 /// The asset type (`image`, `video`, `raw`) of a MIME type.
-pub fn asset_type(content_type: &str) -> &'static str {
+pub(crate) fn asset_type(content_type: &str) -> &'static str {
     if content_type.starts_with("image/") {
         "image"
     } else if content_type.starts_with("video/") {
@@ -151,35 +159,86 @@ pub fn asset_type(content_type: &str) -> &'static str {
     }
 }
 
-/// Writes an RGBA PNG of `width` x `height` whose pixels are a pattern derived from `seed`,
-/// with a fully transparent border (the "removed background").
-pub fn generate_png(width: u32, height: u32, seed: &[u8]) -> Vec<u8> {
+/// Largest side of a [`sample_png`]: 4096 x 4096 RGB is 48 MiB uncompressed.
+const MAX_SAMPLE_SIDE: u32 = 4096;
+
+/// A photo-like RGB PNG of `width` x `height` pixels: a coloured disc (the "subject") on a
+/// gradient (the "background"), the kind of picture `erase_bg` works on.
+///
+/// Sides are clamped to `1..=4096`. Pixels are stored uncompressed, so the file is about
+/// `3 * width * height` bytes (~190 KiB at 256 x 256), big enough to upload in parts. Same
+/// dimensions, same bytes.
+pub fn sample_png(width: u32, height: u32) -> Vec<u8> {
+    let width = width.clamp(1, MAX_SAMPLE_SIDE);
+    let height = height.clamp(1, MAX_SAMPLE_SIDE);
+    let (cx, cy) = (f64::from(width) / 2.0, f64::from(height) / 2.0);
+    let radius = f64::from(width.min(height)) / 3.0;
+    encode_png(width, height, |x, y| {
+        let (dx, dy) = (f64::from(x) - cx, f64::from(y) - cy);
+        if dx * dx + dy * dy <= radius * radius {
+            [230, 90, 40]
+        } else {
+            // x < width <= 4096, so the products fit and the results stay below 256.
+            [
+                (40 + x * 120 / width) as u8,
+                (120 + y * 100 / height) as u8,
+                200,
+            ]
+        }
+    })
+}
+
+/// Writes an RGBA PNG of `width` x `height` (each clamped to 1..=256) whose pixels are a pattern
+/// derived from `seed`, with a fully transparent border (the "removed background").
+pub(crate) fn generate_png(width: u32, height: u32, seed: &[u8]) -> Vec<u8> {
     let width = width.clamp(1, 256);
     let height = height.clamp(1, 256);
     let pick = |i: usize| seed.get(i % seed.len().max(1)).copied().unwrap_or(0x80);
-    let mut raw = Vec::with_capacity((height * (width * 4 + 1)) as usize);
+    encode_png(width, height, |x, y| {
+        let border =
+            x < width / 8 || y < height / 8 || x >= width - width / 8 || y >= height - height / 8;
+        let alpha = if border { 0 } else { 255 };
+        [pick(0) ^ (x as u8), pick(1) ^ (y as u8), pick(2), alpha]
+    })
+}
+
+/// Encodes a PNG whose pixel at `(x, y)` is `pixel(x, y)`: RGB for 3 channels, RGBA for 4.
+///
+/// Callers keep the sides small (a few thousand at most): the pixels are held in memory
+/// uncompressed.
+fn encode_png<const CHANNELS: usize>(
+    width: u32,
+    height: u32,
+    pixel: impl Fn(u32, u32) -> [u8; CHANNELS],
+) -> Vec<u8> {
+    // PNG colour types: 2 is 8-bit RGB, 6 is 8-bit RGBA.
+    let color_type: u8 = const {
+        match CHANNELS {
+            3 => 2,
+            4 => 6,
+            _ => panic!("PNG pixels here are RGB (3 bytes) or RGBA (4 bytes)"),
+        }
+    };
+    let mut raw = Vec::with_capacity(height as usize * (1 + CHANNELS * width as usize));
     for y in 0..height {
-        raw.push(0); // filter: none
+        raw.push(0); // filter type "None" for every scanline
         for x in 0..width {
-            let border = x < width / 8
-                || y < height / 8
-                || x >= width - width / 8
-                || y >= height - height / 8;
-            let alpha = if border { 0 } else { 255 };
-            raw.extend_from_slice(&[pick(0) ^ (x as u8), pick(1) ^ (y as u8), pick(2), alpha]);
+            raw.extend_from_slice(&pixel(x, y));
         }
     }
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     let mut ihdr = Vec::with_capacity(13);
     ihdr.extend_from_slice(&width.to_be_bytes());
     ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA, no interlace
+    // 8-bit depth, colour type, deflate, adaptive filtering, no interlace.
+    ihdr.extend_from_slice(&[8, color_type, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png_chunk(&mut png, b"IHDR", &ihdr);
     png_chunk(&mut png, b"IDAT", &zlib_stored(&raw));
     png_chunk(&mut png, b"IEND", &[]);
     png
 }
 
+/// Appends a PNG chunk: length, type, data, CRC of type and data.
 fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&(data.len() as u32).to_be_bytes());
     let start = out.len();
@@ -189,7 +248,8 @@ fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&crc.to_be_bytes());
 }
 
-/// A zlib stream of uncompressed ("stored") deflate blocks: valid and simple.
+/// A zlib stream of uncompressed ("stored") deflate blocks of at most 65535 bytes: valid and
+/// simple.
 fn zlib_stored(data: &[u8]) -> Vec<u8> {
     let mut out = vec![0x78, 0x01];
     let chunks: Vec<&[u8]> = if data.is_empty() {
@@ -199,7 +259,7 @@ fn zlib_stored(data: &[u8]) -> Vec<u8> {
     };
     let last = chunks.len() - 1;
     for (i, chunk) in chunks.into_iter().enumerate() {
-        out.push(u8::from(i == last));
+        out.push(u8::from(i == last)); // BFINAL on the last block, BTYPE 00 (stored)
         let len = chunk.len() as u16;
         out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(&(!len).to_le_bytes());
@@ -234,7 +294,7 @@ fn adler32(data: &[u8]) -> u32 {
 ///
 /// Every 8x8 block has DC difference 0 and only an end-of-block AC code, so the entropy data is
 /// two 1-bit codes per block; Huffman tables with a single code each keep it that small.
-pub fn generate_jpeg(width: u16, height: u16) -> Vec<u8> {
+pub(crate) fn generate_jpeg(width: u16, height: u16) -> Vec<u8> {
     let width = width.max(1);
     let height = height.max(1);
     let mut out = vec![0xFF, 0xD8];
@@ -292,7 +352,46 @@ mod tests {
     #[test]
     fn crc_and_adler_known_answers() {
         assert_eq!(crc32(b"IEND"), 0xAE42_6082);
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
         assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
+    }
+
+    #[test]
+    fn sample_png_has_the_right_structure() {
+        let png = sample_png(256, 256);
+        assert_eq!(sniff(&png).map(|s| s.format), Some("png"));
+        assert_eq!(dimensions(&png), Some((256, 256)));
+        assert_eq!(png[25], 2, "colour type RGB");
+        assert_eq!(&png[png.len() - 8..png.len() - 4], b"IEND");
+        // Raw pixels + per-row filter bytes + zlib and chunk framing.
+        let raw = 256 * (1 + 3 * 256);
+        assert!(png.len() > raw && png.len() < raw + 200, "{}", png.len());
+        assert_eq!(png, sample_png(256, 256), "same dimensions, same bytes");
+    }
+
+    #[test]
+    fn sample_png_sides_are_clamped() {
+        assert_eq!(dimensions(&sample_png(0, 0)), Some((1, 1)));
+        assert_eq!(dimensions(&sample_png(5000, 1)), Some((4096, 1)));
+        assert_eq!(dimensions(&sample_png(3, 7)), Some((3, 7)));
+    }
+
+    #[test]
+    fn generated_png_is_rgba() {
+        let png = generate_png(300, 0, b"");
+        assert_eq!(dimensions(&png), Some((256, 1)));
+        assert_eq!(png[25], 6, "colour type RGBA");
+    }
+
+    #[test]
+    fn stored_blocks_split_at_64_kib() {
+        let data = vec![7u8; 70_000];
+        let z = zlib_stored(&data);
+        // zlib header + 2 block headers + data + Adler-32
+        assert_eq!(z.len(), 2 + 5 * 2 + 70_000 + 4);
+        assert_eq!(z[2], 0); // first block not final
+        assert_eq!(z[2 + 5 + 65_535], 1); // second block final
+        assert_eq!(zlib_stored(&[]).len(), 2 + 5 + 4);
     }
 
     #[test]

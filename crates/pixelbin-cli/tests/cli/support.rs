@@ -68,55 +68,7 @@ pub fn stdout_of(cmd: &mut Command) -> String {
 
 /// A small valid PNG (the emulator reads its size from the header).
 pub fn png(width: u32, height: u32) -> Vec<u8> {
-    // Uncompressed deflate blocks keep this dependency-free.
-    let mut raw = Vec::new();
-    for _ in 0..height {
-        raw.push(0);
-        raw.extend(std::iter::repeat_n(0x7f, 3 * width as usize));
-    }
-    let mut idat = vec![0x78, 0x01];
-    let chunks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (i, block) in chunks.iter().enumerate() {
-        idat.push(u8::from(i + 1 == chunks.len()));
-        let len = block.len() as u16;
-        idat.extend_from_slice(&len.to_le_bytes());
-        idat.extend_from_slice(&(!len).to_le_bytes());
-        idat.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + u32::from(byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    idat.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut ihdr = width.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    for (kind, data) in [(&b"IHDR"[..], &ihdr[..]), (b"IDAT", &idat), (b"IEND", &[])] {
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let start = png.len();
-        png.extend_from_slice(kind);
-        png.extend_from_slice(data);
-        let crc = crc32(&png[start..]);
-        png.extend_from_slice(&crc.to_be_bytes());
-    }
-    png
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    pixelbin_emulator::media::sample_png(width, height)
 }
 
 /// Writes a `width` x `height` PNG into `dir` and returns its path.

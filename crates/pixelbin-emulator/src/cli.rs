@@ -1,0 +1,255 @@
+//! The emulator's command-line flags, for any command that serves an emulator.
+//!
+//! Both the `pixelbin-emulator` binary and `pixelbin emulator` flatten [`EmulatorArgs`] into
+//! their command, so the two accept the same flags with the same checks, and turn them into
+//! [`EmulatorOptions`] with [`EmulatorArgs::options`].
+//!
+//! The API secret is not one of these flags: where it comes from is the command's choice. The
+//! binary has its own `--api-secret` (or [`API_SECRET_ENV`]); `pixelbin` reuses its global
+//! `--api-secret` but ignores `PIXELBIN_API_TOKEN`, so an exported production token does not
+//! lock the emulator.
+//!
+//! ```
+//! use clap::Parser;
+//! use pixelbin_emulator::cli::EmulatorArgs;
+//!
+//! /// Serves an emulator.
+//! #[derive(Parser)]
+//! struct Serve {
+//!     #[command(flatten)]
+//!     emulator: EmulatorArgs,
+//! }
+//!
+//! let serve = Serve::try_parse_from(["serve", "--fail-rate", "0.5", "--routes", "upload.*"])?;
+//! let options = serve.emulator.options(Some("test-secret".into()));
+//! assert_eq!(options.faults[0].routes, ["upload.*"]);
+//! assert_eq!(options.faults[0].status, 503);
+//!
+//! // Unknown routes are refused while parsing, with the list of known ones.
+//! assert!(Serve::try_parse_from(["serve", "--routes", "uplod.*"]).is_err());
+//! # Ok::<(), clap::Error>(())
+//! ```
+
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::options::route_matches;
+use crate::{EmulatorOptions, Fault, ROUTE_NAMES};
+
+/// The environment variable holding the one API secret a served emulator accepts.
+pub const API_SECRET_ENV: &str = "PIXELBIN_EMULATOR_API_SECRET";
+
+/// Flags of a served emulator: port, prediction timing and the faults to inject.
+///
+/// Any fault flag (`--fail-rate`, `--reset-rate`, `--latency-ms`) makes one [`Fault`] on the
+/// `--routes`; without them the emulator injects none.
+#[derive(Clone, Debug, Args)]
+#[non_exhaustive]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Milliseconds from ACCEPTED to the final status of a prediction.
+    #[arg(long, default_value_t = 200, value_name = "MS")]
+    pub prediction_delay_ms: u64,
+    /// Probability (0..=1) of answering a request with --fail-status.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate, value_name = "RATE")]
+    pub fail_rate: f64,
+    /// Status of injected failures (e.g. 500, 503, 429).
+    #[arg(
+        long,
+        default_value_t = 503,
+        value_parser = clap::value_parser!(u16).range(400..=599),
+        value_name = "STATUS"
+    )]
+    pub fail_status: u16,
+    /// Seconds sent as Retry-After with injected failures.
+    #[arg(long, value_name = "SECS")]
+    pub retry_after: Option<u64>,
+    /// Milliseconds added before every faulted route's answer.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+    /// Probability (0..=1) of resetting the connection mid-request.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate, value_name = "RATE")]
+    pub reset_rate: f64,
+    /// Seed of the fault decisions and generated ids.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Comma-separated route names or globs the faults apply to (default: all), e.g.
+    /// `upload.part,predictions.*`.
+    #[arg(long, value_delimiter = ',', value_parser = parse_route, value_name = "ROUTES")]
+    pub routes: Vec<String>,
+}
+
+impl EmulatorArgs {
+    /// The emulator options these flags describe, accepting only `api_secret` when it is `Some`
+    /// (any well-formed token otherwise).
+    pub fn options(&self, api_secret: Option<String>) -> EmulatorOptions {
+        let faulty = self.fail_rate > 0.0 || self.reset_rate > 0.0 || self.latency_ms > 0;
+        let faults = if faulty {
+            vec![Fault {
+                routes: self.routes.clone(),
+                fail_rate: self.fail_rate,
+                status: self.fail_status,
+                retry_after: self.retry_after,
+                latency: Duration::from_millis(self.latency_ms),
+                reset_rate: self.reset_rate,
+            }]
+        } else {
+            Vec::new()
+        };
+        EmulatorOptions {
+            port: self.port,
+            api_secret,
+            prediction_delay: Duration::from_millis(self.prediction_delay_ms),
+            faults,
+            seed: self.seed,
+        }
+    }
+}
+
+/// A probability in `0..=1`.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let rate: f64 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number; give a probability such as 0.25"))?;
+    if (0.0..=1.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!("{rate} is not between 0 and 1"))
+    }
+}
+
+/// A route name or glob that matches at least one route: a typo would otherwise make a fault
+/// that silently never fires.
+fn parse_route(s: &str) -> Result<String, String> {
+    if ROUTE_NAMES.iter().any(|name| route_matches(s, name)) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' matches no route; known routes: {}",
+            ROUTE_NAMES.join(", ")
+        ))
+    }
+}
+
+/// Waits for Ctrl-C or (on Unix) SIGTERM: the end of a foreground emulator's life.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: EmulatorArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<EmulatorArgs, clap::Error> {
+        Wrapper::try_parse_from(std::iter::once("x").chain(args.iter().copied())).map(|w| w.args)
+    }
+
+    #[test]
+    fn flags_map_to_one_fault() {
+        let args = parse(&[
+            "--fail-rate",
+            "0.5",
+            "--fail-status",
+            "429",
+            "--retry-after",
+            "2",
+            "--latency-ms",
+            "7",
+            "--reset-rate",
+            "0.25",
+            "--routes",
+            "upload.*,predictions.get",
+            "--prediction-delay-ms",
+            "10",
+            "--port",
+            "4321",
+            "--seed",
+            "9",
+        ])
+        .unwrap();
+        let options = args.options(Some("secret".into()));
+        assert_eq!(options.faults.len(), 1);
+        let fault = &options.faults[0];
+        assert_eq!(fault.fail_rate, 0.5);
+        assert_eq!(fault.status, 429);
+        assert_eq!(fault.retry_after, Some(2));
+        assert_eq!(fault.latency, Duration::from_millis(7));
+        assert_eq!(fault.reset_rate, 0.25);
+        assert_eq!(fault.routes, ["upload.*", "predictions.get"]);
+        assert_eq!(options.prediction_delay, Duration::from_millis(10));
+        assert_eq!(options.port, 4321);
+        assert_eq!(options.seed, 9);
+        assert_eq!(options.api_secret.as_deref(), Some("secret"));
+    }
+
+    #[test]
+    fn defaults_match_the_library_defaults() {
+        let options = parse(&[]).unwrap().options(None);
+        let defaults = EmulatorOptions::default();
+        assert!(options.faults.is_empty());
+        assert_eq!(options.port, defaults.port);
+        assert_eq!(options.prediction_delay, defaults.prediction_delay);
+        assert_eq!(options.seed, defaults.seed);
+        assert_eq!(options.api_secret, None);
+    }
+
+    #[test]
+    fn latency_alone_is_a_fault() {
+        let options = parse(&["--latency-ms", "5"]).unwrap().options(None);
+        assert_eq!(options.faults.len(), 1);
+        assert_eq!(options.faults[0].fail_rate, 0.0);
+        assert!(options.faults[0].routes.is_empty());
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for bad in [
+            &["--fail-rate", "1.5"][..],
+            &["--fail-rate", "often"],
+            &["--reset-rate", "-0.1"],
+            &["--fail-status", "200"],
+            &["--routes", "nope.*"],
+            &["--routes", "upload.part,"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+        let error = parse(&["--routes", "upload.prt"]).unwrap_err().to_string();
+        assert!(error.contains("'upload.prt' matches no route"), "{error}");
+        assert!(error.contains("upload.part"), "{error}");
+    }
+
+    #[test]
+    fn globs_and_star_are_known_routes() {
+        for good in ["*", "upload.*", "predictions.get", "files.*"] {
+            assert!(parse(&["--routes", good]).is_ok(), "{good}");
+        }
+    }
+}
