@@ -135,6 +135,11 @@
     doc = "[blocking-client]: https://docs.rs/pixelbin/latest/pixelbin/blocking/struct.PixelbinClient.html"
 )]
 
+// Compiles the README's examples as doc-tests, so the crates.io page stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod client;
 mod error;
 
