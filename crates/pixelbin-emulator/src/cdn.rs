@@ -2,11 +2,15 @@
 //! outputs at `/predictions/...`. Transformations in the URL are not applied: the original bytes
 //! are served.
 
+use std::io::Read;
+use std::path::PathBuf;
+
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures::StreamExt;
 
 use crate::errors::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -77,14 +81,62 @@ pub async fn read_url(
     if found.size > max {
         return Err(found.size);
     }
-    let bytes = match found.blob {
-        Blob::Memory(bytes) => bytes,
-        Blob::Disk(path) => match tokio::fs::read(&path).await {
-            Ok(data) => Bytes::from(data),
-            Err(_) => return Ok(None),
-        },
-    };
-    Ok(Some((bytes, found.content_type)))
+    match read_prefix(&found.blob, max).await {
+        Ok(bytes) => Ok(Some((bytes, found.content_type))),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Reads at most `limit` bytes from the start of a blob's content.
+pub async fn read_prefix(blob: &Blob, limit: u64) -> std::io::Result<Bytes> {
+    if let Blob::Memory(bytes) = blob {
+        let end = usize::try_from(limit).map_or(bytes.len(), |l| l.min(bytes.len()));
+        return Ok(bytes.slice(..end));
+    }
+    let files: Vec<PathBuf> = blob.files().into_iter().map(PathBuf::from).collect();
+    tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        for path in files {
+            let left = limit.saturating_sub(out.len() as u64);
+            if left == 0 {
+                break;
+            }
+            std::fs::File::open(path)?
+                .take(left)
+                .read_to_end(&mut out)?;
+        }
+        Ok(Bytes::from(out))
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// Bytes read from disk per body chunk when serving a file.
+const SERVE_CHUNK: usize = 256 * 1024;
+
+/// The content of a blob on disk as a body stream. Every file is checked before the response
+/// starts, so missing content is an error rather than a truncated body; files are opened one at
+/// a time, so a file of thousands of parts needs one descriptor.
+async fn disk_body(blob: &Blob) -> std::io::Result<Body> {
+    let paths: Vec<PathBuf> = blob.files().into_iter().map(PathBuf::from).collect();
+    let checked = paths.clone();
+    tokio::task::spawn_blocking(move || {
+        checked
+            .iter()
+            .try_for_each(|path| std::fs::metadata(path).map(drop))
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    let stream = futures::stream::iter(paths)
+        .then(tokio::fs::File::open)
+        .map(|opened| match opened {
+            Ok(file) => {
+                tokio_util::io::ReaderStream::with_capacity(file, SERVE_CHUNK).left_stream()
+            }
+            Err(error) => futures::stream::once(async { Err(error) }).right_stream(),
+        })
+        .flatten();
+    Ok(Body::from_stream(stream))
 }
 
 /// `GET /v2/{*path}` and `GET /predictions/{*path}`.
@@ -92,14 +144,11 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> ApiResult
     let path = request.uri().path().to_string();
     let found = lookup(&state.store(), &path)
         .ok_or_else(|| ApiError::not_found(format!("Nothing is stored at {path}")))?;
-    let body = match found.blob {
-        Blob::Memory(bytes) => Body::from(bytes),
-        Blob::Disk(file_path) => {
-            let file = tokio::fs::File::open(&file_path)
-                .await
-                .map_err(|_| ApiError::not_found(format!("Nothing is stored at {path}")))?;
-            Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024))
-        }
+    let body = match &found.blob {
+        Blob::Memory(bytes) => Body::from(bytes.clone()),
+        Blob::Disk(_) | Blob::Parts(_) => disk_body(&found.blob)
+            .await
+            .map_err(|_| ApiError::not_found(format!("Nothing is stored at {path}")))?,
     };
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();

@@ -1,13 +1,15 @@
 //! Reading `multipart/form-data` bodies: text fields in memory, file fields streamed to memory
-//! (small inputs) or to disk (uploads), each hashed on the way for the request record.
+//! (small inputs, hashed on the way for the request record) or to disk (uploads, hashed when
+//! the record is read: see `record`).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use axum::extract::Multipart;
 use axum::extract::multipart::Field;
 use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
+use tokio::task::JoinHandle;
 
 use crate::errors::ApiError;
 use crate::extract::body_error;
@@ -96,7 +98,21 @@ pub async fn read_form(
                 FileSink::Memory { max } => read_to_memory(field, &name, *max).await?,
                 FileSink::Disk { next_path } => {
                     let path = next_path();
-                    read_to_disk(field, path).await?
+                    let (path, size) = read_to_disk(field, path).await?;
+                    let sha256 = match slot {
+                        Some(slot) => match slot.hash_later(recorded.len(), &path, size).await {
+                            Ok(hash) => hash.unwrap_or_default(),
+                            Err(e) => {
+                                let _ = tokio::fs::remove_file(&path).await;
+                                return Err(ApiError::internal(format!(
+                                    "Could not record the file: {e}"
+                                )));
+                            }
+                        },
+                        // Nobody will read the hash.
+                        None => String::new(),
+                    };
+                    (FileData::Disk(path), size, sha256)
                 }
             };
             recorded.push(RecordedField::File {
@@ -184,34 +200,93 @@ async fn read_to_memory(
     ))
 }
 
-async fn read_to_disk(
-    mut field: Field<'_>,
-    path: PathBuf,
-) -> Result<(FileData, u64, String), ApiError> {
-    let mut file = tokio::fs::File::create(&path)
-        .await
+/// Bytes gathered before they are handed to a blocking write: large enough that the hand-offs
+/// cost little, small enough that a few concurrent uploads stay within a few MiB.
+const WRITE_BATCH: usize = 512 * 1024;
+
+/// Streams a file field into a new file at `path`; returns the path and the size.
+async fn read_to_disk(mut field: Field<'_>, path: PathBuf) -> Result<(PathBuf, u64), ApiError> {
+    let write_error =
+        |e: std::io::Error| ApiError::internal(format!("Could not write a temporary file: {e}"));
+    // Creating a file in the emulator's own directory is quick enough for the async thread.
+    let created = std::fs::File::create(&path)
         .map_err(|e| ApiError::internal(format!("Could not create a temporary file: {e}")))?;
-    let mut hasher = Sha256::new();
+    let mut file = PendingFile { path: Some(path) };
+    let mut writer = DiskWriter::Idle(created);
+    let mut batch = Vec::new();
+    let mut batched = 0usize;
     let mut size = 0u64;
-    let outcome: Result<(), ApiError> = async {
-        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            hasher.update(&chunk);
-            size += chunk.len() as u64;
-            file.write_all(&chunk).await.map_err(|e| {
-                ApiError::internal(format!("Could not write a temporary file: {e}"))
-            })?;
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        size += chunk.len() as u64;
+        batched += chunk.len();
+        batch.push(chunk);
+        if batched >= WRITE_BATCH {
+            writer
+                .write(std::mem::take(&mut batch))
+                .await
+                .map_err(write_error)?;
+            batched = 0;
         }
-        file.flush()
-            .await
-            .map_err(|e| ApiError::internal(format!("Could not write a temporary file: {e}")))
     }
-    .await;
-    drop(file);
-    match outcome {
-        Ok(()) => Ok((FileData::Disk(path), size, hex::encode(hasher.finalize()))),
-        Err(error) => {
-            let _ = tokio::fs::remove_file(&path).await;
-            Err(error)
+    writer.write(batch).await.map_err(write_error)?;
+    writer.wait().await.map_err(write_error)?;
+    Ok((file.keep(), size))
+}
+
+/// A file being written: removed on drop unless kept (an error or a client gone mid-body
+/// leaves nothing behind).
+struct PendingFile {
+    path: Option<PathBuf>,
+}
+
+impl PendingFile {
+    fn keep(&mut self) -> PathBuf {
+        self.path.take().unwrap_or_default()
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.path.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Writes batches of chunks on the blocking pool, one batch at a time, while the next batch is
+/// being received: no copy of the data and one thread hand-off per batch.
+enum DiskWriter {
+    /// No write in progress.
+    Idle(std::fs::File),
+    /// A batch is being written.
+    Busy(JoinHandle<std::io::Result<std::fs::File>>),
+    /// A write failed or panicked.
+    Broken,
+}
+
+impl DiskWriter {
+    /// Waits for the previous batch, then starts writing `batch`.
+    async fn write(&mut self, batch: Vec<Bytes>) -> std::io::Result<()> {
+        let mut file = self.wait().await?;
+        if batch.is_empty() {
+            *self = DiskWriter::Idle(file);
+            return Ok(());
+        }
+        *self = DiskWriter::Busy(tokio::task::spawn_blocking(move || {
+            for chunk in &batch {
+                file.write_all(chunk)?;
+            }
+            Ok(file)
+        }));
+        Ok(())
+    }
+
+    /// Waits for the batch being written, if any.
+    async fn wait(&mut self) -> std::io::Result<std::fs::File> {
+        match std::mem::replace(self, DiskWriter::Broken) {
+            DiskWriter::Idle(file) => Ok(file),
+            DiskWriter::Busy(task) => task.await.map_err(std::io::Error::other)?,
+            DiskWriter::Broken => Err(std::io::Error::other("an earlier write failed")),
         }
     }
 }

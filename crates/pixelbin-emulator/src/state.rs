@@ -38,7 +38,8 @@ pub struct Shared {
     pub store: Mutex<Store>,
     /// Random numbers for generated ids (seeded, so ids repeat across runs).
     id_rng: Mutex<StdRng>,
-    /// Temporary directory holding upload parts and stored files; removed on drop.
+    /// Temporary directory holding upload parts, stored files and links to recorded content
+    /// (see `record`); removed on drop.
     dir: tempfile::TempDir,
 }
 
@@ -50,6 +51,7 @@ impl Shared {
             .tempdir()?;
         std::fs::create_dir_all(dir.path().join("uploads"))?;
         std::fs::create_dir_all(dir.path().join("blobs"))?;
+        std::fs::create_dir_all(dir.path().join("records"))?;
         let signing_key = {
             use rand::Rng;
             let mut key = [0u8; 32];
@@ -64,7 +66,10 @@ impl Shared {
             prediction_delay: options.prediction_delay,
             signing_key,
             faults: RwLock::new(FaultPlan::new(options.faults.clone(), options.seed)),
-            recorder: Recorder::default(),
+            recorder: Recorder::new(
+                Some(dir.path().join("records")),
+                crate::record::PENDING_HASH_BUDGET,
+            ),
             store: Mutex::new(store),
             id_rng: Mutex::new(id_rng),
             dir,

@@ -2,7 +2,8 @@
 //! sessions and served prediction blobs. File contents live on disk (see [`Blob`]).
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use rand::rngs::StdRng;
@@ -22,6 +23,30 @@ pub enum Blob {
     Memory(Bytes),
     /// Uploaded content in the emulator's temporary directory.
     Disk(PathBuf),
+    /// A completed multipart upload: its part files in order, served back to back (completion
+    /// keeps the parts instead of copying them into one file). The files are in a directory of
+    /// their own under the uploads directory, removed with them.
+    Parts(Arc<[PartFile]>),
+}
+
+/// One uploaded part on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartFile {
+    /// Where the part's bytes are.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+impl Blob {
+    /// The files holding the content, in order (none for in-memory content).
+    pub fn files(&self) -> Vec<&Path> {
+        match self {
+            Blob::Memory(_) => Vec::new(),
+            Blob::Disk(path) => vec![path.as_path()],
+            Blob::Parts(parts) => parts.iter().map(|p| p.path.as_path()).collect(),
+        }
+    }
 }
 
 /// A stored file (an asset).
@@ -288,8 +313,11 @@ pub struct UploadSession {
     pub asset_data: String,
     /// Parsed asset data.
     pub asset: AssetRequest,
-    /// Uploaded parts: number -> (path on disk, size).
-    pub parts: BTreeMap<u32, (PathBuf, u64)>,
+    /// Uploaded parts by number.
+    pub parts: BTreeMap<u32, PartFile>,
+    /// Whether a completion is assembling the file right now (parts and other completions
+    /// are refused meanwhile).
+    pub completing: bool,
     /// The created file, once completed (completion is idempotent).
     pub completed: Option<String>,
 }

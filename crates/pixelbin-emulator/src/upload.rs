@@ -4,12 +4,12 @@
 //! Content is streamed to the emulator's temporary directory and never held in memory whole.
 
 use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -23,7 +23,7 @@ use crate::media;
 use crate::record::BodySlot;
 use crate::state::{AppState, CLOUD_NAME, ORG_ID};
 use crate::store::{
-    AssetRequest, Blob, FileRecord, Store, UploadSession, join_path, normalize_path,
+    AssetRequest, Blob, FileRecord, PartFile, Store, UploadSession, join_path, normalize_path,
 };
 
 /// Name of the form field that carries the signed asset data.
@@ -173,6 +173,7 @@ fn issue(state: &AppState, body: Value, path: &str) -> ApiResult<(String, Value)
             asset_data: asset_data.clone(),
             asset,
             parts: Default::default(),
+            completing: false,
             completed: None,
         },
     );
@@ -263,6 +264,9 @@ pub async fn part(State(state): State<AppState>, request: Request) -> ApiResult<
                 "Upload {upload_id} is already completed: request a new presigned URL to upload again"
             )));
         }
+        if session.completing {
+            return Err(completing_conflict(&upload_id));
+        }
         Ok((upload_id, number, session.asset_data.clone()))
     });
     let ((upload_id, number, asset_data), request) = refuse_early(request, check).await?;
@@ -276,20 +280,38 @@ pub async fn part(State(state): State<AppState>, request: Request) -> ApiResult<
         Ok(found) => found,
         Err(error) => return Err(error),
     };
-    let final_path = dir.join(format!("part-{number}"));
-    tokio::fs::rename(&file, &final_path)
-        .await
-        .map_err(|e| ApiError::internal(format!("Could not store part {number}: {e}")))?;
-    let mut store = state.store();
-    match store.uploads.get_mut(&upload_id) {
-        Some(session) if session.completed.is_none() => {
-            session.parts.insert(number, (final_path, size));
+    // The part keeps the unique name it was written under: a part sent again replaces the
+    // old one in the session, never a file that a completion may be linking.
+    let part = PartFile { path: file, size };
+    let outcome = {
+        let mut store = state.store();
+        match store.uploads.get_mut(&upload_id) {
+            Some(session) if session.completed.is_none() && !session.completing => {
+                Ok(session.parts.insert(number, part))
+            }
+            _ => Err(part),
+        }
+    };
+    match outcome {
+        Ok(replaced) => {
+            if let Some(old) = replaced {
+                let _ = tokio::fs::remove_file(old.path).await;
+            }
             Ok(StatusCode::NO_CONTENT.into_response())
         }
-        _ => Err(ApiError::conflict(format!(
-            "Upload {upload_id} was completed while part {number} was being sent"
-        ))),
+        Err(part) => {
+            let _ = tokio::fs::remove_file(part.path).await;
+            Err(ApiError::conflict(format!(
+                "Upload {upload_id} was completed while part {number} was being sent"
+            )))
+        }
     }
+}
+
+fn completing_conflict(upload_id: &str) -> ApiError {
+    ApiError::conflict(format!(
+        "Upload {upload_id} is being completed by another request; retry the completion in a moment"
+    ))
 }
 
 fn part_number(uri: &Uri) -> ApiResult<u32> {
@@ -329,7 +351,7 @@ async fn read_upload_form(
     read_form(
         multipart,
         FileSink::Disk {
-            next_path: Box::new(move || dir.join(format!("tmp-{}", state2.new_id()))),
+            next_path: Box::new(move || dir.join(state2.new_id())),
         },
         slot,
     )
@@ -427,9 +449,9 @@ pub async fn complete(State(state): State<AppState>, request: Request) -> ApiRes
         ));
     }
 
-    let (session, plan) = {
-        let store = state.store();
-        let session = store.uploads.get(&upload_id).cloned().ok_or_else(|| {
+    let (asset, plan, listed) = {
+        let mut store = state.store();
+        let session = store.uploads.get(&upload_id).ok_or_else(|| {
             ApiError::not_found(format!(
                 "Upload {upload_id} not found: request a new presigned URL"
             ))
@@ -454,47 +476,80 @@ pub async fn complete(State(state): State<AppState>, request: Request) -> ApiRes
             })?;
             return Ok(Json(file.to_json(&state.base_url)));
         }
-        if let Some(missing) = parts.iter().find(|n| !session.parts.contains_key(n)) {
+        if session.completing {
+            return Err(completing_conflict(&upload_id));
+        }
+        let listed = parts
+            .iter()
+            .map(|n| session.parts.get(n).cloned())
+            .collect::<Option<Vec<PartFile>>>();
+        let Some(listed) = listed else {
+            let missing = parts
+                .iter()
+                .find(|n| !session.parts.contains_key(n))
+                .copied()
+                .unwrap_or_default();
             let uploaded: Vec<String> = session.parts.keys().map(u32::to_string).collect();
             return Err(ApiError::bad_request(format!(
                 "Part {missing} was not uploaded (uploaded parts: [{}]); upload it before completing",
                 uploaded.join(", ")
             )));
+        };
+        let asset = session.asset.clone();
+        let plan = plan_file(&state, &store, &asset, None)?;
+        if let Some(session) = store.uploads.get_mut(&upload_id) {
+            session.completing = true;
         }
-        let plan = plan_file(&state, &store, &session.asset, None)?;
-        (session, plan)
+        (asset, plan, listed)
+    };
+    // From here until the file is stored, parts and other completions of this upload are
+    // refused; the guard lifts that if this request fails or its client goes away.
+    let guard = CompletingGuard {
+        state: &state,
+        upload_id: &upload_id,
     };
 
-    let sources: Vec<PathBuf> = parts.iter().map(|n| session.parts[n].0.clone()).collect();
-    let blob_path = state.new_blob_path();
-    let target = blob_path.clone();
-    tokio::task::spawn_blocking(move || assemble(&sources, &target))
-        .await
-        .map_err(|e| ApiError::internal(format!("Assembling parts failed: {e}")))?
-        .map_err(|e| ApiError::internal(format!("Assembling parts failed: {e}")))?;
-    let record = finish_file(&state, plan, &session.asset, Blob::Disk(blob_path)).await?;
+    // The parts become the file as they are, served back to back: no copy.
+    let blob = Blob::Parts(Arc::from(listed));
+    let record = finish_file(&state, plan, &asset, blob).await?;
 
     let body = record.to_json(&state.base_url);
-    {
+    let unlisted = {
         let mut store = state.store();
+        let mut unlisted = Vec::new();
         if let Some(upload) = store.uploads.get_mut(&upload_id) {
             upload.completed = Some(record.id.clone());
-            upload.parts.clear();
+            upload.completing = false;
+            let used: Vec<&FsPath> = record.blob.files();
+            unlisted = std::mem::take(&mut upload.parts)
+                .into_values()
+                .filter(|p| !used.contains(&p.path.as_path()))
+                .collect::<Vec<_>>();
         }
         insert_file(&state, &mut store, record);
+        unlisted
+    };
+    // Completed above, so the guard's reset changes nothing.
+    drop(guard);
+    // Parts uploaded but not listed are dropped, as S3 does.
+    for part in unlisted {
+        let _ = tokio::fs::remove_file(part.path).await;
     }
-    let _ = tokio::fs::remove_dir_all(state.uploads_dir().join(&upload_id)).await;
     Ok(Json(body))
 }
 
-/// Concatenates `parts` into `target` (kernel copy where available).
-fn assemble(parts: &[PathBuf], target: &FsPath) -> std::io::Result<()> {
-    let mut out = std::fs::File::create(target)?;
-    for part in parts {
-        let mut input = std::fs::File::open(part)?;
-        std::io::copy(&mut input, &mut out)?;
+/// Clears an upload's `completing` mark unless the completion went through.
+struct CompletingGuard<'a> {
+    state: &'a AppState,
+    upload_id: &'a str,
+}
+
+impl Drop for CompletingGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(session) = self.state.store().uploads.get_mut(self.upload_id) {
+            session.completing = false;
+        }
     }
-    out.sync_data().or(Ok(()))
 }
 
 /// `POST /service/public/assets/v1.0/signed-upload?...`: the v1 form upload of a whole file.
@@ -676,18 +731,9 @@ pub async fn url_upload(
             "Could not download '{url}': the emulator has no network access and only copies URLs it serves"
         ))
     })?;
-    let blob = match found.blob {
-        Blob::Memory(bytes) => Blob::Memory(bytes),
-        Blob::Disk(source) => {
-            let target = state.new_blob_path();
-            let copy_to = target.clone();
-            tokio::task::spawn_blocking(move || std::fs::copy(source, copy_to))
-                .await
-                .map_err(|e| ApiError::internal(format!("Copy failed: {e}")))?
-                .map_err(|e| ApiError::internal(format!("Copy failed: {e}")))?;
-            Blob::Disk(target)
-        }
-    };
+    let blob = duplicate(&state, found.blob)
+        .await
+        .map_err(|e| ApiError::internal(format!("Copy failed: {e}")))?;
     let url_name = parsed
         .path_segments()
         .and_then(|mut s| s.next_back())
@@ -700,6 +746,52 @@ pub async fn url_upload(
     let body = record.to_json(&state.base_url);
     insert_file(&state, &mut state.store(), record);
     Ok(Json(body))
+}
+
+/// A copy of a blob that lives on independently of the original (stored content is never
+/// changed in place, so a hard link is a copy; a real copy is made where links fail).
+async fn duplicate(state: &AppState, blob: Blob) -> std::io::Result<Blob> {
+    fn link_or_copy(source: &FsPath, target: &FsPath) -> std::io::Result<()> {
+        std::fs::hard_link(source, target).or_else(|_| std::fs::copy(source, target).map(drop))
+    }
+    match blob {
+        Blob::Memory(bytes) => Ok(Blob::Memory(bytes)),
+        Blob::Disk(source) => {
+            let target = state.new_blob_path();
+            let to = target.clone();
+            tokio::task::spawn_blocking(move || link_or_copy(&source, &to))
+                .await
+                .map_err(std::io::Error::other)??;
+            Ok(Blob::Disk(target))
+        }
+        Blob::Parts(parts) => {
+            // A directory of its own, as `Blob::Parts` requires.
+            let dir = state.uploads_dir().join(state.new_id());
+            let copies: Vec<PartFile> = parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PartFile {
+                    path: dir.join(format!("part-{}", i + 1)),
+                    size: p.size,
+                })
+                .collect();
+            let targets = copies.clone();
+            tokio::task::spawn_blocking(move || {
+                std::fs::create_dir_all(&dir)?;
+                let linked = parts
+                    .iter()
+                    .zip(&targets)
+                    .try_for_each(|(source, target)| link_or_copy(&source.path, &target.path));
+                if linked.is_err() {
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+                linked
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+            Ok(Blob::Parts(Arc::from(copies)))
+        }
+    }
 }
 
 /// Where a new file goes: its name, folder, and the file it replaces.
@@ -797,12 +889,15 @@ async fn finish_file(
     asset: &AssetRequest,
     blob: Blob,
 ) -> ApiResult<FileRecord> {
-    let (head, size) = match &blob {
-        Blob::Memory(bytes) => (bytes.slice(..bytes.len().min(1 << 20)), bytes.len() as u64),
-        Blob::Disk(path) => read_head(path)
-            .await
-            .map_err(|e| ApiError::internal(format!("Could not read the stored file: {e}")))?,
+    let read_error =
+        |e: std::io::Error| ApiError::internal(format!("Could not read the stored file: {e}"));
+    let size = match &blob {
+        Blob::Memory(bytes) => bytes.len() as u64,
+        Blob::Disk(path) => tokio::fs::metadata(path).await.map_err(read_error)?.len(),
+        Blob::Parts(parts) => parts.iter().map(|p| p.size).sum(),
     };
+    // The first MiB is enough for any image header.
+    let head = cdn::read_prefix(&blob, 1 << 20).await.map_err(read_error)?;
     let sniffed = media::sniff(&head);
     let ext = plan
         .name
@@ -842,16 +937,6 @@ async fn finish_file(
     })
 }
 
-/// The first MiB of a file (enough for any image header) and its size.
-async fn read_head(path: &FsPath) -> std::io::Result<(Bytes, u64)> {
-    use tokio::io::AsyncReadExt;
-    let file = tokio::fs::File::open(path).await?;
-    let size = file.metadata().await?.len();
-    let mut head = Vec::new();
-    file.take(1 << 20).read_to_end(&mut head).await?;
-    Ok((Bytes::from(head), size))
-}
-
 /// Inserts a file (replacing one with the same `_id`), creating its folders.
 pub fn insert_file(state: &AppState, store: &mut Store, record: FileRecord) {
     if let Some(old) = store.files.remove(&record.id) {
@@ -864,8 +949,14 @@ pub fn insert_file(state: &AppState, store: &mut Store, record: FileRecord) {
 
 /// Deletes the disk content of a removed file.
 pub fn remove_blob(blob: &Blob) {
-    if let Blob::Disk(path) = blob {
+    for path in blob.files() {
         let _ = std::fs::remove_file(path);
+    }
+    if let Blob::Parts(parts) = blob {
+        // Parts live in a directory of their own (see `Blob::Parts`); it goes once empty.
+        if let Some(dir) = parts.first().and_then(|p| p.path.parent()) {
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 }
 
@@ -917,6 +1008,242 @@ mod tests {
         assert_eq!(with_extension("cat", Some("jpeg")), "cat.jpeg");
         assert_eq!(with_extension("cat.jpeg", Some("jpeg")), "cat.jpeg");
         assert_eq!(with_extension("cat", None), "cat");
+    }
+
+    /// Completed multipart uploads as the store keeps them: their parts, in place.
+    mod parts {
+        use std::path::Path;
+
+        use base64::Engine;
+        use reqwest::multipart::{Form, Part};
+        use serde_json::{Value, json};
+
+        use crate::store::Blob;
+        use crate::{Emulator, EmulatorOptions};
+
+        async fn emulator() -> Emulator {
+            Emulator::start(EmulatorOptions::default()).await.unwrap()
+        }
+
+        fn client() -> reqwest::Client {
+            reqwest::Client::builder().no_proxy().build().unwrap()
+        }
+
+        fn bearer() -> String {
+            let token = base64::engine::general_purpose::STANDARD.encode("parts-secret");
+            format!("Bearer {token}")
+        }
+
+        async fn signed_url(emu: &Emulator, name: &str) -> (String, String) {
+            let answer: Value = client()
+                .post(format!(
+                    "{}/service/platform/assets/v2.0/upload/signed-url",
+                    emu.url()
+                ))
+                .header("authorization", bearer())
+                .json(&json!({"name": name, "format": "bin"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let presigned = &answer["presignedUrl"];
+            (
+                presigned["url"].as_str().unwrap().to_string(),
+                presigned["fields"][super::ASSET_DATA_FIELD]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        }
+
+        async fn put_part(url: &str, asset_data: &str, n: u32, data: Vec<u8>) -> u16 {
+            let form = Form::new()
+                .text(super::ASSET_DATA_FIELD, asset_data.to_string())
+                .part("file", Part::bytes(data).file_name("file"));
+            client()
+                .put(format!("{url}&partNumber={n}"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+
+        async fn complete(url: &str, asset_data: &str, parts: Value) -> (u16, Value) {
+            let response = client()
+                .post(url)
+                .json(&json!({"parts": parts, super::ASSET_DATA_FIELD: asset_data}))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap_or(Value::Null))
+        }
+
+        /// The stored file's content: (Content-Length header, body).
+        async fn fetch(url: &str) -> (Option<u64>, Vec<u8>) {
+            let response = client().get(url).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            let length = response
+                .headers()
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok());
+            (length, response.bytes().await.unwrap().to_vec())
+        }
+
+        fn files_in(dir: &Path) -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            names
+        }
+
+        fn blob_of(emu: &Emulator, id: &str) -> Blob {
+            emu.state.store().files[id].blob.clone()
+        }
+
+        #[tokio::test]
+        async fn completion_keeps_the_listed_parts_and_serves_them_back_to_back() {
+            let emu = emulator().await;
+            let (url, asset_data) = signed_url(&emu, "joined").await;
+            let upload_id = url.rsplit("pbu=").next().unwrap().to_string();
+            let upload_dir = emu.state.uploads_dir().join(&upload_id);
+            let one: Vec<u8> = (0..70_000u32).map(|i| (i % 253) as u8).collect();
+            let two: Vec<u8> = (0..50_000u32).map(|i| (i % 241) as u8).collect();
+            assert_eq!(put_part(&url, &asset_data, 2, vec![9; 10]).await, 204);
+            // Sent again: the new content replaces the old, whose file goes.
+            assert_eq!(put_part(&url, &asset_data, 2, two.clone()).await, 204);
+            assert_eq!(put_part(&url, &asset_data, 1, one.clone()).await, 204);
+            // Not listed at completion: dropped.
+            assert_eq!(put_part(&url, &asset_data, 3, vec![7; 99]).await, 204);
+            assert_eq!(files_in(&upload_dir).len(), 3);
+
+            let (status, file) = complete(&url, &asset_data, json!([1, 2])).await;
+            assert_eq!(status, 200, "{file}");
+            assert_eq!(file["size"], 120_000);
+            let id = file["_id"].as_str().unwrap();
+            let Blob::Parts(parts) = blob_of(&emu, id) else {
+                panic!("a multipart upload is kept as its parts");
+            };
+            assert_eq!(
+                parts.iter().map(|p| p.size).collect::<Vec<_>>(),
+                [70_000, 50_000]
+            );
+            assert_eq!(files_in(&upload_dir).len(), 2, "part 3 was removed");
+
+            let (length, body) = fetch(file["url"].as_str().unwrap()).await;
+            assert_eq!(length, Some(120_000));
+            assert_eq!(body, [one.clone(), two.clone()].concat());
+
+            // Deleting the file removes its parts and their directory.
+            let deleted = client()
+                .delete(format!(
+                    "{}/service/platform/assets/v1.0/files/joined.bin",
+                    emu.url()
+                ))
+                .header("authorization", bearer())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(deleted.status(), 200);
+            assert!(!upload_dir.exists(), "{:?}", files_in(&upload_dir));
+        }
+
+        #[tokio::test]
+        async fn url_uploads_copy_multipart_files() {
+            let emu = emulator().await;
+            let (url, asset_data) = signed_url(&emu, "source").await;
+            assert_eq!(
+                put_part(&url, &asset_data, 1, b"first ".to_vec()).await,
+                204
+            );
+            assert_eq!(
+                put_part(&url, &asset_data, 2, b"second".to_vec()).await,
+                204
+            );
+            let (status, file) = complete(&url, &asset_data, json!([1, 2])).await;
+            assert_eq!(status, 200, "{file}");
+            let copy: Value = client()
+                .post(format!(
+                    "{}/service/platform/assets/v1.0/upload/url",
+                    emu.url()
+                ))
+                .header("authorization", bearer())
+                .json(&json!({"url": file["url"], "name": "copy", "format": "bin"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(copy["size"], 12, "{copy}");
+            // The copy outlives the original.
+            let original = blob_of(&emu, file["_id"].as_str().unwrap());
+            super::super::remove_blob(&original);
+            let (length, body) = fetch(copy["url"].as_str().unwrap()).await;
+            assert_eq!((length, body), (Some(12), b"first second".to_vec()));
+        }
+
+        #[tokio::test]
+        async fn parts_and_completions_wait_for_a_completion_in_progress() {
+            let emu = emulator().await;
+            let (url, asset_data) = signed_url(&emu, "busy").await;
+            assert_eq!(put_part(&url, &asset_data, 1, b"data".to_vec()).await, 204);
+            let upload_id = url.rsplit("pbu=").next().unwrap().to_string();
+            let mark = |on: bool| {
+                emu.state
+                    .store()
+                    .uploads
+                    .get_mut(&upload_id)
+                    .unwrap()
+                    .completing = on;
+            };
+            mark(true);
+            assert_eq!(put_part(&url, &asset_data, 2, b"late".to_vec()).await, 409);
+            let (status, body) = complete(&url, &asset_data, json!([1])).await;
+            assert_eq!(status, 409, "{body}");
+            assert!(
+                body["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("being completed")
+            );
+            mark(false);
+            let (status, file) = complete(&url, &asset_data, json!([1])).await;
+            assert_eq!(status, 200, "{file}");
+            assert_eq!(fetch(file["url"].as_str().unwrap()).await.1, b"data");
+        }
+
+        #[tokio::test]
+        async fn recorded_part_hashes_survive_the_file() {
+            use sha2::{Digest, Sha256};
+
+            let emu = emulator().await;
+            let (url, asset_data) = signed_url(&emu, "hashed").await;
+            let data = vec![42u8; 100_000];
+            assert_eq!(put_part(&url, &asset_data, 1, data.clone()).await, 204);
+            let (status, file) = complete(&url, &asset_data, json!([1])).await;
+            assert_eq!(status, 200, "{file}");
+            let blob = blob_of(&emu, file["_id"].as_str().unwrap());
+            super::super::remove_blob(&blob);
+            let parts = emu.recorded("upload.part");
+            match parts[0].body.field("file") {
+                Some(crate::RecordedField::File { size, sha256, .. }) => {
+                    assert_eq!(*size, 100_000);
+                    assert_eq!(*sha256, hex::encode(Sha256::digest(&data)));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

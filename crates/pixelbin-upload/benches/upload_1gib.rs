@@ -6,18 +6,21 @@
 //! ```
 //!
 //! Two servers, each in its own process:
-//! - `emulator`: `pixelbin-emulator`, which stores and hashes every part and
-//!   assembles (and fsyncs) the file on completion;
+//! - `emulator`: `pixelbin-emulator`, which writes every part to its temporary
+//!   directory and, on completion, keeps the parts as the file;
 //! - `sink`: a minimal server speaking the same three steps that discards the
 //!   data, so the client is the bottleneck and its ceiling shows.
 //!
-//! Every client round runs in a fresh process (this binary re-executed, or
-//! `benches/reference_upload.py`), so its peak memory (VmHWM) and CPU time are
-//! its own. Rounds alternate between the clients; each client's best is shown.
+//! Every client round runs in a fresh client process (this binary
+//! re-executed, or `benches/reference_upload.py`), so its peak memory (VmHWM)
+//! and CPU time are its own, against a fresh server process, so no round pays
+//! for what an earlier one left behind. Rounds alternate between the clients;
+//! each client's best is shown with the spread (slowest to fastest) of its
+//! rounds.
 //!
 //! Environment:
 //! - `PIXELBIN_BENCH_BYTES`: size to upload (default 1 GiB);
-//! - `PIXELBIN_BENCH_ROUNDS`: rounds per client and server (default 2);
+//! - `PIXELBIN_BENCH_ROUNDS`: rounds per client and server (default 3);
 //! - `PIXELBIN_BENCH_SERVERS`: `emulator,sink` (default both);
 //! - `PIXELBIN_REF_PYTHON`: Python with `pixelbin==4.3.0` (default
 //!   `/work/venv-ref/bin/python` when it exists); `PIXELBIN_BENCH_SKIP_REFERENCE=1`
@@ -51,7 +54,7 @@ fn main() {
         return;
     }
     let size: u64 = env_or("PIXELBIN_BENCH_BYTES", 1 << 30);
-    let rounds: usize = env_or("PIXELBIN_BENCH_ROUNDS", 2).max(1);
+    let rounds: usize = env_or("PIXELBIN_BENCH_ROUNDS", 3).max(1);
     let servers =
         std::env::var("PIXELBIN_BENCH_SERVERS").unwrap_or_else(|_| "emulator,sink".into());
     let python = reference_python();
@@ -64,29 +67,35 @@ fn main() {
     let budget = options.chunk_size as f64 * (options.concurrency as f64 + 1.0) + 64.0 * MIB;
     let mut report = Vec::new();
     for server in servers.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let process = Server::spawn(server);
-        eprintln!("{server} (separate process) at {}", process.url);
+        eprintln!("{server} (a separate process, fresh for every round)");
         let verify = server == "emulator";
-        let mut rust: Option<Figures> = None;
-        let mut reference: Option<Figures> = None;
+        let mut rust = Vec::new();
+        let mut reference = Vec::new();
+        let mut server_peak: Option<u64> = None;
+        let mut note_peak = |peak: Option<u64>| {
+            server_peak = server_peak.max(peak);
+        };
         for _ in 0..rounds {
+            let process = Server::spawn(server);
             let r = run_client(&process.url, &path, size, &sha, verify);
             eprintln!("  pixelbin-upload: {r:?}");
-            rust = Some(best(rust, r));
+            rust.push(r);
+            note_peak(process.stop());
             if let Some(python) = &python {
+                let process = Server::spawn(server);
                 if let Some(r) = run_reference(python, &process.url, &path) {
                     eprintln!("  reference:       {r:?}");
-                    reference = Some(best(reference, r));
+                    reference.push(r);
                 }
+                note_peak(process.stop());
             }
         }
-        let server_peak = process.stop();
         report.push((server.to_owned(), rust, reference, server_peak));
     }
 
     println!();
     println!(
-        "Upload of {:.0} MiB from a file, default options (10 MiB chunks, concurrency 3), best of {rounds}.",
+        "Upload of {:.0} MiB from a file, default options (10 MiB chunks, concurrency 3), best of {rounds} (spread: slowest-fastest).",
         size as f64 / MIB
     );
     println!(
@@ -96,21 +105,29 @@ fn main() {
     for (server, rust, reference, server_peak) in &report {
         println!();
         let note = match server.as_str() {
-            "emulator" => "stores + hashes parts, assembles + fsyncs the file on completion",
+            "emulator" => "writes parts to disk, keeps them as the file on completion",
             _ => "discards the data: the client is the bottleneck",
         };
         println!("server: {server} ({note})");
-        println!("                   end to end     transfer      CPU      peak RSS");
-        if let Some(f) = rust {
+        println!(
+            "  {:<16} {:<28}  {:<28}  {:>8}  {:>10}",
+            "", "end to end (spread)", "transfer (spread)", "CPU", "peak RSS"
+        );
+        let (rust, reference) = (best(rust), best(reference));
+        if let Some(f) = &rust {
             row("pixelbin-upload", f);
         }
-        match (rust, reference) {
+        match (&rust, &reference) {
             (Some(r), Some(p)) => {
                 row("reference (py)", p);
+                let (r, p) = (&r.best, &p.best);
                 println!(
-                    "  ratio           {:7.2}x      {:7.2}x      {:5.2}x less CPU",
+                    "  {:<16} {:7.2}x{:20}  {:7.2}x{:20}  {:5.2}x less CPU",
+                    "ratio",
                     r.mb_per_s / p.mb_per_s,
+                    "",
                     r.transfer_mb_per_s / p.transfer_mb_per_s,
+                    "",
                     p.cpu_seconds / r.cpu_seconds.max(1e-9)
                 );
             }
@@ -132,13 +149,17 @@ fn main() {
     );
 }
 
-fn row(name: &str, f: &Figures) {
+fn row(name: &str, f: &Best) {
     println!(
-        "  {name:<16} {:7.1} MB/s  {:7.1} MB/s  {:6.2} s  {:6.1} MiB",
-        f.mb_per_s,
-        f.transfer_mb_per_s,
-        f.cpu_seconds,
-        f.peak_rss as f64 / MIB
+        "  {name:<16} {:7.1} MB/s ({:6.1}-{:6.1})  {:7.1} MB/s ({:6.1}-{:6.1})  {:6.2} s  {:6.1} MiB",
+        f.best.mb_per_s,
+        f.slowest_mb_per_s,
+        f.best.mb_per_s,
+        f.best.transfer_mb_per_s,
+        f.slowest_transfer_mb_per_s,
+        f.best.transfer_mb_per_s,
+        f.best.cpu_seconds,
+        f.best.peak_rss as f64 / MIB
     );
 }
 
@@ -170,18 +191,30 @@ impl Figures {
     }
 }
 
-/// The faster run's speeds, the lower CPU time, the larger peak memory
-/// (memory is a bound, not a race).
-fn best(previous: Option<Figures>, next: Figures) -> Figures {
-    match previous {
-        None => next,
-        Some(p) => Figures {
-            mb_per_s: p.mb_per_s.max(next.mb_per_s),
-            transfer_mb_per_s: p.transfer_mb_per_s.max(next.transfer_mb_per_s),
-            cpu_seconds: p.cpu_seconds.min(next.cpu_seconds),
-            peak_rss: p.peak_rss.max(next.peak_rss),
+/// The best of a client's rounds and the slowest speeds, for the spread.
+struct Best {
+    best: Figures,
+    slowest_mb_per_s: f64,
+    slowest_transfer_mb_per_s: f64,
+}
+
+/// The fastest speeds, the lowest CPU time, the largest peak memory (memory
+/// is a bound, not a race), and the slowest speeds; `None` without rounds.
+fn best(rounds: &[Figures]) -> Option<Best> {
+    let first = rounds.first()?;
+    let fold = |pick: fn(f64, f64) -> f64, get: fn(&Figures) -> f64| {
+        rounds.iter().map(get).fold(get(first), pick)
+    };
+    Some(Best {
+        best: Figures {
+            mb_per_s: fold(f64::max, |f| f.mb_per_s),
+            transfer_mb_per_s: fold(f64::max, |f| f.transfer_mb_per_s),
+            cpu_seconds: fold(f64::min, |f| f.cpu_seconds),
+            peak_rss: rounds.iter().map(|f| f.peak_rss).max().unwrap_or(0),
         },
-    }
+        slowest_mb_per_s: fold(f64::min, |f| f.mb_per_s),
+        slowest_transfer_mb_per_s: fold(f64::min, |f| f.transfer_mb_per_s),
+    })
 }
 
 /// Runs one Rust client round in a fresh process.
