@@ -16,6 +16,7 @@
 //!
 //! Giving the same key more than once sends a list (`--input image=@a.png --input image=@b.png`).
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use serde_json::{Number, Value};
@@ -47,11 +48,16 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// Parses every `KEY=VALUE` argument.
-    pub fn parse<S: AsRef<str>>(args: &[S]) -> anyhow::Result<Inputs> {
+    /// Parses every `KEY=VALUE` argument. Arguments are OS strings because a `@path` may name
+    /// a file whose name is not UTF-8.
+    pub fn parse<S: AsRef<OsStr>>(args: &[S]) -> anyhow::Result<Inputs> {
         let mut inputs = Inputs::default();
         for arg in args {
-            let (key, value) = parse_pair(arg.as_ref())?;
+            let arg = arg.as_ref();
+            let (key, value) = match arg.to_str() {
+                Some(text) => parse_pair(text)?,
+                None => parse_non_utf8_pair(arg)?,
+            };
             match inputs.fields.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, values)) => values.push(value),
                 None => inputs.fields.push((key, vec![value])),
@@ -95,7 +101,13 @@ pub fn parse_pair(arg: &str) -> anyhow::Result<(String, RawValue)> {
             "--input {arg:?} has no '=': write KEY=VALUE, e.g. image=@photo.jpg or shadow=true"
         )));
     };
-    // `input.image=...` is how the wire names fields; accept it for people pasting from docs.
+    let key = clean_key(key, arg)?;
+    Ok((key.to_string(), parse_value(key, value)?))
+}
+
+/// The key of `arg` without spaces or the wire's `input.` prefix (accepted for people pasting
+/// from docs); an empty key is a usage error.
+fn clean_key<'a>(key: &'a str, arg: &str) -> anyhow::Result<&'a str> {
     let key = key.trim();
     let key = key.strip_prefix("input.").unwrap_or(key);
     if key.is_empty() {
@@ -103,7 +115,32 @@ pub fn parse_pair(arg: &str) -> anyhow::Result<(String, RawValue)> {
             "--input {arg:?} has an empty key: write KEY=VALUE, e.g. image=@photo.jpg"
         )));
     }
-    Ok((key.to_string(), parse_value(key, value)?))
+    Ok(key)
+}
+
+/// A `KEY=VALUE` that is not UTF-8: only `KEY=@PATH` can be (a Unix file name is any bytes);
+/// anything else is a usage error.
+fn parse_non_utf8_pair(arg: &OsStr) -> anyhow::Result<(String, RawValue)> {
+    let shown = arg.to_string_lossy();
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = arg.as_bytes();
+        if let Some(eq) = bytes.iter().position(|&b| b == b'=')
+            && let Ok(key) = std::str::from_utf8(&bytes[..eq])
+            && let Some(path) = bytes[eq + 1..].strip_prefix(b"@")
+            && !path.is_empty()
+            && !path.starts_with(b"@")
+        {
+            let key = clean_key(key, &shown)?;
+            let path = PathBuf::from(OsStr::from_bytes(path));
+            return Ok((key.to_string(), RawValue::File(path)));
+        }
+    }
+    Err(CliError::usage(format!(
+        "--input {shown:?} is not valid UTF-8: only a file (KEY=@PATH) may have such a name; \
+         write keys and other values in UTF-8"
+    )))
 }
 
 /// Types one value (see the module docs for the rules).
@@ -226,6 +263,29 @@ mod tests {
         let input = inputs.into_prediction_input();
         assert!(input.has_files());
         assert_eq!(input.keys().collect::<Vec<_>>(), ["image", "shadow"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_name_need_not_be_utf8() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+        let arg = OsString::from_vec(b"input.image=@dir/ph\xffoto.png".to_vec());
+        let inputs = Inputs::parse(&[arg]).unwrap();
+        let (key, values) = &inputs.fields[0];
+        assert_eq!(key, "image");
+        let [RawValue::File(path)] = values.as_slice() else {
+            panic!("not a file: {values:?}");
+        };
+        assert_eq!(path.as_os_str().as_bytes(), b"dir/ph\xffoto.png");
+
+        // Other non-UTF-8 values cannot be sent: a usage error, not a panic.
+        for bad in [&b"note=\xff"[..], b"k\xff=@a.png", b"k=@@\xff", b"=@\xff"] {
+            let err = Inputs::parse(&[OsString::from_vec(bad.to_vec())]).unwrap_err();
+            let cli = err.downcast_ref::<CliError>().expect("a CliError");
+            assert_eq!(cli.failure, crate::error::Failure::Usage);
+        }
     }
 
     #[test]

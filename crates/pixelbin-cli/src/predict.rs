@@ -1,6 +1,7 @@
 //! `pixelbin predict NAME --input KEY=VALUE ...`: create a prediction job, and optionally wait
 //! for it and save its outputs.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -35,7 +36,7 @@ pub struct PredictArgs {
     pub name: String,
     /// A model input as KEY=VALUE (repeatable); see the typing rules below.
     #[arg(short = 'i', long = "input", value_name = "KEY=VALUE")]
-    pub inputs: Vec<String>,
+    pub inputs: Vec<OsString>,
     /// URL Pixelbin calls when the job ends.
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,

@@ -177,7 +177,7 @@ pub async fn upload_with_bar(
     let reporter = bar.clone();
     let options = options.on_progress(move |p| {
         if let Some(total) = p.total_bytes {
-            reporter.set_length(total);
+            progress::set_bytes_total(&reporter, total);
         }
         reporter.set_position(p.bytes_acknowledged);
     });

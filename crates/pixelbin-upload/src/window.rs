@@ -66,7 +66,9 @@ pub(crate) async fn run<S: PartSender>(
     concurrency: usize,
     backoff: &Backoff,
 ) -> Result<(), WindowError> {
-    let memory = Semaphore::new(concurrency.saturating_add(1));
+    // Tokio's semaphore panics above `MAX_PERMITS`; no upload has that many parts anyway.
+    let concurrency = concurrency.min(Semaphore::MAX_PERMITS - 1);
+    let memory = Semaphore::new(concurrency + 1);
     let (tx, mut rx) = mpsc::channel::<Event<'_>>(1);
     let already_sent: BTreeSet<u32> = tracker.acknowledged().into_iter().collect();
 
@@ -403,6 +405,17 @@ mod tests {
             // The read-ahead is used: the reader gets beyond the parts in flight.
             assert!(worst > 10 * concurrency as u64, "c{concurrency}: {worst}");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn any_concurrency_works_even_usize_max() {
+        let f = fake(1);
+        let mut tracker = Tracker::new(&UploadOptions::default());
+        let source = UploadSource::from(data(35));
+        run_fake(&f, source, 10, usize::MAX, &mut tracker, 0)
+            .await
+            .unwrap();
+        assert_eq!(f.stored_bytes(), data(35));
     }
 
     #[tokio::test(start_paused = true)]

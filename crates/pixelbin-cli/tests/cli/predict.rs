@@ -271,3 +271,35 @@ fn help_documents_the_typing_rules() {
         .stdout(predicate::str::contains("Repeating a key sends a list"))
         .stdout(predicate::str::contains("--download <DIR>"));
 }
+
+/// Unix file names are bytes: `image=@<name that is not UTF-8>` is still a file to send.
+#[cfg(unix)]
+#[test]
+fn a_file_whose_name_is_not_utf8_is_sent() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"ph\xffoto.png");
+    let photo = dir.path().join(name);
+    std::fs::write(&photo, crate::support::png(8, 8)).unwrap();
+    let mut arg = b"image=@".to_vec();
+    arg.extend_from_slice(photo.as_os_str().as_bytes());
+    let job = json_of(
+        pixelbin(&emu)
+            .args(["predict", "erase_bg", "--json", "-i"])
+            .arg(OsString::from_vec(arg)),
+    );
+    assert_eq!(job["status"], "ACCEPTED");
+    let sent = emu.recorded("predictions.create");
+    let RecordedBody::Multipart(fields) = &sent[0].body else {
+        panic!("expected multipart, got {:?}", sent[0].body)
+    };
+    assert!(
+        fields.iter().any(
+            |f| matches!(f, RecordedField::File { name, size, .. } if name == "input.image" && *size > 0)
+        ),
+        "{fields:?}"
+    );
+}
