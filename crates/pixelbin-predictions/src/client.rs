@@ -233,6 +233,7 @@ impl Predictions {
                 Ok(job) => job?,
                 Err(_) => {
                     return Err(Error::DeadlineExceeded {
+                        id: None,
                         last: None,
                         attempts: 0,
                         deadline: limit,
@@ -255,7 +256,15 @@ impl Predictions {
         last: Option<Prediction>,
         on_poll: &mut dyn FnMut(&Prediction),
     ) -> Result<Prediction, Error> {
-        poll_until_final(|| self.get(request_id), options, started, last, on_poll).await
+        poll_until_final(
+            request_id,
+            || self.get(request_id),
+            options,
+            started,
+            last,
+            on_poll,
+        )
+        .await
     }
 
     /// The available models.

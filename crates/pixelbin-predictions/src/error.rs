@@ -69,10 +69,12 @@ pub enum Error {
     /// The overall deadline of `wait` ran out before the prediction finished.
     #[error(
         "prediction {} not finished within {deadline:?} ({attempts} polls, last status {}); raise the deadline or call wait again",
-        last.as_ref().map_or("<unknown>", |p| p.id.as_str()),
+        id.as_deref().unwrap_or("(not created in time)"),
         last.as_ref().map_or("<none>".to_string(), |p| p.status.to_string())
     )]
     DeadlineExceeded {
+        /// The prediction's id; `None` only when the create call itself ran out of time.
+        id: Option<String>,
         /// The last state seen, if any poll (or the create call) completed in time.
         last: Option<Box<Prediction>>,
         /// How many polls completed.

@@ -141,6 +141,7 @@ fn secs_to_duration(secs: f64) -> Duration {
 /// bounded by the attempts and by the deadline measured from `started`. `last` is the state
 /// known before the first poll (from `create`), reported if the deadline strikes first.
 pub(crate) async fn poll_until_final<F, Fut>(
+    id: &str,
     mut fetch: F,
     options: WaitOptions,
     started: Instant,
@@ -157,6 +158,7 @@ where
         .deadline
         .and_then(|limit| Some((started.checked_add(limit)?, limit)));
     let exceeded = |last: Option<Prediction>, attempts: u32, limit| Error::DeadlineExceeded {
+        id: Some(id.to_string()),
         last: last.map(Box::new),
         attempts,
         deadline: limit,
@@ -304,6 +306,7 @@ mod tests {
         seen: &mut Vec<String>,
     ) -> Result<Prediction, Error> {
         poll_until_final(
+            "job-1",
             || job.fetch(),
             options,
             job.start,
@@ -395,6 +398,7 @@ mod tests {
             last,
             attempts,
             deadline,
+            ..
         } = &err
         else {
             panic!("{err:?}")
@@ -426,6 +430,7 @@ mod tests {
             Err::<Prediction, _>(Error::IllegalArgument("never reached".into()))
         };
         let err = poll_until_final(
+            "job-1",
             slow,
             WaitOptions::new().deadline(Duration::from_secs(5)),
             start,
@@ -445,6 +450,11 @@ mod tests {
             ),
             "{err:?}"
         );
+        // The id is known even though no poll answered in time.
+        assert!(
+            err.to_string().starts_with("prediction job-1 not finished"),
+            "{err}"
+        );
         assert_eq!(start.elapsed(), Duration::from_secs(5));
     }
 
@@ -452,6 +462,7 @@ mod tests {
     async fn a_poll_error_ends_the_wait() {
         let mut calls = 0;
         let err = poll_until_final(
+            "job-1",
             || {
                 calls += 1;
                 async { Err::<Prediction, _>(Error::IllegalArgument("boom".into())) }

@@ -537,6 +537,7 @@ async fn deadline_ends_the_wait_with_the_last_status() {
         .await
         .unwrap_err();
     let Error::DeadlineExceeded {
+        id,
         last,
         attempts,
         deadline,
@@ -546,6 +547,7 @@ async fn deadline_ends_the_wait_with_the_last_status() {
     };
     // Polls at 0 s, 1 s and 2 s; one at 3 s would be past the deadline.
     assert_eq!(*attempts, 3);
+    assert_eq!(id.as_deref(), Some(last.as_ref().unwrap().id.as_str()));
     assert_eq!(*deadline, Duration::from_millis(2500));
     assert_eq!(last.as_ref().unwrap().status, PredictionStatus::Accepted);
     assert!(err.to_string().contains("last status ACCEPTED"), "{err}");
