@@ -32,7 +32,12 @@ impl Dpr {
     /// assert_eq!(Dpr::parse("auto"), Ok(Dpr::Auto));
     /// assert!(Dpr::parse("9").is_err());
     /// ```
+    #[inline]
     pub fn parse(text: &str) -> Result<Dpr, UrlError> {
+        // The usual `2.0`, read without the general parser (which would try it first too).
+        if let Some(value) = plain_decimal(text.as_bytes()) {
+            return Dpr::Value(value).validated();
+        }
         if text == "auto" {
             return Ok(Dpr::Auto);
         }
@@ -139,33 +144,31 @@ pub(crate) fn python_float(text: &str) -> Option<f64> {
 /// Reads short plain decimals (`2`, `2.0`, `0.75`) without the general parser: with at most
 /// 15 digits, `digits / 10^fraction_digits` is one correctly rounded division of two exact
 /// doubles, so it is the double nearest the text, as `float()` gives. `None` for anything else.
+#[inline]
 fn plain_decimal(bytes: &[u8]) -> Option<f64> {
     const POWERS: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
-    if bytes.is_empty() || bytes.len() > 16 {
+    // A digit first (so at least one), then digits and at most one `.`: at most 16 bytes
+    // keeps the digits at 15 or fewer when there is a `.`; 16 digits and no `.` is refused
+    // below.
+    if !bytes.first().is_some_and(u8::is_ascii_digit) || bytes.len() > 16 {
         return None;
     }
     let mut digits: u64 = 0;
-    let mut count = 0;
-    let mut fraction_digits = None;
+    let mut point = None;
     for (i, &b) in bytes.iter().enumerate() {
         match b {
-            b'0'..=b'9' => {
-                digits = digits * 10 + u64::from(b - b'0');
-                count += 1;
-                if let Some(f) = fraction_digits.as_mut() {
-                    *f += 1;
-                }
-            }
-            b'.' if fraction_digits.is_none() && i > 0 => fraction_digits = Some(0),
+            b'0'..=b'9' => digits = digits * 10 + u64::from(b - b'0'),
+            b'.' if point.is_none() => point = Some(i),
             _ => return None,
         }
     }
-    let fraction_digits = fraction_digits.unwrap_or(0);
-    if count == 0 || count > 15 {
-        return None;
-    }
+    let fraction_digits = match point {
+        Some(i) => bytes.len() - i - 1,
+        None if bytes.len() > 15 => return None,
+        None => 0,
+    };
     // `digits` < 10^15 < 2^53, so the conversion is exact.
     Some(digits as f64 / POWERS[fraction_digits])
 }

@@ -40,6 +40,12 @@ use crate::{Dpr, UrlError, UrlObj, UrlOptions, UrlToObjOptions, parse_pattern};
 /// # Ok::<(), pixelbin_url::UrlError>(())
 /// ```
 pub fn url_to_obj(url: &str, opts: UrlToObjOptions) -> Result<UrlObj<'_>, UrlError> {
+    if let Some(parts) = split::split_plain(url) {
+        // The usual URL: `scheme://host` is written as the reference gives it back.
+        let base_url = &url[..parts.scheme.len() + 3 + parts.netloc.len()];
+        debug_assert_eq!(base_url, self::base_url(url, &parts));
+        return read_parts(&parts, Cow::Borrowed(base_url), opts);
+    }
     match split::clean(url) {
         Cow::Borrowed(url) => parse_clean(url, opts),
         Cow::Owned(url) => parse_clean(&url, opts).map(UrlObj::into_owned),
@@ -48,6 +54,15 @@ pub fn url_to_obj(url: &str, opts: UrlToObjOptions) -> Result<UrlObj<'_>, UrlErr
 
 fn parse_clean(url: &str, opts: UrlToObjOptions) -> Result<UrlObj<'_>, UrlError> {
     let parts = split::urlparse(url)?;
+    read_parts(&parts, base_url(url, &parts), opts)
+}
+
+/// The object from the parts of a URL and its base URL.
+fn read_parts<'a>(
+    parts: &UrlParts<'a>,
+    base_url: Cow<'a, str>,
+    opts: UrlToObjOptions,
+) -> Result<UrlObj<'a>, UrlError> {
     let layout = if opts.is_custom_domain {
         custom_domain_layout(parts.path)?
     } else {
@@ -64,7 +79,7 @@ fn parse_clean(url: &str, opts: UrlToObjOptions) -> Result<UrlObj<'_>, UrlError>
         parse_pattern(layout.pattern)?
     };
     Ok(UrlObj {
-        base_url: base_url(url, &parts),
+        base_url,
         version: Cow::Borrowed(layout.version),
         cloud_name: layout.cloud_name.map(Cow::Borrowed),
         zone: layout.zone.map(Cow::Borrowed),
@@ -153,6 +168,16 @@ impl<'a> Layout<'a> {
 const SLUG: [bool; 256] =
     scan::byte_table!(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
 
+/// [`SLUG`] flags of the eight bytes of `word` (see [`scan::ascii_run`]).
+#[inline(always)]
+fn slug_flags(word: u64) -> u64 {
+    const CASE: u64 = 0x2020_2020_2020_2020;
+    scan::in_range(word | CASE, b'a', b'z')
+        | scan::in_range(word, b'0', b'9')
+        | scan::equal(word, b'_')
+        | scan::equal(word, b'-')
+}
+
 fn is_slug(s: &str) -> bool {
     s.bytes().all(|b| SLUG[usize::from(b)])
 }
@@ -166,6 +191,7 @@ fn is_version(s: &str) -> bool {
 }
 
 /// The first segment of `s` and what follows its `/` (`None` when there is no `/`).
+#[inline(always)]
 fn segment(s: &str) -> (&str, Option<&str>) {
     match scan::split_once(s, b'/') {
         Some((first, rest)) => (first, Some(rest)),
@@ -176,8 +202,14 @@ fn segment(s: &str) -> (&str, Option<&str>) {
 /// The layouts tried after `/<cloud>/` (Pixelbin CDN) or `/<version>/` (custom domain).
 /// `rest` is what follows that prefix. Each `/` is looked for once.
 fn place<'a>(version: &'a str, cloud_name: Option<&'a str>, rest: &'a str) -> Option<Layout<'a>> {
-    let (first, after_first) = segment(rest);
-    let zone = is_zone(first);
+    // Most URLs have a zone: six slug characters then `/`, told without looking further.
+    let (first, after_first, zone) = match rest.as_bytes().get(6) {
+        Some(b'/') if is_slug(&rest[..6]) => (&rest[..6], Some(&rest[7..]), true),
+        _ => {
+            let (first, after_first) = segment(rest);
+            (first, after_first, is_zone(first))
+        }
+    };
     let second = after_first.map(segment);
     if zone {
         if let Some(("wrkr", Some(worker_path))) = second {
@@ -225,25 +257,33 @@ fn pixelbin_layout(path: &str) -> Result<Option<Layout<'_>>, UrlError> {
     let incomplete = || UrlError::IncompletePath {
         path: path.to_owned(),
     };
-    let (root, Some(mut rest)) = segment(path) else {
-        return Err(incomplete());
+    let (root, mut rest) = match scan::strip_byte(path, b'/') {
+        Some(rest) => ("", rest),
+        None => match segment(path) {
+            (root, Some(rest)) => (root, rest),
+            (_, None) => return Err(incomplete()),
+        },
     };
+    // The first segment is a version when it is `v1` or `v2` exactly.
     let mut version = "v1";
-    let (first, after_first) = segment(rest);
-    if is_version(first) {
-        version = first;
-        rest = after_first.ok_or_else(incomplete)?;
+    if let [b'v', b'1' | b'2', next @ ..] = rest.as_bytes() {
+        if next.first().is_none_or(|&b| b == b'/') {
+            version = &rest[..2];
+            rest = rest.get(3..).ok_or_else(incomplete)?;
+        }
     }
-    let (cloud_name, after_cloud) = segment(rest);
-    // A cloud name of fewer than 3 characters, or one not made of [a-zA-Z0-9_-], or a path
-    // not starting with `/`: no layout fits.
-    if cloud_name.len() < 3 || !is_slug(cloud_name) || !root.is_empty() {
+    // The cloud name: the next segment, at least 3 characters of [a-zA-Z0-9_-]. The first
+    // byte that is not one of those must be the `/` ending it, or no layout fits; nor does
+    // one fit a path not starting with `/`.
+    let cloud_len = scan::ascii_run(rest.as_bytes(), slug_flags);
+    if cloud_len < 3 || rest.as_bytes().get(cloud_len) != Some(&b'/') || !root.is_empty() {
         return Err(UrlError::InvalidUrl);
     }
-    let rest = after_cloud.ok_or(UrlError::InvalidUrl)?;
-    place(version, Some(cloud_name), rest)
-        .map(Some)
-        .ok_or(UrlError::InvalidUrl)
+    let (cloud_name, after_cloud) = (&rest[..cloud_len], &rest[cloud_len + 1..]);
+    match place(version, Some(cloud_name), after_cloud) {
+        Some(layout) => Ok(Some(layout)),
+        None => Err(UrlError::InvalidUrl),
+    }
 }
 
 fn custom_domain_layout(path: &str) -> Result<Option<Layout<'_>>, UrlError> {
@@ -266,18 +306,20 @@ fn custom_domain_layout(path: &str) -> Result<Option<Layout<'_>>, UrlError> {
 /// fields without exactly one `=`. A repeated option takes its last value.
 fn parse_options(query: &str) -> Result<UrlOptions, UrlError> {
     let mut options = UrlOptions::default();
-    for field in scan::split_short(query, b'&') {
-        let Some((name, value)) = field.split_once('=') else {
-            continue;
-        };
-        if value.bytes().any(|b| b == b'=') {
-            continue;
-        }
-        match name {
-            "dpr" => {
+    let mut rest = Some(query);
+    while let Some(fields) = rest {
+        // A field's name is the text before its first `=`, so the name is `dpr` exactly when
+        // the field starts with `dpr=`; other fields are only skipped.
+        if let Some(after) = fields.strip_prefix("dpr=") {
+            let (value, next) = field_value(after);
+            rest = next;
+            if let Some(value) = value {
                 options.dpr = Some(Dpr::parse(value)?);
             }
-            "f_auto" => {
+        } else if let Some(after) = fields.strip_prefix("f_auto=") {
+            let (value, next) = field_value(after);
+            rest = next;
+            if let Some(value) = value {
                 let f_auto = match value {
                     "true" => true,
                     "false" => false,
@@ -292,10 +334,22 @@ fn parse_options(query: &str) -> Result<UrlOptions, UrlError> {
                 }
                 options.f_auto = Some(f_auto);
             }
-            _ => {}
+        } else {
+            rest = scan::split_once(fields, b'&').map(|(_, next)| next);
         }
     }
     Ok(options)
+}
+
+/// The value of a field, from after its first `=` up to the `&` that ends the field (`None`
+/// when it holds another `=`), and what follows that `&` (`None` after the last field).
+#[inline]
+fn field_value(text: &str) -> (Option<&str>, Option<&str>) {
+    match scan::find_any(text.as_bytes(), [b'&', b'=']) {
+        None => (Some(text), None),
+        Some(i) if text.as_bytes()[i] == b'&' => (Some(&text[..i]), Some(&text[i + 1..])),
+        Some(_) => (None, scan::split_once(text, b'&').map(|(_, next)| next)),
+    }
 }
 
 #[cfg(test)]
@@ -412,6 +466,39 @@ mod tests {
             custom("https://cdn.twist.vision/v2?dpr=9"),
             Err(UrlError::InvalidDpr { .. })
         ));
+    }
+
+    #[test]
+    fn the_fast_path_answers_as_the_general_one() {
+        let urls = [
+            "https://cdn.pixelbin.io/v2/red-scene-95b6ea/z-slug/t.resize(h:100,w:200)~t.flip()~erase.bg(shadow:true)/path/to/image.jpeg?dpr=2.0&f_auto=true",
+            "https://cdn.pixelbin.io/v2/cloud/original/a.jpeg?f_auto=false&dpr=auto",
+            "https://cdn.pixelbin.io/cloud/z-slug/wrkr/resize:h100/a.jpeg",
+            "https://cdn.pixelbin.io/v1/cloud/p:preset/a.jpeg?dpr=9",
+            "https://cdn.pixelbin.io/v2/cl/original/a.jpeg",
+            "https://cdn.pixelbin.io/v2/cloud/t.resize(h:1:2)/a.jpeg",
+            "https://cdn.pixelbin.io/v2/cloud",
+            "https://xyz.designify.media/v2/z-slug/t.flip()/a.jpeg?f_auto=yes",
+            "https://xyz.designify.media/v3/z-slug/t.flip()/a.jpeg",
+        ];
+        for url in urls {
+            assert!(split::split_plain(url).is_some(), "{url}");
+            for is_custom_domain in [false, true] {
+                let opts = UrlToObjOptions { is_custom_domain };
+                let fast = url_to_obj(url, opts);
+                let general = parse_clean(url, opts);
+                // `Debug` shows the order `f_auto` and `dpr` were found in, too.
+                assert_eq!(format!("{fast:?}"), format!("{general:?}"), "{url}");
+            }
+        }
+    }
+
+    #[test]
+    fn slug_flags_match_the_table() {
+        for b in 0..=255u8 {
+            let flagged = slug_flags(u64::from(b) << 16) & 1 << 23 != 0;
+            assert_eq!(flagged, SLUG[usize::from(b)], "{b}");
+        }
     }
 
     #[test]

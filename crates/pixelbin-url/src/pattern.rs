@@ -15,10 +15,9 @@
 
 use std::borrow::Cow;
 
-use nom::bytes::complete::tag;
-use nom::character::complete::char;
-use nom::combinator::{opt, rest};
-use nom::sequence::preceded;
+use nom::branch::alt;
+use nom::combinator::opt;
+use nom::sequence::{preceded, terminated};
 use nom::{IResult, Parser};
 
 use crate::error::PatternFault;
@@ -27,38 +26,121 @@ use crate::{Param, Transformation, UrlError};
 
 type ParseResult<'a, O> = IResult<&'a str, O>;
 
-/// A nom parser taking the text up to (not including) the first ASCII `delimiter`, or all of
-/// it. Like `take_till`, but it compares bytes rather than decoding characters, which is
-/// several times faster on these short tokens. Cutting at an ASCII byte keeps UTF-8 whole.
-fn till(delimiter: u8) -> impl Fn(&str) -> ParseResult<'_, &str> {
-    move |input: &str| {
-        let end = input
-            .bytes()
-            .position(|b| b == delimiter)
-            .unwrap_or(input.len());
-        Ok((&input[end..], &input[..end]))
+// The grammar reads the whole pattern in one left-to-right pass: every parser below stops at
+// the `~` that ends an op, so ops are not cut out beforehand, and each byte is looked at
+// about once. The primitives compare bytes rather than decode characters (the delimiters are
+// ASCII, so cutting there keeps UTF-8 whole).
+
+/// A set of ASCII delimiters as a lookup table: one load per byte instead of a comparison
+/// per delimiter.
+struct Stops([bool; 256]);
+
+impl Stops {
+    const fn new(delimiters: &[u8]) -> Stops {
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < delimiters.len() {
+            table[delimiters[i] as usize] = true;
+            i += 1;
+        }
+        Stops(table)
     }
 }
 
-/// The op's head (up to the first `(`) and, when there is a `(`, the parameter text up to the
-/// next `(`.
-fn head_and_args(op: &str) -> ParseResult<'_, (&str, Option<&str>)> {
-    (till(b'('), opt(preceded(char('('), till(b'(')))).parse(op)
+/// Where a plugin or a name ends.
+static HEAD_PART: Stops = Stops::new(b".(~");
+/// Where a preset's name ends.
+static PRESET_NAME: Stops = Stops::new(b":(~");
+/// Where an op's head, and its parameter text, end.
+static HEAD_OR_ARGS: Stops = Stops::new(b"(~");
+/// Where an op ends.
+static OP: Stops = Stops::new(b"~");
+/// Where a parameter's key or value ends: the next item, a `)`, a second `:`, or the end of
+/// the parameter text.
+static PARAM_PART: Stops = Stops::new(b":,)(~");
+
+/// `input` cut before its first byte of `stop` (or at its end): `(taken, rest)`.
+#[inline(always)]
+fn cut<'a>(input: &'a str, stop: &Stops) -> (&'a str, &'a str) {
+    let end = input
+        .bytes()
+        .position(|b| stop.0[usize::from(b)])
+        .unwrap_or(input.len());
+    input.split_at(end)
 }
 
-/// `p:name[:...]` -> `name`.
-fn preset_name(head: &str) -> ParseResult<'_, &str> {
-    preceded(tag("p:"), till(b':')).parse(head)
+/// Like nom's `take_till`: the text up to (not including) the first byte of `stop`, or all
+/// of it. Never fails.
+#[inline(always)]
+fn till(stop: &'static Stops) -> impl Fn(&str) -> ParseResult<'_, &str> {
+    move |input: &str| {
+        let (taken, rest) = cut(input, stop);
+        Ok((rest, taken))
+    }
 }
 
-/// `plugin.name[.…]` -> `(plugin, name)`.
-fn plugin_and_name(head: &str) -> ParseResult<'_, (&str, &str)> {
-    (till(b'.'), preceded(char('.'), till(b'.'))).parse(head)
+/// Like nom's `char`, for an ASCII byte.
+#[inline(always)]
+fn byte(expected: u8) -> impl Fn(&str) -> ParseResult<'_, ()> {
+    move |input: &str| match scan::strip_byte(input, expected) {
+        Some(rest) => Ok((rest, ())),
+        None => Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Char,
+        ))),
+    }
 }
 
-/// `key:value` -> `(key, value)`; fails when there is no `:`.
-fn key_value(item: &str) -> ParseResult<'_, (&str, &str)> {
-    (till(b':'), preceded(char(':'), rest)).parse(item)
+/// Skips the text up to the first byte of `stop` (or to the end). Never fails. Like
+/// `till(stop)` with the text thrown away, one slice cheaper.
+#[inline(always)]
+fn skip(stop: &'static Stops) -> impl Fn(&str) -> ParseResult<'_, ()> {
+    move |input: &str| {
+        let end = input
+            .bytes()
+            .position(|b| stop.0[usize::from(b)])
+            .unwrap_or(input.len());
+        Ok((&input[end..], ()))
+    }
+}
+
+/// A preset's head, `p:name[:…]` up to the op's first `(` -> `("p", name)`.
+fn preset_head(input: &str) -> ParseResult<'_, (&str, &str)> {
+    preceded(
+        (byte(b'p'), byte(b':')),
+        terminated(till(&PRESET_NAME), skip(&HEAD_OR_ARGS)),
+    )
+    .map(|name| ("p", name))
+    .parse(input)
+}
+
+/// Any other op's head, `plugin.name[.…]` up to the op's first `(` -> `(plugin, name)`.
+/// Fails when there is no `.` before the first `(`.
+fn plugin_head(input: &str) -> ParseResult<'_, (&str, &str)> {
+    (
+        till(&HEAD_PART),
+        preceded(
+            byte(b'.'),
+            terminated(till(&HEAD_PART), skip(&HEAD_OR_ARGS)),
+        ),
+    )
+        .parse(input)
+}
+
+/// The op's head: a preset when it starts with `p:`, else `plugin.name`.
+fn head(input: &str) -> ParseResult<'_, (&str, &str)> {
+    alt((preset_head, plugin_head)).parse(input)
+}
+
+/// One parameter, `key[:value]` (`None` without `:`), up to what ends it: `,` before the next
+/// one, `)`, a second `:`, or the end of the parameter text. Never fails.
+#[inline(always)]
+fn param(input: &str) -> ParseResult<'_, (&str, Option<&str>)> {
+    (
+        till(&PARAM_PART),
+        opt(preceded(byte(b':'), till(&PARAM_PART))),
+    )
+        .parse(input)
 }
 
 /// Reads a whole pattern. `""` and `original` mean no transformations.
@@ -78,90 +160,181 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<Transformation<'_>>, UrlError>
     if pattern.is_empty() || pattern == "original" {
         return Ok(Vec::new());
     }
-    let operations = scan::count(pattern.as_bytes(), b'~') + 1;
-    let mut transformations = Vec::with_capacity(operations);
-    for op in scan::split(pattern, b'~') {
-        let transformation = parse_operation(op).map_err(|reason| UrlError::InvalidPattern {
-            operation: op.to_owned(),
-            reason,
+    // Most patterns have a few ops: room for four is one allocation, as the first push would
+    // make, without growing it first.
+    let mut transformations = Vec::with_capacity(4);
+    let mut gathered = [("", ""); GATHERED];
+    let mut rest = pattern;
+    loop {
+        let after = operation(rest, &mut transformations, &mut gathered).map_err(|reason| {
+            UrlError::InvalidPattern {
+                operation: rest[..scan::find(rest, b'~').unwrap_or(rest.len())].to_owned(),
+                reason,
+            }
         })?;
-        transformations.push(transformation);
+        // `after` is empty or starts with the `~` before the next op.
+        match after.get(1..) {
+            Some(next) => rest = next,
+            None => break,
+        }
     }
     Ok(transformations)
 }
 
-/// Reads one op of a pattern.
-pub(crate) fn parse_operation(op: &str) -> Result<Transformation<'_>, PatternFault> {
-    // `take_till` and `opt` cannot fail, so neither can their pair.
-    let (head, args) = head_and_args(op)
-        .map(|(_, parsed)| parsed)
-        .unwrap_or((op, None));
-    let preset = if head.starts_with("p:") {
-        preset_name(head).ok()
-    } else {
-        None
-    };
-    let (plugin, name) = match preset {
-        Some((_, name)) => ("p", name),
-        None => plugin_and_name(head)
-            .map(|(_, parsed)| parsed)
-            .map_err(|_| PatternFault::MissingDot)?,
-    };
-    let values = match args {
-        Some(args) => parse_params(args)?,
+/// Reads the op at the start of `input` (up to its `~`) into `out`; gives what follows it.
+/// `gathered` is room for [`params`].
+fn operation<'a>(
+    input: &'a str,
+    out: &mut Vec<Transformation<'a>>,
+    gathered: &mut Gathered<'a>,
+) -> Result<&'a str, PatternFault> {
+    let (after_head, (plugin, name)) = head(input).map_err(|_| PatternFault::MissingDot)?;
+    let (after, values) = match scan::strip_byte(after_head, b'(') {
+        Some(args) => params(args, gathered)?,
         // Presets (and any `p` plugin op) may leave the parentheses out.
-        None if plugin == "p" => Vec::new(),
+        None if plugin == "p" => (after_head, Vec::new()),
         None => return Err(PatternFault::MissingParentheses),
     };
-    Ok(Transformation {
+    out.push(Transformation {
         plugin: Cow::Borrowed(plugin),
         name: Cow::Borrowed(name),
         values,
-    })
+    });
+    Ok(after)
 }
 
-/// Reads the parameter text of an op (what follows its first `(`).
-fn parse_params(args: &str) -> Result<Vec<Param<'_>>, PatternFault> {
-    let kept = args.len() - args.bytes().rev().take_while(|&b| b == b')').count();
-    let trimmed = &args[..kept];
-    if trimmed.bytes().any(|b| b == b')') {
-        // A `)` inside the text: the reference removes all of them, so the keys and values
-        // are no longer slices of the URL.
-        let without: String = args.chars().filter(|&c| c != ')').collect();
-        return Ok(split_params(&without)?
-            .into_iter()
-            .map(Param::into_owned)
-            .collect());
-    }
-    split_params(trimmed)
+/// How many distinct parameters [`gather_params`] keeps on the stack.
+const GATHERED: usize = 8;
+
+/// Room on the stack for the `(key, value)` pairs of one op, so that its `Vec` is allocated
+/// once at its final size. Made once per pattern and reused by each op.
+type Gathered<'a> = [(&'a str, &'a str); GATHERED];
+
+/// Reads the parameters of an op from `input`, the text after its first `(`; gives what
+/// follows the op. The parameter text ends at the next `(` (or the op's end); the reference
+/// removes every `)` from it, drops one leading `-`, splits it on `,`, skips items without
+/// `:` or with an empty key, and lets a repeated key keep its first place and take the last
+/// value.
+fn params<'a>(
+    input: &'a str,
+    gathered: &mut Gathered<'a>,
+) -> Result<(&'a str, Vec<Param<'a>>), PatternFault> {
+    let (after_params, values) = match gather_params(input, gathered)? {
+        Some((after, count)) => {
+            let values = gathered[..count]
+                .iter()
+                .map(|&(key, value)| Param {
+                    key: Cow::Borrowed(key),
+                    value: Cow::Borrowed(value),
+                })
+                .collect();
+            (after, values)
+        }
+        None => general_params(input)?,
+    };
+    // Whatever follows, from the next `(` up to the end of the op, is ignored.
+    let after = match scan::strip_byte(after_params, b'(') {
+        Some(ignored) => cut(ignored, &OP).1,
+        None => after_params,
+    };
+    Ok((after, values))
 }
 
-fn split_params(text: &str) -> Result<Vec<Param<'_>>, PatternFault> {
-    let text = text.strip_prefix('-').unwrap_or(text);
-    if text.is_empty() {
-        return Ok(Vec::new());
-    }
-    let items = scan::count(text.as_bytes(), b',') + 1;
-    let mut params: Vec<Param<'_>> = Vec::with_capacity(items);
-    for item in scan::split_short(text, b',') {
-        let Ok((_, (key, value))) = key_value(item) else {
-            continue;
+/// The usual case of [`params`], in one pass and without allocating: no `)` inside the
+/// parameter text (only at its end) and at most [`GATHERED`] distinct keys. Gives what
+/// follows the parameter text and how many parameters are now at the start of `gathered`;
+/// `None` for anything else.
+fn gather_params<'a>(
+    input: &'a str,
+    gathered: &mut Gathered<'a>,
+) -> Result<Option<(&'a str, usize)>, PatternFault> {
+    let mut count = 0;
+    let mut rest = scan::strip_byte(input, b'-').unwrap_or(input);
+    loop {
+        let Ok((after, (key, value))) = param(rest) else {
+            return Ok(None);
         };
-        if value.bytes().any(|b| b == b':') {
+        let after = match after.as_bytes().first() {
+            Some(b':') => return Err(PatternFault::TooManyColons),
+            Some(b')') => match after_closing(after) {
+                Some(end) => end,
+                None => return Ok(None),
+            },
+            _ => after,
+        };
+        if let Some(value) = value.filter(|_| !key.is_empty()) {
+            match gathered[..count].iter_mut().find(|(k, _)| same(k, key)) {
+                Some(existing) => existing.1 = value,
+                None if count == GATHERED => return Ok(None),
+                None => {
+                    gathered[count] = (key, value);
+                    count += 1;
+                }
+            }
+        }
+        match scan::strip_byte(after, b',') {
+            Some(next) => rest = next,
+            // The end of the parameter text: `(`, `~` or the end.
+            None => return Ok(Some((after, count))),
+        }
+    }
+}
+
+/// When `text` starts with `)`s that run to the end of the parameter text (the next `(`, `~`
+/// or the end), what follows them.
+fn after_closing(text: &str) -> Option<&str> {
+    let closing = text.bytes().take_while(|&b| b == b')').count();
+    let rest = &text[closing..];
+    matches!(rest.as_bytes().first(), None | Some(b'(' | b'~')).then_some(rest)
+}
+
+/// [`params`] for any parameter text: cut out first, its `)` removed (then keys and values
+/// are no longer slices of the URL and are copied).
+fn general_params(input: &str) -> Result<(&str, Vec<Param<'_>>), PatternFault> {
+    let (args, after) = cut(input, &HEAD_OR_ARGS);
+    let trimmed = args.trim_end_matches(')');
+    if !trimmed.contains(')') {
+        return Ok((after, split_params(trimmed)?));
+    }
+    let without: String = args.chars().filter(|&c| c != ')').collect();
+    let values = split_params(&without)?
+        .into_iter()
+        .map(Param::into_owned)
+        .collect();
+    Ok((after, values))
+}
+
+/// Splits parameter text that holds no `)`, `(` or `~` into parameters.
+fn split_params(text: &str) -> Result<Vec<Param<'_>>, PatternFault> {
+    let text = scan::strip_byte(text, b'-').unwrap_or(text);
+    let mut values: Vec<Param<'_>> = Vec::new();
+    let mut rest = text;
+    while let Ok((after, (key, value))) = param(rest) {
+        if after.starts_with(':') {
             return Err(PatternFault::TooManyColons);
         }
-        if key.is_empty() {
-            continue;
+        if let Some(value) = value.filter(|_| !key.is_empty()) {
+            match values.iter_mut().find(|p| same(&p.key, key)) {
+                Some(existing) => existing.value = Cow::Borrowed(value),
+                None => values.push(Param {
+                    key: Cow::Borrowed(key),
+                    value: Cow::Borrowed(value),
+                }),
+            }
         }
-        match params.iter_mut().find(|p| p.key == key) {
-            Some(existing) => existing.value = Cow::Borrowed(value),
-            None => params.push(Param {
-                key: Cow::Borrowed(key),
-                value: Cow::Borrowed(value),
-            }),
+        match scan::strip_byte(after, b',') {
+            Some(next) => rest = next,
+            None => break,
         }
     }
-    Ok(params)
+    Ok(values)
+}
+
+/// String equality, inlined: keys are a few bytes long, where a call to `memcmp` costs more
+/// than the comparison.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// Writes transformations as the pattern text of a URL, checking that every parameter has a
@@ -341,6 +514,38 @@ mod tests {
             message,
             "Error Processing url. Please check the url is correct, too many values to unpack (expected 2)"
         );
+    }
+
+    #[test]
+    fn many_parameters_read_the_same() {
+        let text: Vec<String> = (0..12).map(|i| format!("k{i}:{i}")).collect();
+        let pattern = format!("t.x({})~t.y()", text.join(","));
+        let ops = parse_pattern(&pattern).expect("parses");
+        assert_eq!(ops[0].values.len(), 12);
+        assert_eq!(ops[0].param("k11"), Some("11"));
+        assert!(matches!(ops[0].values[0].key, Cow::Borrowed(_)));
+        assert_eq!(ops[1].name, "y");
+        let repeated = parsed("t.x(a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8,a:9,i:10)");
+        assert_eq!(repeated[0].2.len(), 9);
+        assert_eq!(repeated[0].2[0], ("a".into(), "9".into()));
+        assert_eq!(repeated[0].2[8], ("i".into(), "10".into()));
+        assert!(matches!(
+            parse_pattern("t.x(a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8,i:9,j:1:2)"),
+            Err(UrlError::InvalidPattern {
+                reason: PatternFault::TooManyColons,
+                ..
+            })
+        ));
+        // Closing parentheses: only at the end they leave the text borrowed.
+        assert_eq!(
+            parsed("t.x(a:1)))~t.y(b:2)(c:3)"),
+            vec![one("t", "x", &[("a", "1")]), one("t", "y", &[("b", "2")])]
+        );
+        assert_eq!(
+            parsed("t.x(a:1)),b:2)"),
+            vec![one("t", "x", &[("a", "1"), ("b", "2")])]
+        );
+        assert_eq!(parsed("t.x()-)"), vec![one("t", "x", &[])]);
     }
 
     #[test]
