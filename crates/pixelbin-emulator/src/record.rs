@@ -272,10 +272,10 @@ impl PendingHashes {
         while self.bytes.load(Ordering::Relaxed) > self.budget {
             let oldest = self.queue.lock().ok().and_then(|mut q| q.pop_front());
             let Some(oldest) = oldest else { break };
-            if let Some(entry) = oldest.upgrade() {
-                if let Ok(mut entry) = entry.lock() {
-                    entry.resolve();
-                }
+            if let Some(entry) = oldest.upgrade()
+                && let Ok(mut entry) = entry.lock()
+            {
+                entry.resolve();
             }
         }
         self.draining.store(false, Ordering::Release);

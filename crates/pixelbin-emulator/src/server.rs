@@ -67,10 +67,8 @@ async fn serve_connection(stream: TcpStream, app: Router, shutdown: Cancellation
         _ = reset.cancelled() => true,
         _ = shutdown.cancelled() => false,
     };
-    if reset_requested {
-        if let Some(twin) = &twin {
-            let _ = socket2::SockRef::from(twin).set_linger(Some(Duration::ZERO));
-        }
+    if reset_requested && let Some(twin) = &twin {
+        let _ = socket2::SockRef::from(twin).set_linger(Some(Duration::ZERO));
     }
     drop(twin);
 }

@@ -103,10 +103,10 @@ impl FileInput {
         if let Some(name) = &self.filename {
             return name.clone();
         }
-        if let FileSource::Path(p) = &self.source {
-            if let Some(name) = p.file_name() {
-                return name.to_string_lossy().into_owned();
-            }
+        if let FileSource::Path(p) = &self.source
+            && let Some(name) = p.file_name()
+        {
+            return name.to_string_lossy().into_owned();
         }
         format!("{key}.jpg")
     }

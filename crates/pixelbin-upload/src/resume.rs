@@ -147,25 +147,25 @@ impl ResumeState {
                 "acknowledged part numbers start at 1; part 0 does not exist".to_owned(),
             ));
         }
-        if let (Some(expected), Some(actual)) = (self.source_len, source_len) {
-            if expected != actual {
-                return Err(UploadError::InvalidState(format!(
-                    "the source is {actual} bytes long but the interrupted upload was {expected} bytes; \
+        if let (Some(expected), Some(actual)) = (self.source_len, source_len)
+            && expected != actual
+        {
+            return Err(UploadError::InvalidState(format!(
+                "the source is {actual} bytes long but the interrupted upload was {expected} bytes; \
                      resume with the same data"
-                )));
-            }
+            )));
         }
         if self.source_len.is_none() {
             self.source_len = source_len;
         }
-        if let (Some(total), Some(&last)) = (self.total_parts(), self.acknowledged_parts.last()) {
-            if u64::from(last) > total {
-                return Err(UploadError::InvalidState(format!(
-                    "part {last} is marked acknowledged but the source has only {total} parts of {} bytes; \
+        if let (Some(total), Some(&last)) = (self.total_parts(), self.acknowledged_parts.last())
+            && u64::from(last) > total
+        {
+            return Err(UploadError::InvalidState(format!(
+                "part {last} is marked acknowledged but the source has only {total} parts of {} bytes; \
                      resume with the same data and chunk size",
-                    self.chunk_size
-                )));
-            }
+                self.chunk_size
+            )));
         }
         Ok(())
     }

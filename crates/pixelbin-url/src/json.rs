@@ -47,18 +47,18 @@ impl Serialize for UrlOptions {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let len = usize::from(self.dpr.is_some()) + usize::from(self.f_auto.is_some());
         let mut map = serializer.serialize_map(Some(len))?;
-        if self.f_auto_first {
-            if let Some(f_auto) = self.f_auto {
-                map.serialize_entry("f_auto", &f_auto)?;
-            }
+        if self.f_auto_first
+            && let Some(f_auto) = self.f_auto
+        {
+            map.serialize_entry("f_auto", &f_auto)?;
         }
         if let Some(dpr) = self.dpr {
             map.serialize_entry("dpr", &dpr)?;
         }
-        if !self.f_auto_first {
-            if let Some(f_auto) = self.f_auto {
-                map.serialize_entry("f_auto", &f_auto)?;
-            }
+        if !self.f_auto_first
+            && let Some(f_auto) = self.f_auto
+        {
+            map.serialize_entry("f_auto", &f_auto)?;
         }
         map.end()
     }

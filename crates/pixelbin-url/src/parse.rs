@@ -211,38 +211,35 @@ fn place<'a>(version: &'a str, cloud_name: Option<&'a str>, rest: &'a str) -> Op
         }
     };
     let second = after_first.map(segment);
-    if zone {
-        if let Some(("wrkr", Some(worker_path))) = second {
-            return Some(Layout::worker(
-                version,
-                cloud_name,
-                Some(first),
-                worker_path,
-            ));
-        }
+    if zone && let Some(("wrkr", Some(worker_path))) = second {
+        return Some(Layout::worker(
+            version,
+            cloud_name,
+            Some(first),
+            worker_path,
+        ));
     }
-    if first == "wrkr" {
-        if let Some(worker_path) = after_first {
-            return Some(Layout::worker(version, cloud_name, None, worker_path));
-        }
+    if first == "wrkr"
+        && let Some(worker_path) = after_first
+    {
+        return Some(Layout::worker(version, cloud_name, None, worker_path));
     }
-    if zone {
-        if let Some((pattern, Some(file_path))) = second {
-            if inner_slash(pattern, file_path) {
-                return Some(Layout::file(
-                    version,
-                    cloud_name,
-                    Some(first),
-                    pattern,
-                    file_path,
-                ));
-            }
-        }
+    if zone
+        && let Some((pattern, Some(file_path))) = second
+        && inner_slash(pattern, file_path)
+    {
+        return Some(Layout::file(
+            version,
+            cloud_name,
+            Some(first),
+            pattern,
+            file_path,
+        ));
     }
-    if let Some(after_first) = after_first {
-        if inner_slash(first, after_first) {
-            return Some(Layout::file(version, cloud_name, None, first, after_first));
-        }
+    if let Some(after_first) = after_first
+        && inner_slash(first, after_first)
+    {
+        return Some(Layout::file(version, cloud_name, None, first, after_first));
     }
     None
 }
@@ -266,11 +263,11 @@ fn pixelbin_layout(path: &str) -> Result<Option<Layout<'_>>, UrlError> {
     };
     // The first segment is a version when it is `v1` or `v2` exactly.
     let mut version = "v1";
-    if let [b'v', b'1' | b'2', next @ ..] = rest.as_bytes() {
-        if next.first().is_none_or(|&b| b == b'/') {
-            version = &rest[..2];
-            rest = rest.get(3..).ok_or_else(incomplete)?;
-        }
+    if let [b'v', b'1' | b'2', next @ ..] = rest.as_bytes()
+        && next.first().is_none_or(|&b| b == b'/')
+    {
+        version = &rest[..2];
+        rest = rest.get(3..).ok_or_else(incomplete)?;
     }
     // The cloud name: the next segment, at least 3 characters of [a-zA-Z0-9_-]. The first
     // byte that is not one of those must be the `/` ending it, or no layout fits; nor does
