@@ -102,7 +102,7 @@ pub enum Error {
     },
 
     /// Reading a downloaded output from the network failed midway.
-    #[error("download of {url} failed: {message}")]
+    #[error("download of {url:?} failed: {message}")]
     Download {
         /// The output URL.
         url: String,
@@ -183,4 +183,21 @@ fn format_problems(problems: &[InputProblem]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_download_error_shows_an_empty_url_as_empty() {
+        let err = Error::Download {
+            url: String::new(),
+            message: "not a valid absolute URL".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            r#"download of "" failed: not a valid absolute URL"#
+        );
+    }
 }
