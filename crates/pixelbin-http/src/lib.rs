@@ -73,6 +73,7 @@ mod auth;
 mod body;
 mod config;
 mod error;
+pub mod model;
 mod multipart;
 mod netrc;
 mod proxy;

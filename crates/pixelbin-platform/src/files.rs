@@ -2,112 +2,20 @@
 
 use pixelbin_http::{ApiRequest, Error};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::endpoint::{send_json, url};
 use crate::setters::setters;
-use crate::{Access, Assets, lenient, validate};
+use crate::{Access, Assets, validate};
 
 const FILES: &str = "/service/platform/assets/v1.0/files";
 
 /// A stored file (the reference's `FilesResponse` and `UploadResponse`).
 ///
-/// Uploads, file look-ups and the playground's default asset all answer with this object.
-/// Fields the service adds later land in [`extra`](Self::extra).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FileInfo {
-    /// `_id`: the file's unique id.
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Organization id.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub org_id: Option<u64>,
-    /// `type`: `file`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// File name (without the folder path).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Path of the containing folder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// `path` + `name`: the id used by `get_file_by_file_id`, `update_file` and `delete_file`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_id: Option<String>,
-    /// File format, e.g. `jpeg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<String>,
-    /// Size in bytes.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub size: Option<u64>,
-    /// Width in pixels (images).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub width: Option<u64>,
-    /// Height in pixels (images).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub height: Option<u64>,
-    /// Access level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access: Option<Access>,
-    /// Whether the file is active.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub is_active: Option<bool>,
-    /// Tags (`null` reads as empty).
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
-    pub tags: Vec<String>,
-    /// Metadata attached to the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Value>,
-    /// CDN URL of the original.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// CDN URL of a thumbnail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thumbnail: Option<String>,
-    /// Asset type, e.g. `image`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asset_type: Option<String>,
-    /// Whether this is an original upload (not a derived output).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub is_original: Option<bool>,
-    /// Processing context the service attached.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub context: Option<Value>,
-    /// Creation timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// Last update timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// Every field not listed above, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
+/// Uploads, file look-ups and the playground's default asset all answer with this object. It is
+/// [`pixelbin_http::model::FileObject`], shared with `pixelbin-upload` (where it is
+/// `UploadedFile`); fields the service adds later land in its `extra` map.
+pub use pixelbin_http::model::FileObject as FileInfo;
 
 /// What the service answers to direct, URL and signed uploads: the stored file.
 pub type UploadResponse = FileInfo;
@@ -233,50 +141,6 @@ impl Assets {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn decodes_the_documented_file_and_keeps_unknown_fields() {
-        let file: FileInfo = serde_json::from_value(json!({
-            "_id": "dummy-uuid", "name": "asset", "path": "dir", "fileId": "dir/asset",
-            "format": "jpeg", "size": 1000, "access": "private", "isActive": true,
-            "tags": ["tag1", "tag2"], "metadata": {"key": "value"},
-            "url": "https://domain.com/filename.jpeg", "s3Key": "uploads/x.jpeg"
-        }))
-        .unwrap();
-        assert_eq!(file.id.as_deref(), Some("dummy-uuid"));
-        assert_eq!(file.file_id.as_deref(), Some("dir/asset"));
-        assert_eq!(file.size, Some(1000));
-        assert_eq!(file.access, Some(Access::Private));
-        assert_eq!(file.is_active, Some(true));
-        assert_eq!(file.tags, ["tag1", "tag2"]);
-        assert_eq!(file.metadata, Some(json!({"key": "value"})));
-        assert_eq!(file.extra.get("s3Key"), Some(&json!("uploads/x.jpeg")));
-        // Serializing gives back the service's field names.
-        let back = serde_json::to_value(&file).unwrap();
-        assert_eq!(back["_id"], "dummy-uuid");
-        assert_eq!(back["fileId"], "dir/asset");
-        assert_eq!(back["isActive"], true);
-        assert_eq!(back["s3Key"], "uploads/x.jpeg");
-    }
-
-    #[test]
-    fn decodes_the_playground_asset_with_odd_types() {
-        let file: FileInfo = serde_json::from_value(json!({
-            "isActive": true, "orgId": "1", "type": "file", "name": "abc.jpeg", "path": "/xyz",
-            "fileId": "xyz/abc.jpeg", "format": "jpeg", "size": 100, "tags": null,
-            "metadata": null, "access": "public-read", "width": null, "height": null,
-            "meta": {}, "context": null, "assetType": null, "isOriginal": true,
-            "_id": "35675e3a", "url": "https://cdn.pixelbin.io/v2/dummy-cloudname/original/xyz/abc.jpeg"
-        }))
-        .unwrap();
-        assert_eq!(file.org_id, Some(1));
-        assert_eq!(file.kind.as_deref(), Some("file"));
-        assert!(file.tags.is_empty());
-        assert_eq!(file.metadata, None);
-        assert_eq!(file.width, None);
-        assert_eq!(file.is_original, Some(true));
-        assert_eq!(file.extra.get("meta"), Some(&json!({})));
-    }
 
     #[test]
     fn update_body_has_only_set_fields_in_camel_case() {

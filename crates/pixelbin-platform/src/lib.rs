@@ -61,7 +61,6 @@
 //! `true`/`false`, unset or empty values left out. One deliberate difference: an explicit
 //! `false` (e.g. `archived(false)`) is sent, where the reference drops every falsy value.
 
-mod access;
 mod assets;
 mod credentials;
 mod endpoint;
@@ -79,7 +78,6 @@ mod transformation;
 mod uploads;
 mod validate;
 
-pub use access::Access;
 pub use assets::Assets;
 pub use credentials::CredentialsInfo;
 pub use files::{FileInfo, UpdateFileParams, UploadResponse};
@@ -87,6 +85,8 @@ pub use folders::{AncestorsResponse, FolderDetailsParams, FolderInfo};
 pub use listing::{FileItem, ListFilesParams, ListFilesResponse};
 pub use organization::{AppDetails, AppOrgDetails, OrgDetails, Organization};
 pub use pagination::Page;
+/// The access level of an asset (shared with `pixelbin-upload`, defined in `pixelbin-http`).
+pub use pixelbin_http::model::Access;
 pub use playground::{Delimiters, ModuleOperation, TransformationModule, TransformationModules};
 pub use presets::{GetPresetsParams, Preset, PresetsResponse};
 pub use transformation::{Transformation, TransformationContext};

@@ -10,8 +10,9 @@ use crate::resume::ResumeState;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum UploadError {
-    /// An option is invalid; nothing was sent. The message is the reference
-    /// SDK's, e.g. "Invalid chunkSize: Must be a positive integer.".
+    /// An option (or the request's access level) is invalid; nothing was sent.
+    /// The message is the reference SDK's, e.g. "Invalid chunkSize: Must be a
+    /// positive integer." or "access: Must be one of: public-read, private.".
     #[error("{0}")]
     InvalidOptions(String),
 

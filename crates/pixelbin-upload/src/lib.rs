@@ -97,7 +97,6 @@
 //! | `PixelbinIllegalArgumentError`        | [`UploadError::InvalidOptions`]        |
 
 mod error;
-mod file;
 mod options;
 mod progress;
 mod request;
@@ -109,13 +108,17 @@ mod window;
 mod wire;
 
 pub use error::UploadError;
-pub use file::UploadedFile;
 pub use options::{
     DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF,
     DEFAULT_MAX_RETRIES, MAX_BACKOFF, MIN_COMPLETE_TIMEOUT, ProgressCallback, UploadOptions,
 };
+/// The access level of an asset (shared with `pixelbin-platform`, defined in `pixelbin-http`).
+pub use pixelbin_http::model::Access;
+/// The stored file the completion request answers with ([`pixelbin_http::model::FileObject`],
+/// shared with `pixelbin-platform` where it is `FileInfo`).
+pub use pixelbin_http::model::FileObject as UploadedFile;
 pub use progress::Progress;
-pub use request::{Access, UploadRequest};
+pub use request::UploadRequest;
 pub use resume::{PresignedUrl, ResumeState};
 pub use source::UploadSource;
 pub use uploader::Uploader;

@@ -1,35 +1,10 @@
 //! Where and how the uploaded file is stored: the fields of the signed-url v2
 //! request (`POST /service/platform/assets/v2.0/upload/signed-url`).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Access level of an asset (`AccessEnum` in the reference).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Access {
-    /// Anyone with the URL can read the file (`"public-read"`).
-    #[serde(rename = "public-read")]
-    PublicRead,
-    /// Only signed URLs can read the file (`"private"`).
-    #[serde(rename = "private")]
-    Private,
-}
-
-impl Access {
-    /// The wire value: `"public-read"` or `"private"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Access::PublicRead => "public-read",
-            Access::Private => "private",
-        }
-    }
-}
-
-impl std::fmt::Display for Access {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::Access;
 
 /// Details of the file to create; every field is optional and only the set
 /// ones are sent (as the reference).
@@ -179,15 +154,5 @@ mod tests {
                 "filenameOverride": true, "expiry": 3000
             })
         );
-    }
-
-    #[test]
-    fn access_wire_values() {
-        assert_eq!(Access::PublicRead.to_string(), "public-read");
-        assert_eq!(
-            serde_json::from_value::<Access>(json!("private")).unwrap(),
-            Access::Private
-        );
-        assert!(serde_json::from_value::<Access>(json!("public")).is_err());
     }
 }

@@ -4,8 +4,8 @@ use std::fmt;
 
 use pixelbin_http::Transport;
 
+use crate::UploadedFile;
 use crate::error::UploadError;
-use crate::file::UploadedFile;
 use crate::options::UploadOptions;
 use crate::progress::Tracker;
 use crate::request::UploadRequest;
@@ -61,7 +61,8 @@ impl Uploader {
 
     /// Uploads `source` as the file described by `request`.
     ///
-    /// Invalid `options` and an empty source are refused before any request.
+    /// Invalid `options`, an unknown [`Access::Other`](crate::Access::Other) level and an
+    /// empty source are refused before any request.
     /// Then a presigned URL is requested, the parts are sent (`concurrency` at
     /// a time, each retried per the options) and the upload is completed.
     ///
@@ -76,6 +77,12 @@ impl Uploader {
         options: UploadOptions,
     ) -> Result<UploadedFile, UploadError> {
         options.validate()?;
+        if let Some(access) = &request.access {
+            // `Access::Other` exists so responses never fail to decode; it is never sent.
+            access
+                .validate()
+                .map_err(|e| UploadError::InvalidOptions(e.to_string()))?;
+        }
         let mut reader = open(source, options.chunk_size).await?;
         if reader.is_empty().await.map_err(source_error(None))? {
             return Err(UploadError::EmptySource);

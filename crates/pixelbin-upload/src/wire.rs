@@ -18,8 +18,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::UploadedFile;
 use crate::error::UploadError;
-use crate::file::UploadedFile;
 use crate::options::{MIN_COMPLETE_TIMEOUT, UploadOptions};
 use crate::request::UploadRequest;
 use crate::resume::PresignedUrl;

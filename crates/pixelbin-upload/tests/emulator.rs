@@ -125,7 +125,7 @@ async fn uploads_are_byte_exact_for_every_size_source_and_concurrency() {
                     "{what}"
                 );
                 assert_eq!(file.size, Some(len as u64), "{what}");
-                assert_eq!(file.access_level(), Some(Access::Private), "{what}");
+                assert_eq!(file.access, Some(Access::Private), "{what}");
                 let parts = len.div_ceil(CHUNK) as u32;
                 let mut numbers = part_numbers(&emulator);
                 numbers.sort_unstable();
@@ -474,6 +474,20 @@ async fn invalid_options_and_empty_input_send_no_request() {
         assert!(matches!(err, UploadError::InvalidOptions(_)), "{err:?}");
         assert_eq!(err.to_string(), message);
     }
+    // An access level only a response may carry is refused before anything is sent.
+    let err = uploader
+        .upload(
+            data(10, 0).into(),
+            UploadRequest::new().access(Access::from("public")),
+            options(1),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, UploadError::InvalidOptions(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "access: Must be one of: public-read, private."
+    );
     for kind in [Kind::Bytes, Kind::File, Kind::Stream] {
         let err = uploader
             .upload(source(kind, &[], &dir), UploadRequest::new(), options(1))

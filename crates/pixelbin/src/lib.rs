@@ -162,7 +162,8 @@ pub use pixelbin_url as url;
 
 pub use pixelbin_http::{PixelbinConfig, PixelbinConfigBuilder, RetryPolicy, Transport};
 pub use pixelbin_platform::{
-    Assets, FileInfo, FileItem, ListFilesParams, ListFilesResponse, Organization, Transformation,
+    Access, Assets, FileInfo, FileItem, ListFilesParams, ListFilesResponse, Organization,
+    Transformation,
 };
 pub use pixelbin_predictions::{
     FileInput, ModelInfo, ModelSchema, Prediction, PredictionInput, PredictionStatus, Predictions,
@@ -190,6 +191,16 @@ mod tests {
             assert_shareable::<blocking::Organization>();
             assert_shareable::<blocking::Transformation>();
         }
+    }
+
+    /// Upload and platform share one wire model, so values pass between them unconverted.
+    #[test]
+    fn upload_and_platform_share_the_wire_types() {
+        let access: platform::Access = upload::Access::Private;
+        assert_eq!(access, Access::Private);
+        let file: platform::FileInfo =
+            serde_json::from_str::<UploadedFile>(r#"{"access":"private"}"#).unwrap();
+        assert_eq!(file.access, Some(access));
     }
 
     #[test]

@@ -5,10 +5,22 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::Error;
+
 /// Who may read an asset: `public-read` or `private`.
 ///
 /// Responses keep values this SDK does not know yet in [`Access::Other`], so a new server-side
-/// level never breaks decoding; requests refuse [`Access::Other`] with the reference's message.
+/// level never breaks decoding; requests refuse [`Access::Other`] ([`Access::validate`]) with the
+/// reference's message.
+///
+/// ```
+/// use pixelbin_http::model::Access;
+///
+/// assert_eq!(Access::PublicRead.as_str(), "public-read");
+/// assert_eq!(Access::from("private"), Access::Private);
+/// assert_eq!(Access::from("team"), Access::Other("team".into()));
+/// assert!(Access::from("team").validate().is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Access {
     /// `public-read`: anyone with the URL may read the asset.
@@ -29,11 +41,12 @@ impl Access {
         }
     }
 
-    /// Checks the value may be sent in a request; the message matches the reference's validator.
-    pub(crate) fn validate(&self) -> Result<(), pixelbin_http::Error> {
+    /// Checks the value may be sent in a request: [`Access::Other`] is refused with
+    /// [`Error::IllegalArgument`] (the reference validator's message) before anything is sent.
+    pub fn validate(&self) -> Result<(), Error> {
         match self {
             Access::PublicRead | Access::Private => Ok(()),
-            Access::Other(_) => Err(pixelbin_http::Error::IllegalArgument(
+            Access::Other(_) => Err(Error::IllegalArgument(
                 "access: Must be one of: public-read, private.".to_owned(),
             )),
         }
@@ -89,6 +102,8 @@ impl<'de> Deserialize<'de> for Access {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -99,6 +114,8 @@ mod tests {
             ("team-only", Access::Other("team-only".into())),
         ] {
             assert_eq!(Access::from(text), access);
+            assert_eq!(Access::from(text.to_owned()), access);
+            assert_eq!(text.parse::<Access>(), Ok(access.clone()));
             assert_eq!(access.to_string(), text);
             let json = serde_json::to_string(&access).unwrap();
             assert_eq!(json, format!("\"{text}\""));
@@ -107,10 +124,25 @@ mod tests {
     }
 
     #[test]
+    fn access_wire_values() {
+        assert_eq!(Access::PublicRead.to_string(), "public-read");
+        assert_eq!(
+            serde_json::from_value::<Access>(json!("private")).unwrap(),
+            Access::Private
+        );
+        // An unknown value decodes (responses never break) but cannot be sent.
+        let unknown = serde_json::from_value::<Access>(json!("public")).unwrap();
+        assert_eq!(unknown, Access::Other("public".into()));
+        assert!(unknown.validate().is_err());
+        assert!(serde_json::from_value::<Access>(json!(1)).is_err());
+    }
+
+    #[test]
     fn unknown_values_are_refused_in_requests() {
         assert!(Access::PublicRead.validate().is_ok());
         assert!(Access::Private.validate().is_ok());
         let err = Access::from("public").validate().unwrap_err();
+        assert!(matches!(err, Error::IllegalArgument(_)));
         assert_eq!(
             err.to_string(),
             "access: Must be one of: public-read, private."

@@ -1,0 +1,25 @@
+//! Wire types shared by the platform API and the multipart uploader.
+//!
+//! `pixelbin-platform` and `pixelbin-upload` are sibling crates over this one, so the types both
+//! decode from the service live here once: the [`Access`] level of an asset and the stored
+//! [`FileObject`]. The sibling crates re-export them under their own names
+//! (`pixelbin_platform::FileInfo`, `pixelbin_upload::UploadedFile`).
+//!
+//! ```
+//! use pixelbin_http::model::{Access, FileObject};
+//!
+//! let file: FileObject = serde_json::from_str(
+//!     r#"{"_id":"a0b0","orgId":"17","name":"hero.jpeg","access":"private","isOriginal":"true"}"#,
+//! )?;
+//! assert_eq!(file.org_id, Some(17));
+//! assert_eq!(file.access, Some(Access::Private));
+//! assert_eq!(file.is_original, Some(true));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+mod access;
+mod file;
+mod lenient;
+
+pub use access::Access;
+pub use file::FileObject;
