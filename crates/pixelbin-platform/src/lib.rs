@@ -66,7 +66,8 @@ mod credentials;
 mod endpoint;
 mod files;
 mod folders;
-mod lenient;
+// Shared with the file object, so every response decodes loose numbers the same way.
+use pixelbin_http::model::lenient;
 mod listing;
 mod organization;
 mod pagination;

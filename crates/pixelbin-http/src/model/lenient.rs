@@ -1,4 +1,6 @@
-//! Tolerant decoders for numbers and booleans in [`FileObject`](super::FileObject).
+//! Tolerant decoders for numbers and booleans, for `#[serde(deserialize_with = ...)]`.
+//!
+//! [`FileObject`](super::FileObject) uses them, and so do the platform API's response types.
 //!
 //! The service is not consistent about scalar types: the reference documents `orgId` as an
 //! integer yet returns `"orgId": "1"` from the playground, and flags sometimes come back as
@@ -23,7 +25,7 @@ enum Flag {
 }
 
 /// `Option<u64>` from a JSON integer, an integral float, a numeric string, `""` or `null`.
-pub(super) fn opt_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+pub fn opt_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     match Option::<Number>::deserialize(deserializer)? {
         None => Ok(None),
         Some(Number::Unsigned(n)) => Ok(Some(n)),
@@ -43,9 +45,7 @@ pub(super) fn opt_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Opti
 }
 
 /// `Option<bool>` from a JSON boolean, `"true"`/`"false"`, `""` or `null`.
-pub(super) fn opt_bool<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<bool>, D::Error> {
+pub fn opt_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
     match Option::<Flag>::deserialize(deserializer)? {
         None => Ok(None),
         Some(Flag::Bool(b)) => Ok(Some(b)),
@@ -59,7 +59,7 @@ pub(super) fn opt_bool<'de, D: Deserializer<'de>>(
 }
 
 /// A list that may be `null` or missing (both read as empty).
-pub(super) fn vec_or_null<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+pub fn vec_or_null<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

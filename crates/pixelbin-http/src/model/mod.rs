@@ -19,7 +19,7 @@
 
 mod access;
 mod file;
-mod lenient;
+pub mod lenient;
 
 pub use access::Access;
 pub use file::FileObject;
