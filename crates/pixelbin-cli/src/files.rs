@@ -148,14 +148,10 @@ pub async fn run(command: FilesCommand, ctx: &Context) -> anyhow::Result<()> {
 }
 
 /// One line per item: kind, file id (or folder path), size, format, dimensions.
-fn write_items(w: &mut dyn Write, items: &[FileItem]) -> std::io::Result<()> {
+pub(crate) fn write_items(w: &mut dyn Write, items: &[FileItem]) -> std::io::Result<()> {
     for item in items {
         if item.is_folder() {
-            let name = item.name.as_deref().unwrap_or("");
-            let path = match item.path.as_deref() {
-                Some(p) if !p.is_empty() => format!("{p}/{name}/"),
-                _ => format!("{name}/"),
-            };
+            let path = crate::folders::folder_path(item.path.as_deref(), item.name.as_deref());
             writeln!(w, "folder  {path}  (id {})", or_dash(item.id.as_deref()))?;
         } else {
             let id = item

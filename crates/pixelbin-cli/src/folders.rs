@@ -7,6 +7,7 @@ use pixelbin::platform::{FolderDetailsParams, FolderInfo};
 
 use crate::context::Context;
 use crate::error::CliError;
+use crate::files::write_items;
 use crate::output::or_dash;
 
 /// `pixelbin folders ...`
@@ -20,7 +21,8 @@ pub enum FoldersCommand {
         #[arg(long, value_name = "P")]
         path: Option<String>,
     },
-    /// Show the folders matching --path and/or --name (the API's folder details).
+    /// Show the folders and files matching --path and/or --name (the API's folder details),
+    /// one line each, labelled `folder` or `file`.
     #[command(visible_alias = "details")]
     Get {
         /// Path of the folder's parent, e.g. products.
@@ -69,19 +71,12 @@ pub async fn run(command: FoldersCommand, ctx: &Context) -> anyhow::Result<()> {
                 params = params.name(name);
             }
             let items = assets.get_folder_details(params).await?;
+            // The service answers with files as well as folders: label each by its `type`.
             out.emit(&items, |w| {
                 if items.is_empty() {
-                    writeln!(w, "no matching folder")?;
+                    writeln!(w, "no matching folder or file")?;
                 }
-                for item in &items {
-                    writeln!(
-                        w,
-                        "{}  (id {})",
-                        folder_path(item.path.as_deref(), item.name.as_deref()),
-                        or_dash(item.id.as_deref())
-                    )?;
-                }
-                Ok(())
+                write_items(w, &items)
             })
         }
         FoldersCommand::Delete { id } => {
@@ -118,7 +113,7 @@ fn write_folder(w: &mut dyn Write, folder: &FolderInfo) -> std::io::Result<()> {
 }
 
 /// A folder's full path with a trailing slash: `products/shoes/`.
-fn folder_path(path: Option<&str>, name: Option<&str>) -> String {
+pub(crate) fn folder_path(path: Option<&str>, name: Option<&str>) -> String {
     let name = name.unwrap_or("");
     match path.map(|p| p.trim_matches('/')) {
         Some(p) if !p.is_empty() => format!("{p}/{name}/"),

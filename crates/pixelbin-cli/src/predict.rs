@@ -57,6 +57,9 @@ pub struct PredictArgs {
 /// Runs `pixelbin predict`.
 pub async fn run(args: PredictArgs, ctx: &Context) -> anyhow::Result<()> {
     let input = Inputs::parse(&args.inputs)?.into_prediction_input();
+    if let Some(dir) = &args.download {
+        predictions::check_download_dir(dir)?;
+    }
     let client = ctx.client()?;
     let webhook = args.webhook.as_deref().filter(|w| !w.is_empty());
     let job = if args.validate {

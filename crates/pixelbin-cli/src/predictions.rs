@@ -76,6 +76,9 @@ pub async fn run(command: PredictionsCommand, ctx: &Context) -> anyhow::Result<(
             print_prediction(&job, &[], out)
         }
         PredictionsCommand::Wait { id, wait, download } => {
+            if let Some(dir) = &download {
+                check_download_dir(dir)?;
+            }
             let job = wait_for(&client, &id, &wait, out).await?;
             finish(&client, job, download.as_deref(), out).await
         }
@@ -103,6 +106,19 @@ pub fn classify(error: PredictionError) -> anyhow::Error {
         | PredictionError::ReadInput { .. }
         | PredictionError::IllegalArgument(_) => CliError::usage(error.to_string()),
         other => other.into(),
+    }
+}
+
+/// Refuses a `--download` path that exists but is not a directory (exit code 2), so the
+/// mistake shows before a job is created or waited for rather than after.
+pub fn check_download_dir(dir: &Path) -> anyhow::Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => Err(CliError::usage(format!(
+            "--download {} exists and is not a directory; give a directory path (it is created if missing)",
+            dir.display()
+        ))),
+        // Absent (created later), a directory, or not inspectable here: the download says why.
+        _ => Ok(()),
     }
 }
 
@@ -314,6 +330,24 @@ mod tests {
         assert!(
             text.contains("shadow         boolean, default false"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_download_path_that_is_a_file_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_download_dir(dir.path()).is_ok());
+        assert!(check_download_dir(&dir.path().join("new")).is_ok());
+        let file = dir.path().join("taken");
+        std::fs::write(&file, b"x").unwrap();
+        let err = check_download_dir(&file).unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<CliError>().map(|e| e.failure),
+            Some(Failure::Usage)
+        );
+        assert!(
+            err.to_string().contains(&file.display().to_string()),
+            "{err}"
         );
     }
 

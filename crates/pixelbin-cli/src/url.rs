@@ -78,11 +78,11 @@ pub fn run(command: UrlCommand, out: Output) -> anyhow::Result<()> {
     match command {
         UrlCommand::Parse(args) => parse(&args),
         UrlCommand::Build => {
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut text)
+                .read_to_end(&mut bytes)
                 .context("could not read the URL object from stdin")?;
-            let url = build(&text)?;
+            let url = build_bytes(&bytes)?;
             out.emit(&json!({ "url": url }), |w| writeln!(w, "{url}"))
         }
         UrlCommand::Sign(args) => {
@@ -109,6 +109,16 @@ fn parse(args: &ParseArgs) -> anyhow::Result<()> {
     )
     .map_err(url_error)?;
     crate::output::print_json(&obj)
+}
+
+/// `obj_to_url` of stdin's bytes; text that is not UTF-8 is bad input (exit code 2).
+pub fn build_bytes(bytes: &[u8]) -> anyhow::Result<String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        CliError::usage(format!(
+            "stdin is not UTF-8 text ({e}); pipe in the JSON that `pixelbin url parse` prints"
+        ))
+    })?;
+    build(text)
 }
 
 /// `obj_to_url` of a JSON text.
@@ -186,6 +196,12 @@ mod tests {
             err.downcast_ref::<CliError>().map(|e| e.failure),
             Some(Failure::Usage)
         );
+        let err = build_bytes(b"{\"cloudName\": \"\xff\"}").unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<CliError>().map(|e| e.failure),
+            Some(Failure::Usage)
+        );
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
         let err = build("{}").unwrap_err();
         assert!(err.to_string().contains("cloudName"), "{err}");
     }

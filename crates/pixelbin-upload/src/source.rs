@@ -218,6 +218,11 @@ impl ChunkReader {
     /// this reads the first chunk (kept for the first [`ChunkReader::next`]).
     pub(crate) async fn is_empty(&mut self) -> io::Result<bool> {
         if let Some(len) = self.total_len {
+            if len == 0 && self.position == 0 {
+                // A reader declared empty that still holds data is a length
+                // mismatch, not an empty source: probe it before anything is sent.
+                self.finish().await?;
+            }
             return Ok(len == 0);
         }
         if self.stash.is_none() && self.position == 0 && !self.done {
@@ -593,6 +598,23 @@ mod tests {
             err.to_string().contains("more than its declared length"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_reader_declared_empty_that_holds_data_is_a_length_mismatch() {
+        let source = UploadSource::from_reader(std::io::Cursor::new(data(3)), Some(0));
+        let mut reader = ChunkReader::open(source, 10).await.unwrap();
+        let err = reader.is_empty().await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(
+            err.to_string()
+                .contains("more than its declared length of 0 bytes"),
+            "{err}"
+        );
+        // Declared empty and really empty stays an empty source.
+        let source = UploadSource::from_reader(tokio::io::empty(), Some(0));
+        let mut reader = ChunkReader::open(source, 10).await.unwrap();
+        assert!(reader.is_empty().await.unwrap());
     }
 
     #[tokio::test]

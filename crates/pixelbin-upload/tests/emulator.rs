@@ -508,6 +508,24 @@ async fn invalid_options_and_empty_input_send_no_request() {
         matches!(err, UploadError::Source { resume: None, .. }),
         "{err:?}"
     );
+    // A reader declared empty that holds data is a length mismatch, not an empty source.
+    let err = uploader
+        .upload(
+            UploadSource::from_reader(std::io::Cursor::new(data(10, 0)), Some(0)),
+            UploadRequest::new(),
+            options(1),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UploadError::Source { resume: None, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("more than its declared length of 0 bytes"),
+        "{err}"
+    );
     assert_eq!(emulator.request_count("*"), 0);
 }
 

@@ -128,7 +128,7 @@ fn folder_commands() {
     ]));
     assert_eq!(found[0]["_id"], id.as_str());
     let text = stdout_of(pixelbin(&emu).args(["folders", "details", "--name", "products"]));
-    assert!(text.starts_with("products/  (id "), "{text}");
+    assert!(text.starts_with("folder  products/  (id "), "{text}");
 
     let chain = json_of(pixelbin(&emu).args(["folders", "ancestors", &id, "--json"]));
     assert_eq!(chain["folder"]["_id"], id.as_str());
@@ -150,4 +150,16 @@ fn folder_commands() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--path and/or --name"));
+}
+
+#[test]
+fn folder_details_label_files_as_files() {
+    let emu = emulator();
+    json_of(pixelbin(&emu).args(["folders", "create", "albums", "--path", "qa", "--json"]));
+    let file_id = upload_files(&emu, "qa", 1).remove(0);
+    let text = stdout_of(pixelbin(&emu).args(["folders", "get", "--path", "qa"]));
+    assert!(text.contains("folder  qa/albums/  (id "), "{text}");
+    assert!(text.contains(&format!("file    {file_id}  ")), "{text}");
+    assert!(!text.contains(&format!("{file_id}/")), "{text}");
+    assert_eq!(text.lines().count(), 2, "{text}");
 }

@@ -238,6 +238,46 @@ fn bad_names_and_inputs_exit_with_2_before_any_request() {
 }
 
 #[test]
+fn a_download_path_that_is_a_file_exits_with_2_before_any_request() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = png_file(dir.path(), "photo.png", 8, 8);
+    let taken = dir.path().join("taken");
+    std::fs::write(&taken, b"not a directory").unwrap();
+    let expected = format!(
+        "error: --download {} exists and is not a directory",
+        s(&taken)
+    );
+    pixelbin(&emu)
+        .args([
+            "predict",
+            "erase_bg",
+            "-i",
+            &format!("image=@{}", s(&photo)),
+            "--download",
+            s(&taken),
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with(expected.as_str()))
+        .stderr(predicate::str::contains('\n').count(1));
+    assert_eq!(emu.request_count("*"), 0);
+    pixelbin(&emu)
+        .args([
+            "predictions",
+            "wait",
+            "erase--bg--x",
+            "--download",
+            s(&taken),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(expected.as_str()));
+    assert_eq!(emu.request_count("*"), 0);
+}
+
+#[test]
 fn timeout_gives_up_with_exit_code_5() {
     let emu = emulator_with_delay(Duration::from_secs(30));
     let dir = tempfile::tempdir().unwrap();

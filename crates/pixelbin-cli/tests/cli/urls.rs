@@ -123,6 +123,16 @@ fn bad_urls_and_objects_exit_with_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("stdin is not a JSON object"));
+    bare()
+        .args(["url", "build"])
+        .write_stdin(&b"{\"cloudName\": \"a\xff\"}"[..])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "error: stdin is not UTF-8 text",
+        ))
+        .stderr(predicate::str::contains('\n').count(1));
 }
 
 #[test]
