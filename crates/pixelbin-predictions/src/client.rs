@@ -188,7 +188,7 @@ impl Predictions {
         mut on_poll: F,
     ) -> Result<Prediction, Error>
     where
-        F: FnMut(&Prediction),
+        F: FnMut(&Prediction) + Send,
     {
         if request_id.is_empty() {
             return Err(Error::IllegalArgument("requestId is required".into()));
@@ -220,7 +220,7 @@ impl Predictions {
         mut on_poll: F,
     ) -> Result<Prediction, Error>
     where
-        F: FnMut(&Prediction),
+        F: FnMut(&Prediction) + Send,
     {
         let started = Instant::now();
         let create = self.create(name, input, webhook);
@@ -254,7 +254,7 @@ impl Predictions {
         options: WaitOptions,
         started: Instant,
         last: Option<Prediction>,
-        on_poll: &mut dyn FnMut(&Prediction),
+        on_poll: &mut (dyn FnMut(&Prediction) + Send),
     ) -> Result<Prediction, Error> {
         poll_until_final(
             request_id,

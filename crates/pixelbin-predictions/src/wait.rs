@@ -146,7 +146,7 @@ pub(crate) async fn poll_until_final<F, Fut>(
     options: WaitOptions,
     started: Instant,
     mut last: Option<Prediction>,
-    on_poll: &mut dyn FnMut(&Prediction),
+    on_poll: &mut (dyn FnMut(&Prediction) + Send),
 ) -> Result<Prediction, Error>
 where
     F: FnMut() -> Fut,

@@ -91,7 +91,7 @@ impl Predictions {
         on_poll: F,
     ) -> Result<Prediction, Error>
     where
-        F: FnMut(&Prediction),
+        F: FnMut(&Prediction) + Send,
     {
         self.runtime.run(
             "Predictions::wait_with",
@@ -125,7 +125,7 @@ impl Predictions {
         on_poll: F,
     ) -> Result<Prediction, Error>
     where
-        F: FnMut(&Prediction),
+        F: FnMut(&Prediction) + Send,
     {
         self.runtime.run(
             "Predictions::create_and_wait_with",
