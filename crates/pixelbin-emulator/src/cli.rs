@@ -80,6 +80,12 @@ pub struct EmulatorArgs {
     /// `upload.part,predictions.*`.
     #[arg(long, value_delimiter = ',', value_parser = parse_route, value_name = "ROUTES")]
     pub routes: Vec<String>,
+    /// At most N requests per second per API token on platform routes (429 beyond it).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: Option<u32>,
+    /// A prediction create answers 429 while N jobs of the same token are running.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_running_jobs: Option<u32>,
 }
 
 impl EmulatorArgs {
@@ -105,6 +111,8 @@ impl EmulatorArgs {
             prediction_delay: Duration::from_millis(self.prediction_delay_ms),
             faults,
             seed: self.seed,
+            rate_limit: self.rate_limit,
+            max_running_jobs: self.max_running_jobs,
         }
     }
 }
@@ -193,6 +201,10 @@ mod tests {
             "4321",
             "--seed",
             "9",
+            "--rate-limit",
+            "50",
+            "--max-running-jobs",
+            "10",
         ])
         .unwrap();
         let options = args.options(Some("secret".into()));
@@ -207,6 +219,8 @@ mod tests {
         assert_eq!(options.prediction_delay, Duration::from_millis(10));
         assert_eq!(options.port, 4321);
         assert_eq!(options.seed, 9);
+        assert_eq!(options.rate_limit, Some(50));
+        assert_eq!(options.max_running_jobs, Some(10));
         assert_eq!(options.api_secret.as_deref(), Some("secret"));
     }
 
@@ -238,6 +252,8 @@ mod tests {
             &["--fail-status", "200"],
             &["--routes", "nope.*"],
             &["--routes", "upload.part,"],
+            &["--rate-limit", "0"],
+            &["--max-running-jobs", "-1"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }

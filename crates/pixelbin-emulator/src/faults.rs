@@ -137,6 +137,15 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         "request"
     );
 
+    if let Err(refused) = state
+        .limits
+        .admit_request(request.uri().path(), request.headers())
+    {
+        tracing::info!(route, "rate limited");
+        crate::extract::drain(request.into_body()).await;
+        return refused.into_response();
+    }
+
     let decision = state
         .faults
         .write()

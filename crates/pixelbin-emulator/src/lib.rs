@@ -37,6 +37,7 @@
 //! `pixelbin-emulator` binary and `pixelbin emulator`), and [`media::sample_png`], a small
 //! generated photo for demos and tests.
 
+mod admin;
 mod assets;
 mod auth;
 mod cdn;
@@ -46,6 +47,7 @@ mod extract;
 mod faults;
 mod form;
 mod ids;
+mod limits;
 pub mod media;
 mod models;
 mod options;
@@ -176,9 +178,24 @@ impl Emulator {
         self.state.recorder.count(route)
     }
 
-    /// Forgets all request counts and recorded requests.
+    /// Forgets all request counts, recorded requests and the created-predictions count (what
+    /// `POST /_emulator/reset` does).
     pub fn reset_counts(&self) {
-        self.state.recorder.reset();
+        admin::reset_counts(&self.state);
+    }
+
+    /// Prediction jobs created since start or the last [`reset_counts`](Emulator::reset_counts)
+    /// (creates refused with an error are not counted).
+    pub fn predictions_created(&self) -> u64 {
+        self.state
+            .predictions_created
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// What `GET /_emulator/stats` answers: `{"requests": {route: count}, "predictions_created":
+    /// N, "files": N}`.
+    pub fn stats(&self) -> serde_json::Value {
+        admin::stats_json(&self.state)
     }
 
     /// Replaces the faults in force.

@@ -20,6 +20,12 @@ pub struct EmulatorOptions {
     pub faults: Vec<Fault>,
     /// Seed of the random numbers behind fault decisions and generated ids, so runs repeat.
     pub seed: u64,
+    /// At most this many requests per second per API token on platform routes; beyond it, 429
+    /// with `Retry-After`. `None`: unlimited.
+    pub rate_limit: Option<u32>,
+    /// A prediction create answers 429 while this many jobs of the same token are still
+    /// running. `None`: unlimited.
+    pub max_running_jobs: Option<u32>,
 }
 
 impl Default for EmulatorOptions {
@@ -30,6 +36,8 @@ impl Default for EmulatorOptions {
             prediction_delay: Duration::from_millis(200),
             faults: Vec::new(),
             seed: 0,
+            rate_limit: None,
+            max_running_jobs: None,
         }
     }
 }
@@ -46,6 +54,8 @@ impl fmt::Debug for EmulatorOptions {
             .field("prediction_delay", &self.prediction_delay)
             .field("faults", &self.faults)
             .field("seed", &self.seed)
+            .field("rate_limit", &self.rate_limit)
+            .field("max_running_jobs", &self.max_running_jobs)
             .finish()
     }
 }

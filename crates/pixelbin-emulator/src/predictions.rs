@@ -75,6 +75,7 @@ pub async fn create(
         }
     }
     let model = find_model(&format!("{plugin}_{operation}"))?;
+    let headers = request.headers().clone();
     let fields = read_fields(&state, request).await?;
     let (input, webhook) = collect_inputs(model, fields)?;
     let _ = webhook; // accepted like the real service; deliveries need a network, so none are made
@@ -151,6 +152,10 @@ pub async fn create(
         }
     }
 
+    // Only a valid create takes a running-job slot.
+    let done_at = tokio::time::Instant::now() + state.prediction_delay;
+    state.limits.admit_job(&headers, done_at)?;
+
     let outcome = match decide(model, image) {
         Ok((width, height, seed)) => {
             let png = media::generate_png(
@@ -177,11 +182,14 @@ pub async fn create(
         id: id.clone(),
         input: Value::Object(echoed),
         created_at: crate::ids::now_iso(),
-        done_at: tokio::time::Instant::now() + state.prediction_delay,
+        done_at,
         outcome,
     };
     let body = job_json(&state, &job);
     state.store().jobs.insert(id, job);
+    state
+        .predictions_created
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Ok(Json(body))
 }
 

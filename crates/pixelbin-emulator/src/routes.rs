@@ -10,7 +10,7 @@ use axum::routing::{get, post, put};
 
 use crate::errors::ApiError;
 use crate::state::AppState;
-use crate::{assets, cdn, faults, org, predictions, upload};
+use crate::{admin, assets, cdn, faults, org, predictions, upload};
 
 /// Body limit of JSON routes.
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
@@ -238,7 +238,9 @@ pub fn router(state: AppState) -> Router {
             faults::observe,
         ))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
-        .with_state(state)
+        .with_state(state.clone())
+        // Merged after the layers: admin calls are not counted, limited nor faulted.
+        .merge(admin::router(state))
 }
 
 /// Answer for known paths called with the wrong method.

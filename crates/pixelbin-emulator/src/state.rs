@@ -1,6 +1,7 @@
 //! State shared by every handler of one emulator.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::faults::FaultPlan;
+use crate::limits::Limits;
 use crate::options::EmulatorOptions;
 use crate::record::Recorder;
 use crate::store::Store;
@@ -36,6 +38,10 @@ pub struct Shared {
     pub recorder: Recorder,
     /// In-memory platform data.
     pub store: Mutex<Store>,
+    /// Per-token request rate and running-job limits.
+    pub limits: Limits,
+    /// Predictions created since start or the last reset (refused creates not counted).
+    pub predictions_created: AtomicU64,
     /// Random numbers for generated ids (seeded, so ids repeat across runs).
     id_rng: Mutex<StdRng>,
     /// Temporary directory holding upload parts, stored files and links to recorded content
@@ -71,6 +77,8 @@ impl Shared {
                 crate::record::PENDING_HASH_BUDGET,
             ),
             store: Mutex::new(store),
+            limits: Limits::new(options.rate_limit, options.max_running_jobs),
+            predictions_created: AtomicU64::new(0),
             id_rng: Mutex::new(id_rng),
             dir,
         })
