@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::routes::ROUTE_NAMES;
+use crate::routes::route_names;
 use crate::state::AppState;
 
 /// Prefix of every admin path.
@@ -29,9 +29,9 @@ pub fn router(state: AppState) -> Router {
 
 /// The body of `GET /_emulator/stats`.
 pub fn stats_json(state: &AppState) -> Value {
-    let requests: BTreeMap<&str, u64> = ROUTE_NAMES
-        .iter()
-        .map(|name| (*name, state.recorder.count(name)))
+    let requests: BTreeMap<&str, u64> = route_names()
+        .into_iter()
+        .map(|name| (name, state.recorder.count(name)))
         .collect();
     json!({
         "requests": requests,

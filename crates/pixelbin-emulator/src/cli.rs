@@ -35,7 +35,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::options::route_matches;
-use crate::{EmulatorOptions, Fault, ROUTE_NAMES};
+use crate::{EmulatorOptions, Fault, route_names};
 
 /// The environment variable holding the one API secret a served emulator accepts.
 pub const API_SECRET_ENV: &str = "PIXELBIN_EMULATOR_API_SECRET";
@@ -132,12 +132,13 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 /// A route name or glob that matches at least one route: a typo would otherwise make a fault
 /// that silently never fires.
 fn parse_route(s: &str) -> Result<String, String> {
-    if ROUTE_NAMES.iter().any(|name| route_matches(s, name)) {
+    let names = route_names();
+    if names.iter().any(|name| route_matches(s, name)) {
         Ok(s.to_string())
     } else {
         Err(format!(
             "'{s}' matches no route; known routes: {}",
-            ROUTE_NAMES.join(", ")
+            names.join(", ")
         ))
     }
 }

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::errors::ApiError;
 use crate::options::{Fault, route_matches};
 use crate::record::{RecordedBody, RecordedRequest};
-use crate::routes;
+use crate::routes::RouteNames;
 use crate::state::AppState;
 
 /// Faults in force, scripted failures and the seeded random numbers behind decisions.
@@ -121,12 +121,13 @@ impl FaultPlan {
 pub struct ConnReset(pub CancellationToken);
 
 /// Middleware: names, counts and records each request, then applies the fault plan.
-pub async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let matched = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string());
-    let route = routes::route_name(request.method(), matched.as_deref());
+pub async fn observe(
+    State((state, names)): State<(AppState, RouteNames)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let matched = request.extensions().get::<MatchedPath>();
+    let route = names.name(request.method(), matched.map(MatchedPath::as_str));
 
     let slot = state.recorder.record(route, snapshot(&request));
     request.extensions_mut().insert(slot);

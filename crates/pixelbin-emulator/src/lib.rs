@@ -31,7 +31,7 @@
 //! ```
 //!
 //! Route names, used by [`Fault::routes`], [`Emulator::request_count`] and
-//! [`Emulator::recorded`], are listed in [`ROUTE_NAMES`].
+//! [`Emulator::recorded`], are listed by [`route_names`].
 //!
 //! Also here: [`cli::EmulatorArgs`], the command-line flags of a served emulator (shared by the
 //! `pixelbin-emulator` binary and `pixelbin emulator`), and [`media::sample_png`], a small
@@ -69,7 +69,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use crate::options::{EmulatorOptions, Fault};
 pub use crate::record::{RecordedBody, RecordedField, RecordedRequest};
-pub use crate::routes::ROUTE_NAMES;
+pub use crate::routes::route_names;
 pub use crate::state::{CLOUD_NAME, ORG_ID};
 
 /// A running emulator. Dropping it stops the server (and its thread, if [`spawn`]ed).

@@ -1,12 +1,16 @@
-//! The route table: every path the emulator serves, its handler and its route name.
+//! The route table: every path the emulator serves, with its method, handler, body limit and
+//! route name, in one list ([`table`]).
 //!
-//! Route names are what faults, counters and recorded requests use. They are listed in
-//! [`ROUTE_NAMES`] and matched from (method, path pattern) in [`route_name`].
+//! Route names are what faults, counters and recorded requests use. The router, the names the
+//! `--routes` flag accepts ([`route_names`]) and the naming of each request ([`RouteNames`]) are
+//! all derived from that one list, so a route cannot be served under a name that faults do not
+//! match.
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{get, post, put};
+use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::errors::ApiError;
 use crate::state::AppState;
@@ -24,220 +28,354 @@ const PREDICTIONS_PLATFORM: &str = "/service/platform/transformation/v1.0/predic
 const PREDICTIONS_PUBLIC: &str = "/service/public/transformation/v1.0/predictions";
 const ASSETS: &str = "/service/platform/assets/v1.0";
 
-/// Every route name, for documentation and the `--routes` flag's validation.
-pub const ROUTE_NAMES: &[&str] = &[
-    "predictions.create",
-    "predictions.get",
-    "predictions.list",
-    "predictions.schema",
-    "upload.signed_url_v2",
-    "upload.signed_url_v1",
-    "upload.part",
-    "upload.complete",
-    "upload.signed_form",
-    "upload.direct",
-    "upload.url",
-    "files.list",
-    "files.get",
-    "files.get_by_file_id",
-    "files.update",
-    "files.delete",
-    "files.delete_many",
-    "folders.create",
-    "folders.details",
-    "folders.update",
-    "folders.delete",
-    "folders.ancestors",
-    "credentials.add",
-    "credentials.update",
-    "credentials.delete",
-    "presets.add",
-    "presets.list",
-    "presets.get",
-    "presets.update",
-    "presets.delete",
-    "playground.default",
-    "playground.modules",
-    "playground.module",
-    "org.app_info",
-    "transformation.context",
-    "cdn",
-    "unmatched",
-];
+/// Name of requests no route matched (unknown paths, or a known path with the wrong method).
+pub const UNMATCHED: &str = "unmatched";
 
-/// The route name of a request, from its method and matched path pattern.
-pub fn route_name(method: &Method, pattern: Option<&str>) -> &'static str {
-    let Some(pattern) = pattern else {
-        return "unmatched";
-    };
-    let m = method.as_str();
-    // Assets routes share one prefix; match on the rest.
-    if let Some(rest) = pattern.strip_prefix(ASSETS) {
-        return match (m, rest) {
-            ("POST", "/upload/signed-url") => "upload.signed_url_v1",
-            ("POST", "/upload/direct") => "upload.direct",
-            ("POST", "/upload/url") => "upload.url",
-            ("GET", "/listFiles") => "files.list",
-            ("GET", "/files/id/{id}") => "files.get",
-            ("GET", "/files/{*file_id}") => "files.get_by_file_id",
-            ("PATCH", "/files/{*file_id}") => "files.update",
-            ("DELETE", "/files/{*file_id}") => "files.delete",
-            ("POST", "/files/delete") => "files.delete_many",
-            ("POST", "/folders") => "folders.create",
-            ("GET", "/folders") => "folders.details",
-            ("PATCH", "/folders/{id}" | "/folders/{id}/{*rest}") => "folders.update",
-            ("DELETE", "/folders/{id}") => "folders.delete",
-            ("GET", "/folders/{id}/ancestors") => "folders.ancestors",
-            ("POST", "/credentials") => "credentials.add",
-            ("PATCH", "/credentials/{plugin_id}") => "credentials.update",
-            ("DELETE", "/credentials/{plugin_id}") => "credentials.delete",
-            ("POST", "/presets") => "presets.add",
-            ("GET", "/presets") => "presets.list",
-            ("GET", "/presets/{name}") => "presets.get",
-            ("PATCH", "/presets/{name}") => "presets.update",
-            ("DELETE", "/presets/{name}") => "presets.delete",
-            ("GET", "/playground/default") => "playground.default",
-            ("GET", "/playground/plugins") => "playground.modules",
-            ("GET", "/playground/plugins/{identifier}") => "playground.module",
-            _ => "unmatched",
-        };
-    }
-    match (m, pattern) {
-        ("POST", p) if p == format!("{PREDICTIONS_PLATFORM}/{{plugin}}/{{operation}}") => {
-            "predictions.create"
+/// One served route: a method on a path pattern, its handler and its name.
+pub struct Route {
+    /// Name used by faults, counters and recordings, e.g. `upload.part`.
+    pub name: &'static str,
+    /// HTTP method (`GET` routes answer `HEAD` too).
+    pub method: Method,
+    /// axum path pattern, e.g. `/v2/{*path}`.
+    pub path: String,
+    /// Largest request body accepted.
+    body_limit: usize,
+    /// The handler, bound to `method`.
+    handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    /// A route with the default (JSON) body limit.
+    fn new<H, T>(name: &'static str, method: Method, path: impl Into<String>, handler: H) -> Route
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        // Every method in the table is a standard one, which MethodFilter always knows.
+        let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
+        Route {
+            name,
+            method,
+            path: path.into(),
+            body_limit: JSON_LIMIT,
+            handler: on(filter, handler),
         }
-        ("GET", p) if p == format!("{PREDICTIONS_PLATFORM}/{{id}}") => "predictions.get",
-        ("GET", p) if p == PREDICTIONS_PUBLIC => "predictions.list",
-        ("GET", p) if p == format!("{PREDICTIONS_PUBLIC}/schema/{{name}}") => "predictions.schema",
-        ("POST", "/service/platform/assets/v2.0/upload/signed-url") => "upload.signed_url_v2",
-        ("PUT", upload::SIGNED_MULTIPART_PATH) => "upload.part",
-        ("POST", upload::SIGNED_MULTIPART_PATH) => "upload.complete",
-        ("POST", upload::SIGNED_UPLOAD_PATH) => "upload.signed_form",
-        ("GET", "/service/platform/organization/v1.0/apps/info") => "org.app_info",
-        ("GET", "/service/platform/transformation/context") => "transformation.context",
-        ("GET" | "HEAD", "/v2/{*path}" | "/predictions/{*path}") => "cdn",
-        _ => "unmatched",
+    }
+
+    /// Accepts bodies up to `limit` bytes.
+    fn body_limit(mut self, limit: usize) -> Route {
+        self.body_limit = limit;
+        self
+    }
+}
+
+/// Every route the emulator serves.
+pub fn table() -> Vec<Route> {
+    use Method as M;
+    let assets = |rest: &str| format!("{ASSETS}{rest}");
+    vec![
+        // Predictions
+        Route::new(
+            "predictions.create",
+            M::POST,
+            format!("{PREDICTIONS_PLATFORM}/{{plugin}}/{{operation}}"),
+            predictions::create,
+        )
+        .body_limit(PREDICTION_LIMIT),
+        Route::new(
+            "predictions.get",
+            M::GET,
+            format!("{PREDICTIONS_PLATFORM}/{{id}}"),
+            predictions::get,
+        ),
+        Route::new(
+            "predictions.list",
+            M::GET,
+            PREDICTIONS_PUBLIC,
+            predictions::list,
+        ),
+        Route::new(
+            "predictions.schema",
+            M::GET,
+            format!("{PREDICTIONS_PUBLIC}/schema/{{name}}"),
+            predictions::schema,
+        ),
+        // Uploads
+        Route::new(
+            "upload.signed_url_v2",
+            M::POST,
+            "/service/platform/assets/v2.0/upload/signed-url",
+            upload::signed_url_v2,
+        ),
+        Route::new(
+            "upload.signed_url_v1",
+            M::POST,
+            assets("/upload/signed-url"),
+            upload::signed_url_v1,
+        ),
+        Route::new(
+            "upload.part",
+            M::PUT,
+            upload::SIGNED_MULTIPART_PATH,
+            upload::part,
+        )
+        .body_limit(UPLOAD_LIMIT),
+        Route::new(
+            "upload.complete",
+            M::POST,
+            upload::SIGNED_MULTIPART_PATH,
+            upload::complete,
+        )
+        .body_limit(UPLOAD_LIMIT),
+        Route::new(
+            "upload.signed_form",
+            M::POST,
+            upload::SIGNED_UPLOAD_PATH,
+            upload::signed_form_upload,
+        )
+        .body_limit(UPLOAD_LIMIT),
+        Route::new(
+            "upload.direct",
+            M::POST,
+            assets("/upload/direct"),
+            upload::direct,
+        )
+        .body_limit(UPLOAD_LIMIT),
+        Route::new(
+            "upload.url",
+            M::POST,
+            assets("/upload/url"),
+            upload::url_upload,
+        ),
+        // Files
+        Route::new(
+            "files.list",
+            M::GET,
+            assets("/listFiles"),
+            assets::list_files,
+        ),
+        Route::new(
+            "files.get",
+            M::GET,
+            assets("/files/id/{id}"),
+            assets::get_file_by_id,
+        ),
+        Route::new(
+            "files.get_by_file_id",
+            M::GET,
+            assets("/files/{*file_id}"),
+            assets::get_file,
+        ),
+        Route::new(
+            "files.update",
+            M::PATCH,
+            assets("/files/{*file_id}"),
+            assets::update_file,
+        ),
+        Route::new(
+            "files.delete",
+            M::DELETE,
+            assets("/files/{*file_id}"),
+            assets::delete_file,
+        ),
+        Route::new(
+            "files.delete_many",
+            M::POST,
+            assets("/files/delete"),
+            assets::delete_files,
+        ),
+        // Folders
+        Route::new(
+            "folders.create",
+            M::POST,
+            assets("/folders"),
+            assets::create_folder,
+        ),
+        Route::new(
+            "folders.details",
+            M::GET,
+            assets("/folders"),
+            assets::folder_details,
+        ),
+        Route::new(
+            "folders.update",
+            M::PATCH,
+            assets("/folders/{id}"),
+            assets::update_folder,
+        ),
+        // The reference documents `folderId` as `path/to/folder/name`, slashes and all.
+        Route::new(
+            "folders.update",
+            M::PATCH,
+            assets("/folders/{id}/{*rest}"),
+            assets::update_folder_by_path,
+        ),
+        Route::new(
+            "folders.delete",
+            M::DELETE,
+            assets("/folders/{id}"),
+            assets::delete_folder,
+        ),
+        Route::new(
+            "folders.ancestors",
+            M::GET,
+            assets("/folders/{id}/ancestors"),
+            assets::folder_ancestors,
+        ),
+        // Credentials
+        Route::new(
+            "credentials.add",
+            M::POST,
+            assets("/credentials"),
+            assets::add_credentials,
+        ),
+        Route::new(
+            "credentials.update",
+            M::PATCH,
+            assets("/credentials/{plugin_id}"),
+            assets::update_credentials,
+        ),
+        Route::new(
+            "credentials.delete",
+            M::DELETE,
+            assets("/credentials/{plugin_id}"),
+            assets::delete_credentials,
+        ),
+        // Presets
+        Route::new(
+            "presets.add",
+            M::POST,
+            assets("/presets"),
+            assets::add_preset,
+        ),
+        Route::new(
+            "presets.list",
+            M::GET,
+            assets("/presets"),
+            assets::list_presets,
+        ),
+        Route::new(
+            "presets.get",
+            M::GET,
+            assets("/presets/{name}"),
+            assets::get_preset,
+        ),
+        Route::new(
+            "presets.update",
+            M::PATCH,
+            assets("/presets/{name}"),
+            assets::update_preset,
+        ),
+        Route::new(
+            "presets.delete",
+            M::DELETE,
+            assets("/presets/{name}"),
+            assets::delete_preset,
+        ),
+        // Playground
+        Route::new(
+            "playground.default",
+            M::GET,
+            assets("/playground/default"),
+            assets::playground_default,
+        ),
+        Route::new(
+            "playground.modules",
+            M::GET,
+            assets("/playground/plugins"),
+            assets::playground_modules,
+        ),
+        Route::new(
+            "playground.module",
+            M::GET,
+            assets("/playground/plugins/{identifier}"),
+            assets::playground_module,
+        ),
+        // Organization
+        Route::new(
+            "org.app_info",
+            M::GET,
+            "/service/platform/organization/v1.0/apps/info",
+            org::app_info,
+        ),
+        Route::new(
+            "transformation.context",
+            M::GET,
+            "/service/platform/transformation/context",
+            org::transformation_context,
+        ),
+        // CDN
+        Route::new("cdn", M::GET, "/v2/{*path}", cdn::serve),
+        Route::new("cdn", M::GET, "/predictions/{*path}", cdn::serve),
+    ]
+}
+
+/// Every route name, each once, in table order, then [`UNMATCHED`].
+pub fn route_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for route in table() {
+        if !names.contains(&route.name) {
+            names.push(route.name);
+        }
+    }
+    names.push(UNMATCHED);
+    names
+}
+
+/// Names requests from their method and matched path pattern, by the table.
+#[derive(Debug, Clone, Default)]
+pub struct RouteNames {
+    routes: Vec<(Method, String, &'static str)>,
+}
+
+impl RouteNames {
+    /// The names of `routes`.
+    fn of(routes: &[Route]) -> RouteNames {
+        RouteNames {
+            routes: routes
+                .iter()
+                .map(|r| (r.method.clone(), r.path.clone(), r.name))
+                .collect(),
+        }
+    }
+
+    /// The route name of a request: [`UNMATCHED`] when no route has this method and pattern.
+    pub fn name(&self, method: &Method, pattern: Option<&str>) -> &'static str {
+        let Some(pattern) = pattern else {
+            return UNMATCHED;
+        };
+        // axum answers HEAD with the GET handler.
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
+        self.routes
+            .iter()
+            .find(|(m, path, _)| m == method && path == pattern)
+            .map_or(UNMATCHED, |(_, _, name)| name)
     }
 }
 
 /// Builds the router over `state`.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(PREDICTIONS_PUBLIC, get(predictions::list))
-        .route(
-            &format!("{PREDICTIONS_PUBLIC}/schema/{{name}}"),
-            get(predictions::schema),
-        )
-        .route(
-            &format!("{PREDICTIONS_PLATFORM}/{{id}}"),
-            get(predictions::get),
-        )
-        .route(
-            &format!("{PREDICTIONS_PLATFORM}/{{plugin}}/{{operation}}"),
-            post(predictions::create).layer(DefaultBodyLimit::max(PREDICTION_LIMIT)),
-        )
-        .route(
-            "/service/platform/assets/v2.0/upload/signed-url",
-            post(upload::signed_url_v2),
-        )
-        .route(
-            &format!("{ASSETS}/upload/signed-url"),
-            post(upload::signed_url_v1),
-        )
-        .route(
-            upload::SIGNED_MULTIPART_PATH,
-            put(upload::part)
-                .post(upload::complete)
-                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
-        )
-        .route(
-            upload::SIGNED_UPLOAD_PATH,
-            post(upload::signed_form_upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
-        )
-        .route(
-            &format!("{ASSETS}/upload/direct"),
-            post(upload::direct).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
-        )
-        .route(&format!("{ASSETS}/upload/url"), post(upload::url_upload))
-        .route(&format!("{ASSETS}/listFiles"), get(assets::list_files))
-        .route(
-            &format!("{ASSETS}/files/id/{{id}}"),
-            get(assets::get_file_by_id),
-        )
-        .route(
-            &format!("{ASSETS}/files/delete"),
-            post(assets::delete_files),
-        )
-        .route(
-            &format!("{ASSETS}/files/{{*file_id}}"),
-            get(assets::get_file)
-                .patch(assets::update_file)
-                .delete(assets::delete_file),
-        )
-        .route(
-            &format!("{ASSETS}/folders"),
-            post(assets::create_folder).get(assets::folder_details),
-        )
-        .route(
-            &format!("{ASSETS}/folders/{{id}}"),
-            axum::routing::patch(assets::update_folder).delete(assets::delete_folder),
-        )
-        .route(
-            &format!("{ASSETS}/folders/{{id}}/ancestors"),
-            get(assets::folder_ancestors),
-        )
-        // The reference documents `folderId` as `path/to/folder/name`, slashes and all.
-        .route(
-            &format!("{ASSETS}/folders/{{id}}/{{*rest}}"),
-            axum::routing::patch(assets::update_folder_by_path),
-        )
-        .route(
-            &format!("{ASSETS}/credentials"),
-            post(assets::add_credentials),
-        )
-        .route(
-            &format!("{ASSETS}/credentials/{{plugin_id}}"),
-            axum::routing::patch(assets::update_credentials).delete(assets::delete_credentials),
-        )
-        .route(
-            &format!("{ASSETS}/presets"),
-            post(assets::add_preset).get(assets::list_presets),
-        )
-        .route(
-            &format!("{ASSETS}/presets/{{name}}"),
-            get(assets::get_preset)
-                .patch(assets::update_preset)
-                .delete(assets::delete_preset),
-        )
-        .route(
-            &format!("{ASSETS}/playground/default"),
-            get(assets::playground_default),
-        )
-        .route(
-            &format!("{ASSETS}/playground/plugins"),
-            get(assets::playground_modules),
-        )
-        .route(
-            &format!("{ASSETS}/playground/plugins/{{identifier}}"),
-            get(assets::playground_module),
-        )
-        .route(
-            "/service/platform/organization/v1.0/apps/info",
-            get(org::app_info),
-        )
-        .route(
-            "/service/platform/transformation/context",
-            get(org::transformation_context),
-        )
-        .route("/v2/{*path}", get(cdn::serve))
-        .route("/predictions/{*path}", get(cdn::serve))
+    let routes = table();
+    let names = RouteNames::of(&routes);
+    let mut router = Router::new();
+    for route in routes {
+        router = router.route(
+            &route.path,
+            route.handler.layer(DefaultBodyLimit::max(route.body_limit)),
+        );
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), names),
             faults::observe,
         ))
-        .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .with_state(state.clone())
         // Merged after the layers: admin calls are not counted, limited nor faulted.
         .merge(admin::router(state))
@@ -258,4 +396,62 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
         "{method} {} is not a Pixelbin API route this emulator serves",
         uri.path()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_named_by_its_own_method_and_path() {
+        let routes = table();
+        let names = RouteNames::of(&routes);
+        for route in &routes {
+            assert_eq!(
+                names.name(&route.method, Some(&route.path)),
+                route.name,
+                "{} {}",
+                route.method,
+                route.path
+            );
+        }
+        assert_eq!(names.name(&Method::HEAD, Some("/v2/{*path}")), "cdn");
+        assert_eq!(names.name(&Method::PUT, Some("/v2/{*path}")), UNMATCHED);
+        assert_eq!(names.name(&Method::GET, None), UNMATCHED);
+    }
+
+    #[test]
+    fn method_and_path_pairs_are_unique() {
+        let routes = table();
+        for (i, a) in routes.iter().enumerate() {
+            for b in &routes[i + 1..] {
+                assert!(
+                    !(a.method == b.method && a.path == b.path),
+                    "{} {} is in the table twice",
+                    a.method,
+                    a.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_listed_once() {
+        let names = route_names();
+        for name in ["predictions.create", "upload.part", "cdn", "folders.update"] {
+            assert_eq!(names.iter().filter(|n| **n == name).count(), 1, "{name}");
+        }
+        assert_eq!(names.last(), Some(&UNMATCHED));
+    }
+
+    #[test]
+    fn the_readme_documents_every_route_name() {
+        let readme = include_str!("../README.md");
+        for name in route_names() {
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "README.md does not document the route `{name}`"
+            );
+        }
+    }
 }
