@@ -159,6 +159,7 @@ mod tests {
             info: Some("https://example.test/help".into()),
             body: None,
             raw: None,
+            retry_after_secs: None,
         };
         let (message, code) = describe(&anyhow::Error::new(api));
         assert!(message.contains("PB-0401"), "{message}");

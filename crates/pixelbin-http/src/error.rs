@@ -47,6 +47,10 @@ pub enum Error {
         body: Option<Box<serde_json::Value>>,
         /// The body as text (capped) when it was not JSON.
         raw: Option<Box<str>>,
+        /// Whole seconds the server asked to wait before trying again (its `Retry-After`
+        /// header, seconds or an HTTP date; capped at `u16::MAX`), typically on 429 and 503.
+        /// Kept small so the error stays small; read it with [`Error::retry_after`].
+        retry_after_secs: Option<u16>,
     },
 
     /// The request could not be sent or its response could not be read.
@@ -119,6 +123,17 @@ impl Error {
     /// Builds an [`Error::Api`] from a non-2xx response body.
     pub fn from_response(status: http::StatusCode, body: &[u8]) -> Error {
         parse_api_error(status, body)
+    }
+
+    /// The server's `Retry-After` of an [`Error::Api`], when it sent one: how long it asked
+    /// the client to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api {
+                retry_after_secs, ..
+            } => retry_after_secs.map(|s| Duration::from_secs(u64::from(s))),
+            _ => None,
+        }
     }
 
     /// Turns a reqwest error into a transport or timeout error, dropping the
@@ -224,6 +239,7 @@ fn parse_api_error(status: http::StatusCode, body: &[u8]) -> Error {
             info: text("info").map(String::into_boxed_str),
             body: Some(Box::new(json)),
             raw: None,
+            retry_after_secs: None,
         };
     }
     let raw = truncate_utf8(body, MAX_RAW_ERROR_BODY);
@@ -247,6 +263,7 @@ fn parse_api_error(status: http::StatusCode, body: &[u8]) -> Error {
         } else {
             Some(raw.into_boxed_str())
         },
+        retry_after_secs: None,
     }
 }
 
@@ -293,7 +310,9 @@ mod tests {
                 info,
                 body,
                 raw,
+                retry_after_secs,
             } => {
+                assert_eq!(*retry_after_secs, None);
                 assert_eq!(*status, 404);
                 assert_eq!(message, "File not found");
                 assert_eq!(error_code.as_deref(), Some("JR-0404"));

@@ -161,6 +161,7 @@ impl Transport {
 /// Reads (a bounded part of) an error body and turns it into [`Error::Api`].
 async fn read_error(mut resp: reqwest::Response) -> Error {
     let status = resp.status();
+    let retry_after = crate::retry::parse_retry_after(resp.headers(), std::time::SystemTime::now());
     let mut body = Vec::new();
     // A broken error body still leaves the status to report.
     while let Ok(Some(chunk)) = resp.chunk().await {
@@ -170,7 +171,18 @@ async fn read_error(mut resp: reqwest::Response) -> Error {
             break;
         }
     }
-    Error::from_response(status, &body)
+    let mut error = Error::from_response(status, &body);
+    if let Error::Api {
+        retry_after_secs, ..
+    } = &mut error
+    {
+        // Rounded up: waiting a little longer than asked is always acceptable.
+        *retry_after_secs = retry_after.map(|wait| {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            u16::try_from(secs).unwrap_or(u16::MAX)
+        });
+    }
+    error
 }
 
 fn join_api_path(domain: &Url, path: &str) -> Url {

@@ -81,6 +81,27 @@ async fn too_many_requests_with_retry_after_is_retried() {
 }
 
 #[tokio::test]
+async fn an_unretried_refusal_carries_its_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(path("/refused"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "7")
+                .set_body_json(serde_json::json!({"message": "slow down", "status": 429})),
+        )
+        .mount(&server)
+        .await;
+    let transport = Transport::new(config(&server.uri(), fast_retry(3))).unwrap();
+    let err = transport
+        .send(ApiRequest::post(url(&server, "/refused")).max_retries(0))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(429));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+#[tokio::test]
 async fn client_errors_are_not_retried() {
     let server = MockServer::start().await;
     for status in [400u16, 401, 403, 404] {
