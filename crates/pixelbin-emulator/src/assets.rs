@@ -14,10 +14,10 @@ use crate::extract::{JsonBody, parse};
 use crate::ids;
 use crate::state::AppState;
 use crate::store::{
-    CredentialRecord, FolderRecord, PLAYGROUND_FILE_ID, PresetRecord, Store, join_path,
-    normalize_path,
+    Clash, CredentialRecord, FolderRecord, PLAYGROUND_FILE_ID, PresetRecord, Store, join_path,
+    normalize_path, remove_blob, slugify,
 };
-use crate::upload::{check_access, plan_name, remove_blob, slugify};
+use crate::upload::check_access;
 
 /// Default and largest page sizes of listings.
 const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -236,14 +236,12 @@ pub async fn update_file(
         .map(normalize_path)
         .unwrap_or(current.path.clone());
     if name != current.name || path != current.path {
-        plan_name(
-            &state,
-            &store,
+        store.plan_name(
             &path,
             &name,
-            Some(false),
-            Some(false),
+            Clash::default(),
             Some(&current.id),
+            &mut || state.new_id(),
         )?;
         store.ensure_folders(&path, &mut || state.new_id());
     }
@@ -408,43 +406,13 @@ pub async fn create_folder(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     let request: CreateFolder = parse(body, "create folder")?;
-    if request.name.contains('/') {
-        return Err(ApiError::validation(
-            "name must not contain '/': pass the parent folders as `path`",
-        ));
-    }
-    let name = slugify(&request.name)?;
-    let path = request
-        .path
-        .as_deref()
-        .map(normalize_path)
-        .unwrap_or_default();
     let mut store = state.store();
-    let full = join_path(&path, &name);
-    if store.folder_by_path(&full).is_some() {
-        return Err(ApiError::conflict(format!(
-            "Folder '{full}' already exists"
-        )));
-    }
-    if store.file_by_file_id(&full).is_some() {
-        return Err(ApiError::conflict(format!(
-            "A file named '{full}' already exists"
-        )));
-    }
-    store.ensure_folders(&path, &mut || state.new_id());
-    let now = ids::now_iso();
-    let record = FolderRecord {
-        id: state.new_id(),
-        seq: store.next_seq(),
-        name,
-        path,
-        is_active: true,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    let body = record.to_json();
-    store.folders.insert(record.id.clone(), record);
-    Ok(Json(body))
+    let folder = store.create_folder(
+        &request.name,
+        request.path.as_deref().unwrap_or_default(),
+        &mut || state.new_id(),
+    )?;
+    Ok(Json(folder.to_json()))
 }
 
 /// `GET /service/platform/assets/v1.0/folders?path=&name=`: the items called `name` in `path`.

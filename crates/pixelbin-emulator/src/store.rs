@@ -9,6 +9,7 @@ use bytes::Bytes;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
+use crate::errors::{ApiError, ApiResult};
 use crate::ids;
 use crate::media;
 use crate::state::{CLOUD_NAME, ORG_ID};
@@ -353,6 +354,198 @@ pub struct ServedBlob {
     pub bytes: Bytes,
 }
 
+/// Where a new file goes: its name, folder, and the file it replaces.
+#[derive(Debug, Clone)]
+pub struct FilePlan {
+    /// Final name, extension included when known.
+    pub name: String,
+    /// Folder path.
+    pub path: String,
+    /// `_id` of a file replaced because of `overwrite`.
+    pub replaces: Option<String>,
+}
+
+/// Makes a name URL safe: letters, digits, `.`, `_` and `-` stay, anything else becomes `-`.
+pub fn slugify(name: &str) -> ApiResult<String> {
+    let slug: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if slug.trim_matches(['-', '.']).is_empty() {
+        return Err(ApiError::validation(format!(
+            "name '{name}' has no usable characters; use letters, digits, '.', '_' or '-'"
+        )));
+    }
+    Ok(slug)
+}
+
+/// Appends `.format` unless the name already ends with it.
+pub fn with_extension(name: &str, format: Option<&str>) -> String {
+    match format {
+        Some(format) if !name.to_ascii_lowercase().ends_with(&format!(".{format}")) => {
+            format!("{name}.{format}")
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// Deletes the disk content of a removed file.
+pub fn remove_blob(blob: &Blob) {
+    for path in blob.files() {
+        let _ = std::fs::remove_file(path);
+    }
+    if let Blob::Parts(parts) = blob {
+        // Parts live in a directory of their own (see `Blob::Parts`); it goes once empty.
+        if let Some(dir) = parts.first().and_then(|p| p.path.parent()) {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// The domain rules of the store: how files are named, what clashes, what a new record needs.
+/// `new_id` makes fresh ids (the emulator's seeded generator).
+impl Store {
+    /// Decides the name of a new file, applying `overwrite` / `filenameOverride` on a clash.
+    /// Without a name in `asset`, the uploaded file's own name (`fallback_name`) or a fresh id
+    /// is used.
+    pub fn plan_file(
+        &self,
+        asset: &AssetRequest,
+        fallback_name: Option<&str>,
+        new_id: &mut dyn FnMut() -> String,
+    ) -> ApiResult<FilePlan> {
+        let path = asset.path.clone().unwrap_or_default();
+        // A given name takes the format, or else the extension of the uploaded file's own name.
+        let format = asset.format.clone().or_else(|| {
+            fallback_name
+                .and_then(|f| f.rsplit_once('.'))
+                .map(|(_, ext)| ext.to_ascii_lowercase())
+                .filter(|ext| !ext.is_empty())
+        });
+        let name = match (&asset.name, fallback_name) {
+            (Some(name), _) => with_extension(&slugify(name)?, format.as_deref()),
+            (None, Some(fallback)) if !fallback.is_empty() => slugify(fallback)?,
+            (None, _) => with_extension(&new_id(), asset.format.as_deref()),
+        };
+        self.plan_name(
+            &path,
+            &name,
+            Clash {
+                overwrite: asset.overwrite == Some(true),
+                rename: asset.filename_override == Some(true),
+            },
+            None,
+            new_id,
+        )
+    }
+
+    /// Resolves a clash of `path/name` with an existing file (other than the one whose `_id`
+    /// is `ignore`) as `clash` says; neither overwriting nor renaming is a 409.
+    pub fn plan_name(
+        &self,
+        path: &str,
+        name: &str,
+        clash: Clash,
+        ignore: Option<&str>,
+        new_id: &mut dyn FnMut() -> String,
+    ) -> ApiResult<FilePlan> {
+        let existing = self
+            .file_by_file_id(&join_path(path, name))
+            .filter(|f| Some(f.id.as_str()) != ignore);
+        let plan = |name: String, replaces: Option<String>| FilePlan {
+            name,
+            path: path.to_string(),
+            replaces,
+        };
+        let Some(existing) = existing else {
+            return Ok(plan(name.to_string(), None));
+        };
+        if clash.overwrite {
+            return Ok(plan(name.to_string(), Some(existing.id.clone())));
+        }
+        if clash.rename {
+            let id = new_id();
+            let suffix = &id[id.len().saturating_sub(6)..];
+            let renamed = match name.rsplit_once('.') {
+                Some((stem, ext)) if !stem.is_empty() => format!("{stem}_{suffix}.{ext}"),
+                _ => format!("{name}_{suffix}"),
+            };
+            return Ok(plan(renamed, None));
+        }
+        Err(ApiError::conflict(format!(
+            "A file named '{name}' already exists in '{}': pass overwrite=true to replace it or filenameOverride=true to store this one under a new name",
+            if path.is_empty() { "/" } else { path }
+        )))
+    }
+
+    /// Inserts a file (replacing one with the same `_id` and its content), creating its folders.
+    pub fn insert_file(&mut self, record: FileRecord, new_id: &mut dyn FnMut() -> String) {
+        if let Some(old) = self.files.remove(&record.id) {
+            remove_blob(&old.blob);
+        }
+        let folder = record.path.clone();
+        self.ensure_folders(&folder, new_id);
+        self.files.insert(record.id.clone(), record);
+    }
+
+    /// Creates the folder `name` in `path` (and any missing parents); a folder or file already
+    /// there is a 409.
+    pub fn create_folder(
+        &mut self,
+        name: &str,
+        path: &str,
+        new_id: &mut dyn FnMut() -> String,
+    ) -> ApiResult<&FolderRecord> {
+        if name.contains('/') {
+            return Err(ApiError::validation(
+                "name must not contain '/': pass the parent folders as `path`",
+            ));
+        }
+        let name = slugify(name)?;
+        let path = normalize_path(path);
+        let full = join_path(&path, &name);
+        if self.folder_by_path(&full).is_some() {
+            return Err(ApiError::conflict(format!(
+                "Folder '{full}' already exists"
+            )));
+        }
+        if self.file_by_file_id(&full).is_some() {
+            return Err(ApiError::conflict(format!(
+                "A file named '{full}' already exists"
+            )));
+        }
+        self.ensure_folders(&path, new_id);
+        let now = ids::now_iso();
+        let record = FolderRecord {
+            id: new_id(),
+            seq: self.next_seq(),
+            name,
+            path,
+            is_active: true,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        let id = record.id.clone();
+        Ok(self.folders.entry(id).or_insert(record))
+    }
+}
+
+/// What to do when a new file's name is taken.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clash {
+    /// Replace the existing file (`overwrite`).
+    pub overwrite: bool,
+    /// Store under the name with a `_xxxxxx` suffix (`filenameOverride`).
+    pub rename: bool,
+}
+
 /// All in-memory data of one emulator.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -443,5 +636,87 @@ impl Store {
             }
             parent = full;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counter() -> impl FnMut() -> String {
+        let mut n = 0;
+        move || {
+            n += 1;
+            format!("id-{n:08}")
+        }
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("my cat.jpeg").unwrap(), "my-cat.jpeg");
+        assert_eq!(slugify("a_b-c").unwrap(), "a_b-c");
+        assert!(slugify("  ").is_err());
+        assert!(slugify("///").is_err());
+    }
+
+    #[test]
+    fn extensions() {
+        assert_eq!(with_extension("cat", Some("jpeg")), "cat.jpeg");
+        assert_eq!(with_extension("cat.jpeg", Some("jpeg")), "cat.jpeg");
+        assert_eq!(with_extension("cat", None), "cat");
+    }
+
+    #[test]
+    fn clashes_follow_overwrite_and_rename() {
+        let mut rng = <StdRng as rand::SeedableRng>::seed_from_u64(1);
+        let store = Store::seeded(&mut rng);
+        let mut new_id = counter();
+        let (path, name) = PLAYGROUND_FILE_ID.split_once('/').unwrap();
+        let error = store
+            .plan_name(path, name, Clash::default(), None, &mut new_id)
+            .unwrap_err();
+        assert_eq!(error.status.as_u16(), 409);
+        let existing = store
+            .file_by_file_id(PLAYGROUND_FILE_ID)
+            .unwrap()
+            .id
+            .clone();
+        let overwrite = Clash {
+            overwrite: true,
+            rename: false,
+        };
+        let plan = store
+            .plan_name(path, name, overwrite, None, &mut new_id)
+            .unwrap();
+        assert_eq!(plan.replaces.as_deref(), Some(existing.as_str()));
+        let rename = Clash {
+            overwrite: false,
+            rename: true,
+        };
+        let plan = store
+            .plan_name(path, name, rename, None, &mut new_id)
+            .unwrap();
+        assert_eq!(plan.name, "playground-default_000001.jpeg");
+        // The file itself may keep its own name.
+        let plan = store
+            .plan_name(path, name, Clash::default(), Some(&existing), &mut new_id)
+            .unwrap();
+        assert!(plan.replaces.is_none());
+    }
+
+    #[test]
+    fn folders_clash_with_folders_and_files() {
+        let mut rng = <StdRng as rand::SeedableRng>::seed_from_u64(1);
+        let mut store = Store::seeded(&mut rng);
+        let mut new_id = counter();
+        let made = store.create_folder("a b", "/x/y/", &mut new_id).unwrap();
+        assert_eq!(made.full_path(), "x/y/a-b");
+        assert!(store.folder_by_path("x").is_some());
+        let again = store.create_folder("a b", "x/y", &mut new_id).unwrap_err();
+        assert_eq!(again.status.as_u16(), 409);
+        let (path, name) = PLAYGROUND_FILE_ID.split_once('/').unwrap();
+        let on_file = store.create_folder(name, path, &mut new_id).unwrap_err();
+        assert!(on_file.message.contains("file"), "{}", on_file.message);
+        assert!(store.create_folder("a/b", "", &mut new_id).is_err());
     }
 }

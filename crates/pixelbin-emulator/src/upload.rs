@@ -23,7 +23,8 @@ use crate::media;
 use crate::record::BodySlot;
 use crate::state::{AppState, CLOUD_NAME, ORG_ID};
 use crate::store::{
-    AssetRequest, Blob, FileRecord, PartFile, Store, UploadSession, join_path, normalize_path,
+    AssetRequest, Blob, FilePlan, FileRecord, PartFile, UploadSession, join_path, normalize_path,
+    slugify, with_extension,
 };
 
 /// Name of the form field that carries the signed asset data.
@@ -496,7 +497,7 @@ pub async fn complete(State(state): State<AppState>, request: Request) -> ApiRes
             )));
         };
         let asset = session.asset.clone();
-        let plan = plan_file(&state, &store, &asset, None)?;
+        let plan = store.plan_file(&asset, None, &mut || state.new_id())?;
         if let Some(session) = store.uploads.get_mut(&upload_id) {
             session.completing = true;
         }
@@ -526,7 +527,7 @@ pub async fn complete(State(state): State<AppState>, request: Request) -> ApiRes
                 .filter(|p| !used.contains(&p.path.as_path()))
                 .collect::<Vec<_>>();
         }
-        insert_file(&state, &mut store, record);
+        store.insert_file(record, &mut || state.new_id());
         unlisted
     };
     // Completed above, so the guard's reset changes nothing.
@@ -577,7 +578,7 @@ pub async fn signed_form_upload(
     let (path, _) = check_form(fields, &asset_data).await?;
     let plan = {
         let store = state.store();
-        plan_file(&state, &store, &asset, None)
+        store.plan_file(&asset, None, &mut || state.new_id())
     };
     let plan = match plan {
         Ok(plan) => plan,
@@ -591,7 +592,7 @@ pub async fn signed_form_upload(
     if let Some(upload) = store.uploads.get_mut(&upload_id) {
         upload.completed = Some(record.id.clone());
     }
-    insert_file(&state, &mut store, record);
+    store.insert_file(record, &mut || state.new_id());
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -629,7 +630,7 @@ pub async fn direct(
     })?;
     let plan = {
         let store = state.store();
-        plan_file(&state, &store, &asset, filename.as_deref())
+        store.plan_file(&asset, filename.as_deref(), &mut || state.new_id())
     };
     let plan = match plan {
         Ok(plan) => plan,
@@ -640,7 +641,7 @@ pub async fn direct(
     };
     let record = finish_file(&state, plan, &asset, Blob::Disk(path)).await?;
     let body = record.to_json(&state.base_url);
-    insert_file(&state, &mut state.store(), record);
+    state.store().insert_file(record, &mut || state.new_id());
     Ok(Json(body))
 }
 
@@ -740,11 +741,11 @@ pub async fn url_upload(
         .map(cdn::percent_decode);
     let plan = {
         let store = state.store();
-        plan_file(&state, &store, &asset, url_name.as_deref())?
+        store.plan_file(&asset, url_name.as_deref(), &mut || state.new_id())?
     };
     let record = finish_file(&state, plan, &asset, blob).await?;
     let body = record.to_json(&state.base_url);
-    insert_file(&state, &mut state.store(), record);
+    state.store().insert_file(record, &mut || state.new_id());
     Ok(Json(body))
 }
 
@@ -792,94 +793,6 @@ async fn duplicate(state: &AppState, blob: Blob) -> std::io::Result<Blob> {
             Ok(Blob::Parts(Arc::from(copies)))
         }
     }
-}
-
-/// Where a new file goes: its name, folder, and the file it replaces.
-#[derive(Debug, Clone)]
-pub struct FilePlan {
-    /// Final name, extension included when known.
-    pub name: String,
-    /// Folder path.
-    pub path: String,
-    /// `_id` of a file replaced because of `overwrite`.
-    pub replaces: Option<String>,
-}
-
-/// Decides the name of a new file, applying `overwrite` / `filenameOverride` on a clash.
-pub fn plan_file(
-    state: &AppState,
-    store: &Store,
-    asset: &AssetRequest,
-    fallback_name: Option<&str>,
-) -> ApiResult<FilePlan> {
-    let path = asset.path.clone().unwrap_or_default();
-    // A given name takes the format, or else the extension of the uploaded file's own name.
-    let format = asset.format.clone().or_else(|| {
-        fallback_name
-            .and_then(|f| f.rsplit_once('.'))
-            .map(|(_, ext)| ext.to_ascii_lowercase())
-            .filter(|ext| !ext.is_empty())
-    });
-    let name = match (&asset.name, fallback_name) {
-        (Some(name), _) => with_extension(&slugify(name)?, format.as_deref()),
-        (None, Some(fallback)) if !fallback.is_empty() => slugify(fallback)?,
-        (None, _) => with_extension(&state.new_id(), asset.format.as_deref()),
-    };
-    plan_name(
-        state,
-        store,
-        &path,
-        &name,
-        asset.overwrite,
-        asset.filename_override,
-        None,
-    )
-}
-
-/// Resolves a clash of `path/name` with an existing file (other than `ignore`).
-pub fn plan_name(
-    state: &AppState,
-    store: &Store,
-    path: &str,
-    name: &str,
-    overwrite: Option<bool>,
-    filename_override: Option<bool>,
-    ignore: Option<&str>,
-) -> ApiResult<FilePlan> {
-    let existing = store
-        .file_by_file_id(&join_path(path, name))
-        .filter(|f| Some(f.id.as_str()) != ignore);
-    let Some(existing) = existing else {
-        return Ok(FilePlan {
-            name: name.to_string(),
-            path: path.to_string(),
-            replaces: None,
-        });
-    };
-    if overwrite == Some(true) {
-        return Ok(FilePlan {
-            name: name.to_string(),
-            path: path.to_string(),
-            replaces: Some(existing.id.clone()),
-        });
-    }
-    if filename_override == Some(true) {
-        let id = state.new_id();
-        let suffix = &id[id.len() - 6..];
-        let renamed = match name.rsplit_once('.') {
-            Some((stem, ext)) if !stem.is_empty() => format!("{stem}_{suffix}.{ext}"),
-            _ => format!("{name}_{suffix}"),
-        };
-        return Ok(FilePlan {
-            name: renamed,
-            path: path.to_string(),
-            replaces: None,
-        });
-    }
-    Err(ApiError::conflict(format!(
-        "A file named '{name}' already exists in '{}': pass overwrite=true to replace it or filenameOverride=true to store this one under a new name",
-        if path.is_empty() { "/" } else { path }
-    )))
 }
 
 /// Builds the record of a stored file, reading its head for format and dimensions.
@@ -937,78 +850,9 @@ async fn finish_file(
     })
 }
 
-/// Inserts a file (replacing one with the same `_id`), creating its folders.
-pub fn insert_file(state: &AppState, store: &mut Store, record: FileRecord) {
-    if let Some(old) = store.files.remove(&record.id) {
-        remove_blob(&old.blob);
-    }
-    let folder = record.path.clone();
-    store.ensure_folders(&folder, &mut || state.new_id());
-    store.files.insert(record.id.clone(), record);
-}
-
-/// Deletes the disk content of a removed file.
-pub fn remove_blob(blob: &Blob) {
-    for path in blob.files() {
-        let _ = std::fs::remove_file(path);
-    }
-    if let Blob::Parts(parts) = blob {
-        // Parts live in a directory of their own (see `Blob::Parts`); it goes once empty.
-        if let Some(dir) = parts.first().and_then(|p| p.path.parent()) {
-            let _ = std::fs::remove_dir(dir);
-        }
-    }
-}
-
-/// Makes a name URL safe: letters, digits, `.`, `_` and `-` stay, anything else becomes `-`.
-pub fn slugify(name: &str) -> ApiResult<String> {
-    let slug: String = name
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if slug.trim_matches(['-', '.']).is_empty() {
-        return Err(ApiError::validation(format!(
-            "name '{name}' has no usable characters; use letters, digits, '.', '_' or '-'"
-        )));
-    }
-    Ok(slug)
-}
-
-/// Appends `.format` unless the name already ends with it.
-fn with_extension(name: &str, format: Option<&str>) -> String {
-    match format {
-        Some(format) if !name.to_ascii_lowercase().ends_with(&format!(".{format}")) => {
-            format!("{name}.{format}")
-        }
-        _ => name.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slugs() {
-        assert_eq!(slugify("my cat.jpeg").unwrap(), "my-cat.jpeg");
-        assert_eq!(slugify("a_b-c").unwrap(), "a_b-c");
-        assert!(slugify("  ").is_err());
-        assert!(slugify("///").is_err());
-    }
-
-    #[test]
-    fn extensions() {
-        assert_eq!(with_extension("cat", Some("jpeg")), "cat.jpeg");
-        assert_eq!(with_extension("cat.jpeg", Some("jpeg")), "cat.jpeg");
-        assert_eq!(with_extension("cat", None), "cat");
-    }
 
     /// Completed multipart uploads as the store keeps them: their parts, in place.
     mod parts {
@@ -1188,7 +1032,7 @@ mod tests {
             assert_eq!(copy["size"], 12, "{copy}");
             // The copy outlives the original.
             let original = blob_of(&emu, file["_id"].as_str().unwrap());
-            super::super::remove_blob(&original);
+            crate::store::remove_blob(&original);
             let (length, body) = fetch(copy["url"].as_str().unwrap()).await;
             assert_eq!((length, body), (Some(12), b"first second".to_vec()));
         }
@@ -1234,7 +1078,7 @@ mod tests {
             let (status, file) = complete(&url, &asset_data, json!([1])).await;
             assert_eq!(status, 200, "{file}");
             let blob = blob_of(&emu, file["_id"].as_str().unwrap());
-            super::super::remove_blob(&blob);
+            crate::store::remove_blob(&blob);
             let parts = emu.recorded("upload.part");
             match parts[0].body.field("file") {
                 Some(crate::RecordedField::File { size, sha256, .. }) => {
