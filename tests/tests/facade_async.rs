@@ -285,8 +285,8 @@ async fn uploader_uploads_bytes_files_and_readers() {
     let data = payload(50_000, 7);
     let options = || {
         UploadOptions::default()
-            .with_chunk_size(16 * 1024)
-            .with_concurrency(2)
+            .chunk_size(16 * 1024)
+            .concurrency(2)
     };
 
     let progress = Arc::new(Mutex::new(Vec::new()));
@@ -350,7 +350,7 @@ async fn uploader_uploads_bytes_files_and_readers() {
         .upload(
             UploadSource::from(data.clone()),
             UploadRequest::new(),
-            UploadOptions::default().with_chunk_size(0),
+            UploadOptions::default().chunk_size(0),
         )
         .await
         .unwrap_err();
@@ -367,9 +367,9 @@ async fn uploader_resumes_a_failed_upload() {
     let data = payload(40_000, 3);
     let options = || {
         UploadOptions::default()
-            .with_chunk_size(10_000)
-            .with_concurrency(1)
-            .with_max_retries(0)
+            .chunk_size(10_000)
+            .concurrency(1)
+            .max_retries(0)
     };
 
     // Every part is refused: the upload fails with what is needed to resume it.

@@ -37,7 +37,7 @@ fn clients_and_handles_are_clone_send_sync() {
     assert_shareable::<pixelbin::blocking::Uploader>();
     assert_shareable::<pixelbin::blocking::Assets>();
     assert_shareable::<pixelbin::blocking::Organization>();
-    assert_shareable::<pixelbin::blocking::Transformation>();
+    assert_shareable::<pixelbin::blocking::TransformationApi>();
     fn assert_send<T: Send>() {}
     assert_send::<pixelbin::blocking::ListIter<pixelbin::FileItem>>();
 }
@@ -56,7 +56,7 @@ fn one_client_serves_many_threads() {
                     .upload(
                         payload(30_000, i).into(),
                         UploadRequest::new().name(format!("t{i}")).path("threads"),
-                        UploadOptions::default().with_chunk_size(8 * 1024),
+                        UploadOptions::default().chunk_size(8 * 1024),
                     )
                     .unwrap();
                 (models.len(), stored.size)
@@ -242,11 +242,7 @@ fn uploader_every_source_and_resume() {
         client.config().domain()
     );
     let data = payload(45_000, 9);
-    let options = || {
-        UploadOptions::default()
-            .with_chunk_size(10_000)
-            .with_concurrency(2)
-    };
+    let options = || UploadOptions::default().chunk_size(10_000).concurrency(2);
     let fetch = |url: &str| {
         let mut out = Vec::new();
         client.predictions().download_output(url, &mut out).unwrap();
@@ -300,7 +296,7 @@ fn uploader_every_source_and_resume() {
         .upload(
             data.clone().into(),
             UploadRequest::new().name("resumed").path("blocking"),
-            options().with_max_retries(0),
+            options().max_retries(0),
         )
         .unwrap_err();
     assert_eq!(err.status(), Some(400), "{err:?}");
@@ -580,7 +576,7 @@ async fn inside_an_async_runtime_calls_are_refused() {
             .transformation()
             .get_transformation_context(None)
             .unwrap_err(),
-        "Transformation::get_transformation_context",
+        "TransformationApi::get_transformation_context",
     );
     for route in [
         "predictions.*",

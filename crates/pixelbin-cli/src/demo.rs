@@ -112,8 +112,8 @@ pub async fn run(out: Output) -> anyhow::Result<()> {
             .tags(["demo"])
             .overwrite(true),
         UploadOptions::default()
-            .with_chunk_size(chunk_size)
-            .with_concurrency(2),
+            .chunk_size(chunk_size)
+            .concurrency(2),
         out,
     )
     .await

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use clap::{Args, Subcommand};
 use futures::TryStreamExt;
-use pixelbin::platform::{FileInfo, FileItem, ListFilesParams};
+use pixelbin::platform::{FileItem, FileObject, ListFilesParams};
 
 use crate::context::Context;
 use crate::output::{Output, human_bytes, or_dash};
@@ -177,7 +177,7 @@ pub(crate) fn write_items(w: &mut dyn Write, items: &[FileItem]) -> std::io::Res
 }
 
 /// A file as `key: value` lines.
-pub fn print_file(file: &FileInfo, out: Output) -> anyhow::Result<()> {
+pub fn print_file(file: &FileObject, out: Output) -> anyhow::Result<()> {
     out.emit(file, |w| {
         writeln!(w, "fileId:  {}", or_dash(file.file_id.as_deref()))?;
         writeln!(w, "_id:     {}", or_dash(file.id.as_deref()))?;

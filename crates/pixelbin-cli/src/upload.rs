@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use pixelbin::PixelbinClient;
 use pixelbin::upload::{
-    Access, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, UploadError,
-    UploadOptions, UploadRequest, UploadSource, UploadedFile,
+    Access, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, FileObject, UploadError,
+    UploadOptions, UploadRequest, UploadSource,
 };
 
 use crate::context::Context;
@@ -156,9 +156,9 @@ pub async fn run(args: UploadArgs, ctx: &Context) -> anyhow::Result<()> {
         UploadSource::from_path(&args.file)
     };
     let options = UploadOptions::default()
-        .with_chunk_size(args.chunk_size)
-        .with_concurrency(args.concurrency)
-        .with_max_retries(args.max_retries);
+        .chunk_size(args.chunk_size)
+        .concurrency(args.concurrency)
+        .max_retries(args.max_retries);
     let file = upload_with_bar(&client, source, request, options, ctx.out).await?;
     print_file(&file, ctx.out)
 }
@@ -171,7 +171,7 @@ pub async fn upload_with_bar(
     request: UploadRequest,
     options: UploadOptions,
     out: Output,
-) -> anyhow::Result<UploadedFile> {
+) -> anyhow::Result<FileObject> {
     let bar = progress::bytes_bar(out, source.len());
     bar.set_message("uploading");
     let reporter = bar.clone();
@@ -191,7 +191,7 @@ pub async fn upload_with_bar(
 }
 
 /// The URL, or the whole file object with `--json`.
-fn print_file(file: &UploadedFile, out: Output) -> anyhow::Result<()> {
+fn print_file(file: &FileObject, out: Output) -> anyhow::Result<()> {
     out.emit(file, |w| match &file.url {
         Some(url) => writeln!(w, "{url}"),
         None => writeln!(

@@ -96,6 +96,10 @@ impl PixelbinConfig {
     }
 
     /// A copy of this configuration with another retry policy.
+    #[deprecated(
+        since = "0.2.0",
+        note = "set the policy once, with `PixelbinConfig::builder().retry(policy)`"
+    )]
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self

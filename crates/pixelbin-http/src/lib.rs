@@ -48,7 +48,7 @@
 //!  │ TimeoutLayer    per-attempt limit (15 s default)             │ per attempt
 //!  ├──────────────────────────────────────────────────────────────┤
 //!  │ HttpService     shared reqwest::Client (pool, proxy, TLS)    │ per attempt
-//!  │                 ↳ replaceable: TransportBuilder::with_service│
+//!  │                 ↳ replaceable: TransportBuilder::service     │
 //!  └──────────────────────────────────────────────────────────────┘
 //!      │  http::Response<reqwest::Body>
 //!      ▼
@@ -59,7 +59,7 @@
 //! Your layers sit outside the SDK's own, so they never see the
 //! `Authorization` header and run once per call, not per retry. To act on
 //! every attempt, wrap [`HttpService`] yourself and pass it to
-//! [`TransportBuilder::with_service`].
+//! [`TransportBuilder::service`].
 //!
 //! What is retried, and why, is described in [`retry`].
 //!

@@ -28,7 +28,7 @@ pub type HttpRequest = http::Request<Body>;
 pub type HttpResponse = http::Response<reqwest::Body>;
 
 /// A type-erased service of the stack: what layers wrap and what
-/// [`TransportBuilder::with_service`] accepts.
+/// [`TransportBuilder::service`] accepts.
 pub type BoxedService = BoxCloneSyncService<HttpRequest, HttpResponse, Error>;
 
 /// How much of an error body is read to find Pixelbin's error JSON.
@@ -253,7 +253,7 @@ impl TransportBuilder {
     /// Replaces the innermost service (reqwest) — to serve requests from
     /// memory in tests, or to wrap [`HttpService`] with your own per-attempt
     /// layers. Proxy and connect-timeout options then do not apply.
-    pub fn with_service<S>(mut self, service: S) -> Self
+    pub fn service<S>(mut self, service: S) -> Self
     where
         S: Service<HttpRequest, Response = HttpResponse, Error = Error>
             + Clone
@@ -266,11 +266,37 @@ impl TransportBuilder {
         self
     }
 
+    /// Deprecated name of [`service`](Self::service).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `service`, the `field(value)` style of every builder"
+    )]
+    pub fn with_service<S>(self, service: S) -> Self
+    where
+        S: Service<HttpRequest, Response = HttpResponse, Error = Error>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.service(service)
+    }
+
     /// Uses your own `reqwest::Client` (custom TLS roots, resolver, ...).
     /// Proxy and connect-timeout options of the configuration then do not apply.
-    pub fn with_client(self, client: reqwest::Client) -> Self {
+    pub fn client(self, client: reqwest::Client) -> Self {
         let timeout = self.config.http().timeout;
-        self.with_service(HttpService::new(client, timeout))
+        self.service(HttpService::new(client, timeout))
+    }
+
+    /// Deprecated name of [`client`](Self::client).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `client`, the `field(value)` style of every builder"
+    )]
+    pub fn with_client(self, client: reqwest::Client) -> Self {
+        self.client(client)
     }
 
     /// Reads environment variables through `lookup` instead of the process

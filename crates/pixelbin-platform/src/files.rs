@@ -10,15 +10,25 @@ use crate::{Access, Assets, validate};
 
 const FILES: &str = "/service/platform/assets/v1.0/files";
 
-/// A stored file (the reference's `FilesResponse` and `UploadResponse`).
-///
-/// Uploads, file look-ups and the playground's default asset all answer with this object. It is
-/// [`pixelbin_http::model::FileObject`], shared with `pixelbin-upload` (where it is
-/// `UploadedFile`); fields the service adds later land in its `extra` map.
-pub use pixelbin_http::model::FileObject as FileInfo;
+/// A stored file (the reference's `FilesResponse` and `UploadResponse`): uploads, file
+/// look-ups and the playground's default asset all answer with it. Defined in
+/// `pixelbin_http::model` and shared with `pixelbin-upload`; fields the service adds later land
+/// in its `extra` map.
+pub use pixelbin_http::model::FileObject;
 
-/// What the service answers to direct, URL and signed uploads: the stored file.
-pub type UploadResponse = FileInfo;
+/// Former name of [`FileObject`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `FileObject`, the one name of a stored file"
+)]
+pub type FileInfo = FileObject;
+
+/// Former name of [`FileObject`] for what uploads answer.
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `FileObject`, the one name of a stored file"
+)]
+pub type UploadResponse = FileObject;
 
 /// Changes for [`Assets::update_file`]; unset fields are left unchanged.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -76,7 +86,7 @@ impl Assets {
     /// `getFileById`: the file with this `_id`.
     ///
     /// `GET /service/platform/assets/v1.0/files/id/{_id}`
-    pub async fn get_file_by_id(&self, id: &str) -> Result<FileInfo, Error> {
+    pub async fn get_file_by_id(&self, id: &str) -> Result<FileObject, Error> {
         let id = validate::segment("_id", id)?;
         let url = url(&self.transport, FILES, &["id", id])?;
         send_json(&self.transport, ApiRequest::get(url)).await
@@ -85,7 +95,7 @@ impl Assets {
     /// `getFileByFileId`: the file at `fileId` (`path/to/name`).
     ///
     /// `GET /service/platform/assets/v1.0/files/{fileId}`
-    pub async fn get_file_by_file_id(&self, file_id: &str) -> Result<FileInfo, Error> {
+    pub async fn get_file_by_file_id(&self, file_id: &str) -> Result<FileObject, Error> {
         let segments = validate::asset_path("fileId", file_id)?;
         let url = url(&self.transport, FILES, &segments)?;
         send_json(&self.transport, ApiRequest::get(url)).await
@@ -98,7 +108,7 @@ impl Assets {
         &self,
         file_id: &str,
         params: UpdateFileParams,
-    ) -> Result<FileInfo, Error> {
+    ) -> Result<FileObject, Error> {
         let segments = validate::asset_path("fileId", file_id)?;
         params.validate()?;
         let url = url(&self.transport, FILES, &segments)?;
@@ -108,7 +118,7 @@ impl Assets {
     /// `deleteFile`: deletes the file at `fileId` and returns what was deleted.
     ///
     /// `DELETE /service/platform/assets/v1.0/files/{fileId}`
-    pub async fn delete_file(&self, file_id: &str) -> Result<FileInfo, Error> {
+    pub async fn delete_file(&self, file_id: &str) -> Result<FileObject, Error> {
         let segments = validate::asset_path("fileId", file_id)?;
         let url = url(&self.transport, FILES, &segments)?;
         send_json(&self.transport, ApiRequest::delete(url)).await
@@ -117,7 +127,7 @@ impl Assets {
     /// `deleteFiles`: deletes several files by `_id` and returns the deleted files.
     ///
     /// `POST /service/platform/assets/v1.0/files/delete` with `{"ids": [...]}`.
-    pub async fn delete_files<I, S>(&self, ids: I) -> Result<Vec<FileInfo>, Error>
+    pub async fn delete_files<I, S>(&self, ids: I) -> Result<Vec<FileObject>, Error>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,

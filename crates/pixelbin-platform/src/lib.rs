@@ -6,12 +6,12 @@
 //!
 //! - [`Assets`] (`pixelbin.assets`): everything in the reference's `ASSETS.md`;
 //! - [`Organization`] (`pixelbin.organization`): `getAppOrgDetails`;
-//! - [`Transformation`] (`pixelbin.transformation`): `getTransformationContext`.
+//! - [`TransformationApi`] (`pixelbin.transformation`): `getTransformationContext`.
 //!
 //! Methods are the reference's names in snake_case (`listFiles` → [`Assets::list_files`],
 //! `createSignedUrlV2` → [`Assets::create_signed_url_v2`]). Calls with several optional
 //! arguments take a params struct with `Default` and chainable setters; answers are typed
-//! structs whose [`extra`](FileInfo::extra) map keeps every field this crate does not name.
+//! structs whose [`extra`](FileObject::extra) map keeps every field this crate does not name.
 //! Arguments are checked before anything is sent and bad ones give
 //! [`Error::IllegalArgument`] with the reference's
 //! wording (`access: Must be one of: public-read, private.`).
@@ -55,7 +55,7 @@
 //! | `assets.fileUpload` / `urlUpload` | [`Assets::file_upload`], [`Assets::url_upload`] |
 //! | `assets.createSignedUrl` / `createSignedUrlV2` | [`Assets::create_signed_url`], [`Assets::create_signed_url_v2`] |
 //! | `organization.getAppOrgDetails` | [`Organization::get_app_org_details`] |
-//! | `transformation.getTransformationContext` | [`Transformation::get_transformation_context`] |
+//! | `transformation.getTransformationContext` | [`TransformationApi::get_transformation_context`] |
 //!
 //! Query strings follow the reference: lists as `tags[0]=a&tags[1]=b`, booleans as
 //! `true`/`false`, unset or empty values left out. One deliberate difference: an explicit
@@ -81,7 +81,9 @@ mod validate;
 
 pub use assets::Assets;
 pub use credentials::CredentialsInfo;
-pub use files::{FileInfo, UpdateFileParams, UploadResponse};
+#[allow(deprecated)]
+pub use files::{FileInfo, UploadResponse};
+pub use files::{FileObject, UpdateFileParams};
 pub use folders::{AncestorsResponse, FolderDetailsParams, FolderInfo};
 pub use listing::{FileItem, ListFilesParams, ListFilesResponse};
 pub use organization::{AppDetails, AppOrgDetails, OrgDetails, Organization};
@@ -90,7 +92,9 @@ pub use pagination::Page;
 pub use pixelbin_http::model::Access;
 pub use playground::{Delimiters, ModuleOperation, TransformationModule, TransformationModules};
 pub use presets::{GetPresetsParams, Preset, PresetsResponse};
-pub use transformation::{Transformation, TransformationContext};
+#[allow(deprecated)]
+pub use transformation::Transformation;
+pub use transformation::{TransformationApi, TransformationContext};
 pub use uploads::{
     PresignedUrl, SignedUrlParams, SignedUrlResponse, SignedUrlV2Params, SignedUrlV2Response,
     UploadFile, UploadParams,
@@ -113,7 +117,7 @@ mod tests {
     fn handles_are_cheap_shareable_values() {
         assert_handle::<Assets>();
         assert_handle::<Organization>();
-        assert_handle::<Transformation>();
+        assert_handle::<TransformationApi>();
     }
 
     /// Every call's future is `Send`, so it can be spawned or driven by a blocking wrapper.
@@ -152,7 +156,7 @@ mod tests {
         assert_send(&assets.create_signed_url(SignedUrlParams::new()));
         assert_send(&assets.create_signed_url_v2(SignedUrlV2Params::new()));
         assert_send(&Organization::new(transport.clone()).get_app_org_details());
-        assert_send(&Transformation::new(transport).get_transformation_context(None));
+        assert_send(&TransformationApi::new(transport).get_transformation_context(None));
     }
 
     #[test]
@@ -161,7 +165,7 @@ mod tests {
         for debug in [
             format!("{:?}", Assets::new(transport.clone())),
             format!("{:?}", Organization::new(transport.clone())),
-            format!("{:?}", Transformation::new(transport)),
+            format!("{:?}", TransformationApi::new(transport)),
         ] {
             assert!(!debug.contains("very-secret-token"), "{debug}");
         }

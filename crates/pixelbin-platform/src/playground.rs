@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::endpoint::{send_json, url};
-use crate::{Assets, FileInfo, Preset, lenient, validate};
+use crate::{Assets, FileObject, Preset, lenient, validate};
 
 const PLAYGROUND: &str = "/service/platform/assets/v1.0/playground";
 
@@ -100,7 +100,7 @@ impl Assets {
     /// `getDefaultAssetForPlayground`: the sample asset the playground starts with.
     ///
     /// `GET /service/platform/assets/v1.0/playground/default`
-    pub async fn get_default_asset_for_playground(&self) -> Result<FileInfo, Error> {
+    pub async fn get_default_asset_for_playground(&self) -> Result<FileObject, Error> {
         let url = url(&self.transport, PLAYGROUND, &["default"])?;
         send_json(&self.transport, ApiRequest::get(url)).await
     }

@@ -1,4 +1,5 @@
-//! The `Transformation` API group: what the service knows about a transformation URL.
+//! The transformation API group (`TransformationApi`): what the service knows about a
+//! transformation URL.
 
 use std::fmt;
 
@@ -11,16 +12,17 @@ use crate::query::Query;
 
 const CONTEXT: &str = "/service/platform/transformation/context";
 
-/// Transformation calls (`pixelbin.transformation` in the reference).
+/// Transformation-context calls (`pixelbin.transformation` in the reference). Named apart
+/// from `pixelbin_url::Transformation`, one step of a transformation URL.
 ///
 /// Cheap to clone; `Send + Sync`.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), pixelbin_http::Error> {
 /// use pixelbin_http::{PixelbinConfig, Transport};
-/// use pixelbin_platform::Transformation;
+/// use pixelbin_platform::TransformationApi;
 ///
-/// let transformation = Transformation::new(Transport::new(PixelbinConfig::from_env()?)?);
+/// let transformation = TransformationApi::new(Transport::new(PixelbinConfig::from_env()?)?);
 /// let context = transformation
 ///     .get_transformation_context(Some(
 ///         "https://cdn.pixelbin.io/v2/dummy-cloudname/t.resize(h:100)/cat.jpeg",
@@ -30,11 +32,11 @@ const CONTEXT: &str = "/service/platform/transformation/context";
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct Transformation {
+pub struct TransformationApi {
     transport: Transport,
 }
 
-impl Transformation {
+impl TransformationApi {
     /// Wraps a transport; every call goes through its auth, retry and timeout stack.
     pub fn new(transport: Transport) -> Self {
         Self { transport }
@@ -56,13 +58,20 @@ impl Transformation {
     }
 }
 
-impl fmt::Debug for Transformation {
+/// Former name of [`TransformationApi`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `TransformationApi`, apart from the URL step `pixelbin_url::Transformation`"
+)]
+pub type Transformation = TransformationApi;
+
+impl fmt::Debug for TransformationApi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Transformation").finish_non_exhaustive()
+        f.debug_struct("TransformationApi").finish_non_exhaustive()
     }
 }
 
-/// Answer of [`Transformation::get_transformation_context`]
+/// Answer of [`TransformationApi::get_transformation_context`]
 /// (`GetTransformationContextSuccessResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TransformationContext {

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::endpoint::{send_json, url};
 use crate::setters::setters;
-use crate::{Access, Assets, FileInfo, validate};
+use crate::{Access, Assets, FileObject, validate};
 
 const UPLOAD_V1: &str = "/service/platform/assets/v1.0/upload";
 const SIGNED_URL_V2: &str = "/service/platform/assets/v2.0/upload/signed-url";
@@ -383,7 +383,7 @@ impl Assets {
         &self,
         file: UploadFile,
         params: UploadParams,
-    ) -> Result<FileInfo, Error> {
+    ) -> Result<FileObject, Error> {
         file.validate()?;
         params.validate()?;
         let form = params.form(&file)?;
@@ -398,7 +398,7 @@ impl Assets {
         &self,
         url_to_fetch: &str,
         params: UploadParams,
-    ) -> Result<FileInfo, Error> {
+    ) -> Result<FileObject, Error> {
         validate::required("url", url_to_fetch)?;
         params.validate()?;
         let url = url(&self.transport, &format!("{UPLOAD_V1}/url"), &[])?;

@@ -29,7 +29,7 @@ const PUBLIC_PATH: &str = "/service/public/transformation/v1.0/predictions";
 #[derive(Clone)]
 pub struct Predictions {
     transport: Transport,
-    /// Bounds requests in flight, from sending until the body is read (see `with_max_in_flight`).
+    /// Bounds requests in flight, from sending until the body is read (see `max_in_flight`).
     in_flight: Option<Arc<Semaphore>>,
     max_in_flight: Option<usize>,
 }
@@ -62,14 +62,23 @@ impl Predictions {
     /// ```no_run
     /// # use pixelbin_predictions::Predictions;
     /// # fn f(transport: pixelbin_http::Transport) {
-    /// let predictions = Predictions::new(transport).with_max_in_flight(16);
+    /// let predictions = Predictions::new(transport).max_in_flight(16);
     /// # }
     /// ```
-    pub fn with_max_in_flight(mut self, max: usize) -> Self {
+    pub fn max_in_flight(mut self, max: usize) -> Self {
         let max = max.max(1);
         self.in_flight = Some(Arc::new(Semaphore::new(max)));
         self.max_in_flight = Some(max);
         self
+    }
+
+    /// Deprecated name of [`max_in_flight`](Self::max_in_flight).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `max_in_flight`, the `field(value)` style of every builder"
+    )]
+    pub fn with_max_in_flight(self, max: usize) -> Self {
+        self.max_in_flight(max)
     }
 
     /// Sends `req` and reads its body, within the in-flight limit.

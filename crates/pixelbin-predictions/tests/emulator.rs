@@ -692,7 +692,7 @@ async fn two_hundred_jobs_at_once_over_a_bounded_pool() {
     let counter = connection_counter(emu.addr()).await;
     let predictions =
         Predictions::new(Transport::new(config(&counter.url, "test-secret")).unwrap())
-            .with_max_in_flight(MAX_IN_FLIGHT);
+            .max_in_flight(MAX_IN_FLIGHT);
 
     let jobs = (0..JOBS).map(|i| {
         let predictions = predictions.clone();

@@ -4,7 +4,7 @@
 //! An upload takes three steps (as the reference SDK's `uploader.upload`):
 //! a presigned URL is requested (signed-url v2), the data is sent in parts of
 //! `chunk_size` bytes to that URL, and the upload is completed, which returns
-//! the stored [`UploadedFile`].
+//! the stored [`FileObject`].
 //!
 //! - **Any source**: bytes in memory, a file on disk, or any `AsyncRead`
 //!   ([`UploadSource`]). Files and readers are read one chunk at a time.
@@ -32,8 +32,8 @@
 //! let uploader = Uploader::new(transport);
 //!
 //! let options = UploadOptions::default()
-//!     .with_chunk_size(8 * 1024 * 1024)
-//!     .with_concurrency(4)
+//!     .chunk_size(8 * 1024 * 1024)
+//!     .concurrency(4)
 //!     .on_progress(|p| {
 //!         if let Some(f) = p.fraction() {
 //!             eprintln!("{:.0}%", f * 100.0);
@@ -93,7 +93,7 @@
 //! | `file` (`bytes` / file object)        | [`UploadSource`]                       |
 //! | `name`, `path`, ..., `expiry`         | [`UploadRequest`]                      |
 //! | `uploadOptions` `chunkSize`, `maxRetries`, `concurrency`, `exponentialFactor` | [`UploadOptions`] |
-//! | returned `dict`                       | [`UploadedFile`]                       |
+//! | returned `dict`                       | [`FileObject`]                       |
 //! | `PixelbinIllegalArgumentError`        | [`UploadError::InvalidOptions`]        |
 
 mod error;
@@ -114,9 +114,15 @@ pub use options::{
 };
 /// The access level of an asset (shared with `pixelbin-platform`, defined in `pixelbin-http`).
 pub use pixelbin_http::model::Access;
-/// The stored file the completion request answers with ([`pixelbin_http::model::FileObject`],
-/// shared with `pixelbin-platform` where it is `FileInfo`).
-pub use pixelbin_http::model::FileObject as UploadedFile;
+/// The stored file the completion request answers with (defined in `pixelbin_http::model`,
+/// shared with `pixelbin-platform`).
+pub use pixelbin_http::model::FileObject;
+/// Former name of [`FileObject`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `FileObject`, the one name of a stored file"
+)]
+pub type UploadedFile = FileObject;
 pub use progress::Progress;
 pub use request::UploadRequest;
 pub use resume::{PresignedUrl, ResumeState};

@@ -39,13 +39,13 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// use pixelbin_upload::UploadOptions;
 ///
 /// let options = UploadOptions::default()
-///     .with_chunk_size(5 * 1024 * 1024)
-///     .with_concurrency(4)
+///     .chunk_size(5 * 1024 * 1024)
+///     .concurrency(4)
 ///     .on_progress(|p| eprintln!("{} bytes stored", p.bytes_acknowledged));
 /// assert_eq!(options.max_retries, 2);
 /// assert!(options.validate().is_ok());
 /// assert_eq!(
-///     UploadOptions::default().with_chunk_size(0).validate().unwrap_err().to_string(),
+///     UploadOptions::default().chunk_size(0).validate().unwrap_err().to_string(),
 ///     "Invalid chunkSize: Must be a positive integer."
 /// );
 /// ```
@@ -98,45 +98,108 @@ impl Default for UploadOptions {
 
 impl UploadOptions {
     /// Sets [`chunk_size`](Self::chunk_size).
-    pub fn with_chunk_size(mut self, bytes: usize) -> Self {
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
         self.chunk_size = bytes;
         self
     }
 
+    /// Deprecated name of [`chunk_size`](Self::chunk_size).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `chunk_size`, the `field(value)` style of every builder"
+    )]
+    pub fn with_chunk_size(self, bytes: usize) -> Self {
+        self.chunk_size(bytes)
+    }
+
     /// Sets [`max_retries`](Self::max_retries).
-    pub fn with_max_retries(mut self, retries: u32) -> Self {
+    pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
     }
 
+    /// Deprecated name of [`max_retries`](Self::max_retries).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `max_retries`, the `field(value)` style of every builder"
+    )]
+    pub fn with_max_retries(self, retries: u32) -> Self {
+        self.max_retries(retries)
+    }
+
     /// Sets [`concurrency`](Self::concurrency).
-    pub fn with_concurrency(mut self, parts: usize) -> Self {
+    pub fn concurrency(mut self, parts: usize) -> Self {
         self.concurrency = parts;
         self
     }
 
+    /// Deprecated name of [`concurrency`](Self::concurrency).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `concurrency`, the `field(value)` style of every builder"
+    )]
+    pub fn with_concurrency(self, parts: usize) -> Self {
+        self.concurrency(parts)
+    }
+
     /// Sets [`exponential_factor`](Self::exponential_factor).
-    pub fn with_exponential_factor(mut self, factor: f64) -> Self {
+    pub fn exponential_factor(mut self, factor: f64) -> Self {
         self.exponential_factor = factor;
         self
     }
 
+    /// Deprecated name of [`exponential_factor`](Self::exponential_factor).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `exponential_factor`, the `field(value)` style of every builder"
+    )]
+    pub fn with_exponential_factor(self, factor: f64) -> Self {
+        self.exponential_factor(factor)
+    }
+
     /// Sets [`initial_backoff`](Self::initial_backoff).
-    pub fn with_initial_backoff(mut self, delay: Duration) -> Self {
+    pub fn initial_backoff(mut self, delay: Duration) -> Self {
         self.initial_backoff = delay;
         self
     }
 
+    /// Deprecated name of [`initial_backoff`](Self::initial_backoff).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `initial_backoff`, the `field(value)` style of every builder"
+    )]
+    pub fn with_initial_backoff(self, delay: Duration) -> Self {
+        self.initial_backoff(delay)
+    }
+
     /// Sets [`part_timeout`](Self::part_timeout).
-    pub fn with_part_timeout(mut self, timeout: Duration) -> Self {
+    pub fn part_timeout(mut self, timeout: Duration) -> Self {
         self.part_timeout = Some(timeout);
         self
     }
 
+    /// Deprecated name of [`part_timeout`](Self::part_timeout).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `part_timeout`, the `field(value)` style of every builder"
+    )]
+    pub fn with_part_timeout(self, timeout: Duration) -> Self {
+        self.part_timeout(timeout)
+    }
+
     /// Sets [`complete_timeout`](Self::complete_timeout).
-    pub fn with_complete_timeout(mut self, timeout: Duration) -> Self {
+    pub fn complete_timeout(mut self, timeout: Duration) -> Self {
         self.complete_timeout = Some(timeout);
         self
+    }
+
+    /// Deprecated name of [`complete_timeout`](Self::complete_timeout).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `complete_timeout`, the `field(value)` style of every builder"
+    )]
+    pub fn with_complete_timeout(self, timeout: Duration) -> Self {
+        self.complete_timeout(timeout)
     }
 
     /// Calls `callback` after every acknowledged part.
@@ -146,9 +209,18 @@ impl UploadOptions {
     }
 
     /// Publishes the latest [`Progress`] on `sender` after every acknowledged part.
-    pub fn with_progress_watch(mut self, sender: watch::Sender<Progress>) -> Self {
+    pub fn progress_watch(mut self, sender: watch::Sender<Progress>) -> Self {
         self.progress_watch = Some(sender);
         self
+    }
+
+    /// Deprecated name of [`progress_watch`](Self::progress_watch).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `progress_watch`, the `field(value)` style of every builder"
+    )]
+    pub fn with_progress_watch(self, sender: watch::Sender<Progress>) -> Self {
+        self.progress_watch(sender)
     }
 
     /// Checks the options; the error messages are the reference SDK's.
@@ -211,21 +283,21 @@ mod tests {
     #[test]
     fn invalid_values_get_the_reference_messages() {
         assert_eq!(
-            message(UploadOptions::default().with_chunk_size(0)),
+            message(UploadOptions::default().chunk_size(0)),
             "Invalid chunkSize: Must be a positive integer."
         );
         assert_eq!(
-            message(UploadOptions::default().with_concurrency(0)),
+            message(UploadOptions::default().concurrency(0)),
             "Invalid concurrency: Must be a positive integer."
         );
         for factor in [-1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             assert_eq!(
-                message(UploadOptions::default().with_exponential_factor(factor)),
+                message(UploadOptions::default().exponential_factor(factor)),
                 "Invalid exponentialFactor: Must be a positive number."
             );
         }
         assert!(matches!(
-            UploadOptions::default().with_chunk_size(0).validate(),
+            UploadOptions::default().chunk_size(0).validate(),
             Err(UploadError::InvalidOptions(_))
         ));
     }
@@ -234,10 +306,10 @@ mod tests {
     fn edge_values_the_reference_accepts_are_accepted() {
         // The reference checks `< 0` for the factor and `< 0` for retries.
         let o = UploadOptions::default()
-            .with_exponential_factor(0.0)
-            .with_max_retries(0)
-            .with_chunk_size(1)
-            .with_concurrency(1);
+            .exponential_factor(0.0)
+            .max_retries(0)
+            .chunk_size(1)
+            .concurrency(1);
         assert!(o.validate().is_ok());
     }
 

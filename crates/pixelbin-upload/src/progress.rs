@@ -121,7 +121,7 @@ mod tests {
         let (tx, rx) = watch::channel(Progress::default());
         let options = UploadOptions::default()
             .on_progress(move |p| sink.lock().unwrap().push(p))
-            .with_progress_watch(tx);
+            .progress_watch(tx);
         let mut tracker = Tracker::new(&options);
         assert!(tracker.set_totals(Some(25), Some(3)));
         assert!(!tracker.set_totals(Some(25), Some(3)));

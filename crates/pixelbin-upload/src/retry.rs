@@ -121,9 +121,9 @@ mod tests {
     fn backoff(max_retries: u32, factor: f64, initial_ms: u64) -> Backoff {
         Backoff::from_options(
             &UploadOptions::default()
-                .with_max_retries(max_retries)
-                .with_exponential_factor(factor)
-                .with_initial_backoff(Duration::from_millis(initial_ms)),
+                .max_retries(max_retries)
+                .exponential_factor(factor)
+                .initial_backoff(Duration::from_millis(initial_ms)),
         )
     }
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 use pixelbin_http::Transport;
 
-use crate::UploadedFile;
+use crate::FileObject;
 use crate::error::UploadError;
 use crate::options::UploadOptions;
 use crate::progress::Tracker;
@@ -75,7 +75,7 @@ impl Uploader {
         source: UploadSource,
         request: UploadRequest,
         options: UploadOptions,
-    ) -> Result<UploadedFile, UploadError> {
+    ) -> Result<FileObject, UploadError> {
         options.validate()?;
         if let Some(access) = &request.access {
             // `Access::Other` exists so responses never fail to decode; it is never sent.
@@ -127,7 +127,7 @@ impl Uploader {
         source: UploadSource,
         mut state: ResumeState,
         options: UploadOptions,
-    ) -> Result<UploadedFile, UploadError> {
+    ) -> Result<FileObject, UploadError> {
         options.validate()?;
         state.check(source.len())?;
         let mut reader = open(source, state.chunk_size).await?;
@@ -144,7 +144,7 @@ impl Uploader {
         reader: &mut ChunkReader,
         state: ResumeState,
         options: &UploadOptions,
-    ) -> Result<UploadedFile, UploadError> {
+    ) -> Result<FileObject, UploadError> {
         let target = PresignedTarget::new(&self.transport, &state.presigned_url, options)?;
         let backoff = Backoff::from_options(options);
         let mut tracker = Tracker::new(options)

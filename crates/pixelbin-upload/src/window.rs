@@ -264,8 +264,8 @@ mod tests {
     fn backoff(max_retries: u32) -> Backoff {
         Backoff::from_options(
             &UploadOptions::default()
-                .with_max_retries(max_retries)
-                .with_initial_backoff(Duration::from_millis(10)),
+                .max_retries(max_retries)
+                .initial_backoff(Duration::from_millis(10)),
         )
     }
 

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::UploadedFile;
+use crate::FileObject;
 use crate::error::UploadError;
 use crate::options::{MIN_COMPLETE_TIMEOUT, UploadOptions};
 use crate::request::UploadRequest;
@@ -94,7 +94,7 @@ impl<'a> PresignedTarget<'a> {
     }
 
     /// Step 3: completes the upload with parts `1..=parts`.
-    pub(crate) async fn complete(&self, parts: u32) -> Result<UploadedFile, pixelbin_http::Error> {
+    pub(crate) async fn complete(&self, parts: u32) -> Result<FileObject, pixelbin_http::Error> {
         let body = completion_body(parts, self.fields);
         let req = self
             .request(ApiRequest::post(self.url.clone()))
@@ -199,7 +199,7 @@ mod tests {
         let target = PresignedTarget::new(&long, &presigned, &UploadOptions::default()).unwrap();
         assert_eq!(target.complete_timeout, Duration::from_secs(900));
 
-        let options = UploadOptions::default().with_complete_timeout(Duration::from_secs(2));
+        let options = UploadOptions::default().complete_timeout(Duration::from_secs(2));
         let target = PresignedTarget::new(&long, &presigned, &options).unwrap();
         assert_eq!(target.complete_timeout, Duration::from_secs(2));
     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use pixelbin_emulator::{Emulator, EmulatorOptions, Fault, RecordedBody, RecordedField};
 use pixelbin_http::{ApiRequest, PixelbinConfig, Transport};
 use pixelbin_upload::{
-    Access, Progress, ResumeState, UploadError, UploadOptions, UploadRequest, UploadSource,
-    UploadedFile, Uploader,
+    Access, FileObject, Progress, ResumeState, UploadError, UploadOptions, UploadRequest,
+    UploadSource, Uploader,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -29,9 +29,9 @@ async fn start(options: EmulatorOptions) -> (Arc<Emulator>, Uploader) {
 /// Fast retries so fault tests take milliseconds.
 fn options(concurrency: usize) -> UploadOptions {
     UploadOptions::default()
-        .with_chunk_size(CHUNK)
-        .with_concurrency(concurrency)
-        .with_initial_backoff(Duration::from_millis(1))
+        .chunk_size(CHUNK)
+        .concurrency(concurrency)
+        .initial_backoff(Duration::from_millis(1))
 }
 
 fn data(len: usize, seed: u8) -> Vec<u8> {
@@ -52,7 +52,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 /// SHA-256 of what the emulator serves at the file's URL.
-async fn served_sha256(uploader: &Uploader, file: &UploadedFile) -> String {
+async fn served_sha256(uploader: &Uploader, file: &FileObject) -> String {
     let url = file.url.as_deref().expect("the file has a url");
     let response = uploader
         .transport()
@@ -212,7 +212,7 @@ async fn one_part_in_five_failing_with_503_still_gives_the_exact_file() {
                 bytes.clone().into(),
                 UploadRequest::new().name(format!("flaky-{concurrency}")),
                 // 0.2^11: a part failing every attempt will not happen.
-                options(concurrency).with_max_retries(10),
+                options(concurrency).max_retries(10),
             )
             .await
             .unwrap();
@@ -233,7 +233,7 @@ async fn a_4xx_part_fails_at_once_without_retry() {
         .upload(
             data(CHUNK * 3, 4).into(),
             UploadRequest::new(),
-            options(1).with_max_retries(5),
+            options(1).max_retries(5),
         )
         .await
         .unwrap_err();
@@ -268,7 +268,7 @@ async fn retries_follow_max_retries() {
         .upload(
             data(CHUNK * 2, 5).into(),
             UploadRequest::new(),
-            options(1).with_max_retries(0),
+            options(1).max_retries(0),
         )
         .await
         .unwrap_err();
@@ -287,7 +287,7 @@ async fn retries_follow_max_retries() {
         .upload(
             bytes.clone().into(),
             UploadRequest::new(),
-            options(1).with_max_retries(2),
+            options(1).max_retries(2),
         )
         .await
         .unwrap();
@@ -301,7 +301,7 @@ async fn retries_follow_max_retries() {
         .upload(
             data(CHUNK, 7).into(),
             UploadRequest::new(),
-            options(1).with_max_retries(2),
+            options(1).max_retries(2),
         )
         .await
         .unwrap_err();
@@ -323,7 +323,7 @@ async fn dropping_the_upload_sends_no_further_parts() {
     let upload = uploader.upload(
         data(CHUNK * 30, 8).into(),
         UploadRequest::new(),
-        options(2).with_progress_watch(tx),
+        options(2).progress_watch(tx),
     );
     tokio::select! {
         result = upload => panic!("the upload should not finish first: {result:?}"),
@@ -350,7 +350,7 @@ async fn resume_sends_only_the_missing_parts() {
         emulator.reset_counts();
         // Part 3 fails for good (maxRetries 0) once parts 1 and 2 are in.
         let trigger = emulator.clone();
-        let options = options(1).with_max_retries(0).on_progress(move |p| {
+        let options = options(1).max_retries(0).on_progress(move |p| {
             if p.parts_done == 2 {
                 trigger.fail_next("upload.part", 1, 500);
             }
@@ -403,7 +403,7 @@ async fn resume_sends_only_the_missing_parts() {
 
 fn options_for_resume() -> UploadOptions {
     // The chunk size comes from the state: a different one here must not matter.
-    options(3).with_chunk_size(1000)
+    options(3).chunk_size(1000)
 }
 
 #[tokio::test]
@@ -454,7 +454,7 @@ async fn invalid_options_and_empty_input_send_no_request() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
         (
-            options(1).with_chunk_size(0),
+            options(1).chunk_size(0),
             "Invalid chunkSize: Must be a positive integer.",
         ),
         (
@@ -462,7 +462,7 @@ async fn invalid_options_and_empty_input_send_no_request() {
             "Invalid concurrency: Must be a positive integer.",
         ),
         (
-            options(1).with_exponential_factor(-2.0),
+            options(1).exponential_factor(-2.0),
             "Invalid exponentialFactor: Must be a positive number.",
         ),
     ];
@@ -542,7 +542,7 @@ async fn progress_reaches_the_total_through_callback_and_watch() {
             UploadRequest::new(),
             options(2)
                 .on_progress(move |p| sink.lock().unwrap().push(p))
-                .with_progress_watch(tx),
+                .progress_watch(tx),
         )
         .await
         .unwrap();
@@ -604,8 +604,8 @@ async fn the_completion_timeout_applies_to_the_completion() {
             bytes.clone().into(),
             UploadRequest::new(),
             options(1)
-                .with_max_retries(0)
-                .with_complete_timeout(Duration::from_millis(100)),
+                .max_retries(0)
+                .complete_timeout(Duration::from_millis(100)),
         )
         .await
         .unwrap_err();
@@ -625,7 +625,7 @@ async fn the_completion_timeout_applies_to_the_completion() {
         .resume(
             bytes.clone().into(),
             state,
-            options(1).with_complete_timeout(Duration::from_secs(5)),
+            options(1).complete_timeout(Duration::from_secs(5)),
         )
         .await
         .unwrap();

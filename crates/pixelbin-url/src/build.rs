@@ -39,7 +39,7 @@ pub(crate) mod step {
 /// ```
 /// use pixelbin_url::{obj_to_url, ops::t, UrlObj};
 ///
-/// let obj = UrlObj::new("my-cloud", "photo.jpeg").transform(t::flip()).with_dpr(2.0);
+/// let obj = UrlObj::new("my-cloud", "photo.jpeg").transform(t::flip()).dpr(2.0);
 /// assert_eq!(
 ///     obj_to_url(&obj)?,
 ///     "https://cdn.pixelbin.io/v2/my-cloud/t.flip()/photo.jpeg?dpr=2.0"
@@ -220,17 +220,17 @@ mod tests {
 
     #[test]
     fn original_and_zone_rules() {
-        let obj = UrlObj::new("red-scene-95b6ea", "a.jpeg").with_zone("z-slu1");
+        let obj = UrlObj::new("red-scene-95b6ea", "a.jpeg").zone("z-slu1");
         assert_eq!(
             obj_to_url(&obj).as_deref(),
             Ok("https://cdn.pixelbin.io/v2/red-scene-95b6ea/z-slu1/original/a.jpeg")
         );
-        let short_zone = UrlObj::new("c12", "a.jpeg").with_zone("abc");
+        let short_zone = UrlObj::new("c12", "a.jpeg").zone("abc");
         assert_eq!(
             obj_to_url(&short_zone).as_deref(),
             Ok("https://cdn.pixelbin.io/v2/c12/original/a.jpeg")
         );
-        let long_zone = UrlObj::new("c12", "a.jpeg").with_zone("ab.cdefghi");
+        let long_zone = UrlObj::new("c12", "a.jpeg").zone("ab.cdefghi");
         assert_eq!(
             obj_to_url(&long_zone).as_deref(),
             Ok("https://cdn.pixelbin.io/v2/c12/ab.cdefghi/original/a.jpeg")
@@ -239,12 +239,12 @@ mod tests {
 
     #[test]
     fn version_fallback() {
-        let obj = UrlObj::new("c12", "a.jpeg").with_version("v3");
+        let obj = UrlObj::new("c12", "a.jpeg").version("v3");
         assert_eq!(
             obj_to_url(&obj).as_deref(),
             Ok("https://cdn.pixelbin.io/v2/c12/original/a.jpeg")
         );
-        let obj = UrlObj::new("c12", "a.jpeg").with_version("v1");
+        let obj = UrlObj::new("c12", "a.jpeg").version("v1");
         assert_eq!(
             obj_to_url(&obj).as_deref(),
             Ok("https://cdn.pixelbin.io/v1/c12/original/a.jpeg")
@@ -269,7 +269,7 @@ mod tests {
         assert_eq!(obj_to_url(&obj), Err(UrlError::MissingFilePath));
         obj.cloud_name = Some("x".into());
         assert_eq!(obj_to_url(&obj), Err(UrlError::CloudNameOnCustomDomain));
-        let obj = UrlObj::new("c12", "a.jpeg").with_dpr(5.5);
+        let obj = UrlObj::new("c12", "a.jpeg").dpr(5.5);
         assert!(matches!(obj_to_url(&obj), Err(UrlError::InvalidDpr { .. })));
         let obj =
             UrlObj::new("c12", "a.jpeg").transform(Transformation::new("t", "resize").arg("h", ""));
@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn options_and_worker() {
-        let mut obj = UrlObj::for_worker("c12", "resize:w200,h200/image.jpeg").with_zone("abcdef");
+        let mut obj = UrlObj::for_worker("c12", "resize:w200,h200/image.jpeg").zone("abcdef");
         obj.options = UrlOptions::new(Some(Dpr::Value(1.0)), Some(false));
         assert_eq!(
             obj_to_url(&obj).as_deref(),
@@ -297,9 +297,7 @@ mod tests {
             obj_to_url(&obj).as_deref(),
             Ok("https://cdn.pixelbin.io/v2/c12/wrkr")
         );
-        let obj = UrlObj::new("c12", "a.jpeg")
-            .with_f_auto(true)
-            .with_base_url("");
+        let obj = UrlObj::new("c12", "a.jpeg").f_auto(true).base_url("");
         assert_eq!(
             obj_to_url(&obj).as_deref(),
             Ok("v2/c12/original/a.jpeg?f_auto=true")

@@ -68,11 +68,11 @@
 //! use pixelbin_url::{obj_to_url, ops::t, UrlObj};
 //!
 //! let obj = UrlObj::new("your-cloud-name", "path/to/image.jpeg")
-//!     .with_zone("z-slug")
+//!     .zone("z-slug")
 //!     .transform(t::resize().arg("h", 100).arg("w", 200))
 //!     .transform(t::flip())
-//!     .with_dpr(2.0)
-//!     .with_f_auto(true);
+//!     .dpr(2.0)
+//!     .f_auto(true);
 //! assert_eq!(
 //!     obj_to_url(&obj)?,
 //!     "https://cdn.pixelbin.io/v2/your-cloud-name/z-slug/t.resize(h:100,w:200)~t.flip()/path/to/image.jpeg?dpr=2.0&f_auto=true"
@@ -139,7 +139,7 @@
 //! assert!(obj.transformations.is_empty());
 //!
 //! let built = UrlObj::for_worker("your-cloud-name", "resize:h100,w:200/folder/image.jpeg")
-//!     .with_zone("z-slug");
+//!     .zone("z-slug");
 //! assert_eq!(obj_to_url(&built)?, url);
 //! # Ok::<(), pixelbin_url::UrlError>(())
 //! ```

@@ -119,23 +119,50 @@ impl<'a> UrlObj<'a> {
 
     /// Sets the zone slug.
     #[must_use]
-    pub fn with_zone(mut self, zone: impl Into<Cow<'a, str>>) -> Self {
+    pub fn zone(mut self, zone: impl Into<Cow<'a, str>>) -> Self {
         self.zone = Some(zone.into());
         self
     }
 
+    /// Deprecated name of [`zone`](Self::zone).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `zone`, the `field(value)` style of every builder"
+    )]
+    pub fn with_zone(self, zone: impl Into<Cow<'a, str>>) -> Self {
+        self.zone(zone)
+    }
+
     /// Sets the version (`v1` or `v2`).
     #[must_use]
-    pub fn with_version(mut self, version: impl Into<Cow<'a, str>>) -> Self {
+    pub fn version(mut self, version: impl Into<Cow<'a, str>>) -> Self {
         self.version = version.into();
         self
     }
 
+    /// Deprecated name of [`version`](Self::version).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `version`, the `field(value)` style of every builder"
+    )]
+    pub fn with_version(self, version: impl Into<Cow<'a, str>>) -> Self {
+        self.version(version)
+    }
+
     /// Sets the base URL (`scheme://host`).
     #[must_use]
-    pub fn with_base_url(mut self, base_url: impl Into<Cow<'a, str>>) -> Self {
+    pub fn base_url(mut self, base_url: impl Into<Cow<'a, str>>) -> Self {
         self.base_url = base_url.into();
         self
+    }
+
+    /// Deprecated name of [`base_url`](Self::base_url).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `base_url`, the `field(value)` style of every builder"
+    )]
+    pub fn with_base_url(self, base_url: impl Into<Cow<'a, str>>) -> Self {
+        self.base_url(base_url)
     }
 
     /// Appends a transformation to the pattern.
@@ -147,16 +174,34 @@ impl<'a> UrlObj<'a> {
 
     /// Sets the `dpr` option.
     #[must_use]
-    pub fn with_dpr(mut self, dpr: impl Into<Dpr>) -> Self {
+    pub fn dpr(mut self, dpr: impl Into<Dpr>) -> Self {
         self.options.dpr = Some(dpr.into());
         self
     }
 
+    /// Deprecated name of [`dpr`](Self::dpr).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `dpr`, the `field(value)` style of every builder"
+    )]
+    pub fn with_dpr(self, dpr: impl Into<Dpr>) -> Self {
+        self.dpr(dpr)
+    }
+
     /// Sets the `f_auto` option.
     #[must_use]
-    pub fn with_f_auto(mut self, f_auto: bool) -> Self {
+    pub fn f_auto(mut self, f_auto: bool) -> Self {
         self.options.f_auto = Some(f_auto);
         self
+    }
+
+    /// Deprecated name of [`f_auto`](Self::f_auto).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `f_auto`, the `field(value)` style of every builder"
+    )]
+    pub fn with_f_auto(self, f_auto: bool) -> Self {
+        self.f_auto(f_auto)
     }
 
     /// Builds the URL; same as [`obj_to_url`](crate::obj_to_url).
@@ -397,10 +442,10 @@ mod tests {
     fn into_owned_keeps_everything() {
         let text = String::from("cloud");
         let owned = UrlObj::new(text.as_str(), "a.jpeg")
-            .with_zone("abcdef")
+            .zone("abcdef")
             .transform(Transformation::new("t", "flip"))
-            .with_dpr(2.0)
-            .with_f_auto(true)
+            .dpr(2.0)
+            .f_auto(true)
             .into_owned();
         drop(text);
         assert_eq!(owned.cloud_name.as_deref(), Some("cloud"));

@@ -28,10 +28,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .filename_override(true)
                 .access(Access::PublicRead),
             UploadOptions::default()
-                .with_chunk_size(5 * 1024 * 1024) // 5 MiB
-                .with_concurrency(2) // 2 chunks in flight
-                .with_max_retries(1) // 1 retry for errors that can be retried
-                .with_exponential_factor(2.0), // backoff grows 2x per retry
+                .chunk_size(5 * 1024 * 1024) // 5 MiB
+                .concurrency(2) // 2 chunks in flight
+                .max_retries(1) // 1 retry for errors that can be retried
+                .exponential_factor(2.0), // backoff grows 2x per retry
         )
         .await?;
     // e.g. "https://cdn.pixelbin.io/v2/mycloudname/original/folder/myimage.png"

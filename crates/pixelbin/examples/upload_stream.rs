@@ -37,10 +37,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .filename_override(true)
                 .access(Access::PublicRead),
             UploadOptions::default()
-                .with_chunk_size(5 * 1024 * 1024)
-                .with_concurrency(2)
-                .with_max_retries(1)
-                .with_exponential_factor(2.0)
+                .chunk_size(5 * 1024 * 1024)
+                .concurrency(2)
+                .max_retries(1)
+                .exponential_factor(2.0)
                 .on_progress(|p| {
                     if let Some(fraction) = p.fraction() {
                         eprintln!("uploaded {:.0}%", fraction * 100.0);

@@ -29,22 +29,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // obj_to_url
     let obj = UrlObj::new("your-cloud-name", "path/to/image.jpeg")
-        .with_zone("z-slug")
+        .zone("z-slug")
         .transform(
             Transformation::new("t", "resize")
                 .arg("h", 100)
                 .arg("w", 200),
         )
         .transform(Transformation::new("t", "flip"))
-        .with_dpr(2.0)
-        .with_f_auto(true);
+        .dpr(2.0)
+        .f_auto(true);
     let url = obj_to_url(&obj)?;
     assert_eq!(url, pixelbin_url);
     println!("{url}");
 
     // On a custom domain.
     let obj = UrlObj::on_custom_domain("https://xyz.designify.media", "path/to/image.jpeg")
-        .with_zone("z-slug")
+        .zone("z-slug")
         .transform(
             Transformation::new("t", "resize")
                 .arg("h", 100)
@@ -56,8 +56,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{url}");
 
     // For a URL Translation Worker.
-    let obj = UrlObj::for_worker("your-cloud-name", "resize:h100,w:200/folder/image.jpeg")
-        .with_zone("z-slug");
+    let obj =
+        UrlObj::for_worker("your-cloud-name", "resize:h100,w:200/folder/image.jpeg").zone("z-slug");
     let url = obj_to_url(&obj)?;
     assert_eq!(url, worker_url);
     println!("{url}");

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use pixelbin_http::{PixelbinConfig, Transport};
-use pixelbin_platform::{Assets, Organization, Transformation};
+use pixelbin_platform::{Assets, Organization, TransformationApi};
 use pixelbin_predictions::Predictions;
 use pixelbin_upload::Uploader;
 
@@ -37,7 +37,7 @@ struct Handles {
     uploader: Uploader,
     assets: Assets,
     organization: Organization,
-    transformation: Transformation,
+    transformation: TransformationApi,
 }
 
 impl PixelbinClient {
@@ -62,7 +62,7 @@ impl PixelbinClient {
             uploader: Uploader::new(transport.clone()),
             assets: Assets::new(transport.clone()),
             organization: Organization::new(transport.clone()),
-            transformation: Transformation::new(transport.clone()),
+            transformation: TransformationApi::new(transport.clone()),
             transport,
         };
         PixelbinClient {
@@ -102,7 +102,7 @@ impl PixelbinClient {
     }
 
     /// The transformation context: the reference's `pixelbin.transformation`.
-    pub fn transformation(&self) -> &Transformation {
+    pub fn transformation(&self) -> &TransformationApi {
         &self.handles.transformation
     }
 }

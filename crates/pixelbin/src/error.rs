@@ -27,7 +27,7 @@
 pub enum Error {
     /// Configuration, transport and API errors, and every error of the platform APIs
     /// ([`Assets`](crate::Assets), [`Organization`](crate::Organization),
-    /// [`Transformation`](crate::Transformation)).
+    /// [`TransformationApi`](crate::TransformationApi)).
     #[error(transparent)]
     Http(#[from] pixelbin_http::Error),
 

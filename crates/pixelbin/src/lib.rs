@@ -46,7 +46,7 @@
 //!     .upload(
 //!         UploadSource::from_path("myimage.png"),
 //!         UploadRequest::new().name("myimage").path("folder").access(Access::PublicRead),
-//!         UploadOptions::default().with_chunk_size(5 * 1024 * 1024).with_concurrency(2),
+//!         UploadOptions::default().chunk_size(5 * 1024 * 1024).concurrency(2),
 //!     )
 //!     .await?;
 //! println!("{}", stored.url.unwrap_or_default());
@@ -82,7 +82,7 @@
 //! ```
 //!
 //! The facade adds no behaviour of its own: [`PixelbinClient`] hands out the layers' clients
-//! ([`Predictions`], [`Uploader`], [`Assets`], [`Organization`], [`Transformation`]) over one
+//! ([`Predictions`], [`Uploader`], [`Assets`], [`Organization`], [`TransformationApi`]) over one
 //! shared [`Transport`], and each layer is re-exported whole as a module ([`url`], [`http`],
 //! [`predictions`], [`upload`], [`platform`]) for the types not re-exported at the root.
 //! Edge code that only signs or parses URLs can depend on `pixelbin-url` alone.
@@ -121,7 +121,7 @@
 //! | `assets.listFiles` / `listFilesAsync` | [`Assets::list_files`], [`Assets::list_files_stream`] |
 //! | `assets.createSignedUrlV2` (and every other `assets.*`) | [`Assets::create_signed_url_v2`] (snake_case) |
 //! | `organization.getAppOrgDetails` | [`Organization::get_app_org_details`] |
-//! | `transformation.getTransformationContext` | [`Transformation::get_transformation_context`] |
+//! | `transformation.getTransformationContext` | [`TransformationApi::get_transformation_context`] |
 //! | `utils.url.url_to_obj` / `obj_to_url` | [`url::url_to_obj`], [`url::obj_to_url`] |
 //! | `utils.security.sign_url` | [`url::sign_url`] |
 //!
@@ -162,15 +162,20 @@ pub use pixelbin_url as url;
 
 pub use pixelbin_http::{PixelbinConfig, PixelbinConfigBuilder, RetryPolicy, Transport};
 pub use pixelbin_platform::{
-    Access, Assets, FileInfo, FileItem, ListFilesParams, ListFilesResponse, Organization,
-    Transformation,
+    Access, Assets, FileItem, FileObject, ListFilesParams, ListFilesResponse, Organization,
+    TransformationApi,
 };
+// Former names, kept deprecated for one release.
+#[allow(deprecated)]
+pub use pixelbin_platform::{FileInfo, Transformation};
 pub use pixelbin_predictions::{
     FileInput, ModelInfo, ModelSchema, Prediction, PredictionInput, PredictionStatus, Predictions,
     WaitOptions,
 };
+#[allow(deprecated)]
+pub use pixelbin_upload::UploadedFile;
 pub use pixelbin_upload::{
-    Progress, ResumeState, UploadOptions, UploadRequest, UploadSource, UploadedFile, Uploader,
+    Progress, ResumeState, UploadOptions, UploadRequest, UploadSource, Uploader,
 };
 
 #[cfg(test)]
@@ -189,7 +194,7 @@ mod tests {
             assert_shareable::<blocking::Uploader>();
             assert_shareable::<blocking::Assets>();
             assert_shareable::<blocking::Organization>();
-            assert_shareable::<blocking::Transformation>();
+            assert_shareable::<blocking::TransformationApi>();
         }
     }
 
@@ -198,8 +203,8 @@ mod tests {
     fn upload_and_platform_share_the_wire_types() {
         let access: platform::Access = upload::Access::Private;
         assert_eq!(access, Access::Private);
-        let file: platform::FileInfo =
-            serde_json::from_str::<UploadedFile>(r#"{"access":"private"}"#).unwrap();
+        let file: platform::FileObject =
+            serde_json::from_str::<upload::FileObject>(r#"{"access":"private"}"#).unwrap();
         assert_eq!(file.access, Some(access));
     }
 

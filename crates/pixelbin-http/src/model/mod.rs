@@ -2,8 +2,7 @@
 //!
 //! `pixelbin-platform` and `pixelbin-upload` are sibling crates over this one, so the types both
 //! decode from the service live here once: the [`Access`] level of an asset and the stored
-//! [`FileObject`]. The sibling crates re-export them under their own names
-//! (`pixelbin_platform::FileInfo`, `pixelbin_upload::UploadedFile`).
+//! [`FileObject`]. Both sibling crates re-export them under these names.
 //!
 //! ```
 //! use pixelbin_http::model::{Access, FileObject};

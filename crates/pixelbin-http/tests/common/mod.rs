@@ -48,7 +48,7 @@ pub fn counting_transport(config: PixelbinConfig) -> (Transport, Arc<AtomicUsize
         })
         .service(HttpService::new(reqwest::Client::new(), timeout));
     let transport = Transport::builder(config)
-        .with_service(service)
+        .service(service)
         .build()
         .expect("transport");
     (transport, attempts)
@@ -68,7 +68,7 @@ where
         respond(n, req)
     });
     let transport = Transport::builder(config)
-        .with_service(service)
+        .service(service)
         .build()
         .expect("transport");
     (transport, attempts)

@@ -13,7 +13,9 @@ mod uploads;
 
 use pixelbin_emulator::{Emulator, EmulatorOptions, RecordedRequest};
 use pixelbin_http::{PixelbinConfig, RetryPolicy, Transport};
-use pixelbin_platform::{Assets, FileInfo, Organization, Transformation, UploadFile, UploadParams};
+use pixelbin_platform::{
+    Assets, FileObject, Organization, TransformationApi, UploadFile, UploadParams,
+};
 
 /// A running emulator and the three API groups pointed at it.
 pub struct Env {
@@ -23,8 +25,8 @@ pub struct Env {
     pub assets: Assets,
     /// `Organization` pointed at the emulator.
     pub organization: Organization,
-    /// `Transformation` pointed at the emulator.
-    pub transformation: Transformation,
+    /// `TransformationApi` pointed at the emulator.
+    pub transformation: TransformationApi,
 }
 
 /// Starts an emulator that accepts only `test-secret` and a client using that secret.
@@ -45,7 +47,7 @@ pub async fn env() -> Env {
     Env {
         assets: Assets::new(transport.clone()),
         organization: Organization::new(transport.clone()),
-        transformation: Transformation::new(transport),
+        transformation: TransformationApi::new(transport),
         emulator,
     }
 }
@@ -59,7 +61,7 @@ pub fn jpeg_bytes(seed: u8) -> Vec<u8> {
 }
 
 /// Uploads `name.jpeg` into `path` and returns the stored file.
-pub async fn upload(env: &Env, path: &str, name: &str, tags: &[&str]) -> FileInfo {
+pub async fn upload(env: &Env, path: &str, name: &str, tags: &[&str]) -> FileObject {
     env.assets
         .file_upload(
             UploadFile::new(jpeg_bytes(name.len() as u8), format!("{name}.jpeg")),

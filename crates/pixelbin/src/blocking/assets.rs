@@ -4,7 +4,7 @@ use std::fmt;
 
 use pixelbin_http::Transport;
 use pixelbin_platform::{
-    AncestorsResponse, CredentialsInfo, FileInfo, FileItem, FolderDetailsParams, FolderInfo,
+    AncestorsResponse, CredentialsInfo, FileItem, FileObject, FolderDetailsParams, FolderInfo,
     GetPresetsParams, ListFilesParams, ListFilesResponse, Preset, PresetsResponse, SignedUrlParams,
     SignedUrlResponse, SignedUrlV2Params, SignedUrlV2Response, TransformationModule,
     TransformationModules, UpdateFileParams, UploadFile, UploadParams,
@@ -82,13 +82,13 @@ impl Assets {
     }
 
     /// `getFileById`; see [`pixelbin_platform::Assets::get_file_by_id`].
-    pub fn get_file_by_id(&self, id: &str) -> Result<FileInfo, Error> {
+    pub fn get_file_by_id(&self, id: &str) -> Result<FileObject, Error> {
         self.runtime
             .run("Assets::get_file_by_id", self.inner.get_file_by_id(id))
     }
 
     /// `getFileByFileId`; see [`pixelbin_platform::Assets::get_file_by_file_id`].
-    pub fn get_file_by_file_id(&self, file_id: &str) -> Result<FileInfo, Error> {
+    pub fn get_file_by_file_id(&self, file_id: &str) -> Result<FileObject, Error> {
         self.runtime.run(
             "Assets::get_file_by_file_id",
             self.inner.get_file_by_file_id(file_id),
@@ -96,7 +96,11 @@ impl Assets {
     }
 
     /// `updateFile`; see [`pixelbin_platform::Assets::update_file`].
-    pub fn update_file(&self, file_id: &str, params: UpdateFileParams) -> Result<FileInfo, Error> {
+    pub fn update_file(
+        &self,
+        file_id: &str,
+        params: UpdateFileParams,
+    ) -> Result<FileObject, Error> {
         self.runtime.run(
             "Assets::update_file",
             self.inner.update_file(file_id, params),
@@ -104,13 +108,13 @@ impl Assets {
     }
 
     /// `deleteFile`; see [`pixelbin_platform::Assets::delete_file`].
-    pub fn delete_file(&self, file_id: &str) -> Result<FileInfo, Error> {
+    pub fn delete_file(&self, file_id: &str) -> Result<FileObject, Error> {
         self.runtime
             .run("Assets::delete_file", self.inner.delete_file(file_id))
     }
 
     /// `deleteFiles`; see [`pixelbin_platform::Assets::delete_files`].
-    pub fn delete_files<I, S>(&self, ids: I) -> Result<Vec<FileInfo>, Error>
+    pub fn delete_files<I, S>(&self, ids: I) -> Result<Vec<FileObject>, Error>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -179,7 +183,7 @@ impl Assets {
 
     /// `getDefaultAssetForPlayground`; see
     /// [`pixelbin_platform::Assets::get_default_asset_for_playground`].
-    pub fn get_default_asset_for_playground(&self) -> Result<FileInfo, Error> {
+    pub fn get_default_asset_for_playground(&self) -> Result<FileObject, Error> {
         self.runtime.run(
             "Assets::get_default_asset_for_playground",
             self.inner.get_default_asset_for_playground(),
@@ -251,13 +255,17 @@ impl Assets {
 
     /// `fileUpload`: a direct single-request upload; see
     /// [`pixelbin_platform::Assets::file_upload`].
-    pub fn file_upload(&self, file: UploadFile, params: UploadParams) -> Result<FileInfo, Error> {
+    pub fn file_upload(&self, file: UploadFile, params: UploadParams) -> Result<FileObject, Error> {
         self.runtime
             .run("Assets::file_upload", self.inner.file_upload(file, params))
     }
 
     /// `urlUpload`; see [`pixelbin_platform::Assets::url_upload`].
-    pub fn url_upload(&self, url_to_fetch: &str, params: UploadParams) -> Result<FileInfo, Error> {
+    pub fn url_upload(
+        &self,
+        url_to_fetch: &str,
+        params: UploadParams,
+    ) -> Result<FileObject, Error> {
         self.runtime.run(
             "Assets::url_upload",
             self.inner.url_upload(url_to_fetch, params),

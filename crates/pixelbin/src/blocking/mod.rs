@@ -58,7 +58,9 @@ pub use self::io::BlockingReader;
 pub use self::iter::ListIter;
 pub use self::organization::Organization;
 pub use self::predictions::Predictions;
+#[allow(deprecated)]
 pub use self::transformation::Transformation;
+pub use self::transformation::TransformationApi;
 pub use self::uploader::Uploader;
 
 use self::runtime::BlockingRuntime;
@@ -78,7 +80,7 @@ struct Handles {
     uploader: Uploader,
     assets: Assets,
     organization: Organization,
-    transformation: Transformation,
+    transformation: TransformationApi,
 }
 
 impl PixelbinClient {
@@ -106,7 +108,7 @@ impl PixelbinClient {
             uploader: Uploader::new(client.uploader().clone(), runtime.clone()),
             assets: Assets::new(client.assets().clone(), runtime.clone()),
             organization: Organization::new(client.organization().clone(), runtime.clone()),
-            transformation: Transformation::new(client.transformation().clone(), runtime),
+            transformation: TransformationApi::new(client.transformation().clone(), runtime),
             client,
         };
         Ok(PixelbinClient {
@@ -145,7 +147,7 @@ impl PixelbinClient {
     }
 
     /// The transformation context: the reference's `pixelbin.transformation`.
-    pub fn transformation(&self) -> &Transformation {
+    pub fn transformation(&self) -> &TransformationApi {
         &self.handles.transformation
     }
 }

@@ -7,34 +7,44 @@ use pixelbin_platform::TransformationContext;
 use super::runtime::BlockingRuntime;
 use crate::Error;
 
-/// Blocking twin of [`pixelbin::Transformation`](crate::Transformation).
+/// Blocking twin of [`pixelbin::TransformationApi`](crate::TransformationApi).
 #[derive(Clone)]
-pub struct Transformation {
-    inner: pixelbin_platform::Transformation,
+pub struct TransformationApi {
+    inner: pixelbin_platform::TransformationApi,
     runtime: BlockingRuntime,
 }
 
-impl Transformation {
-    pub(crate) fn new(inner: pixelbin_platform::Transformation, runtime: BlockingRuntime) -> Self {
-        Transformation { inner, runtime }
+impl TransformationApi {
+    pub(crate) fn new(
+        inner: pixelbin_platform::TransformationApi,
+        runtime: BlockingRuntime,
+    ) -> Self {
+        TransformationApi { inner, runtime }
     }
 
     /// `getTransformationContext`; see
-    /// [`pixelbin_platform::Transformation::get_transformation_context`].
+    /// [`pixelbin_platform::TransformationApi::get_transformation_context`].
     pub fn get_transformation_context(
         &self,
         transformation_url: Option<&str>,
     ) -> Result<TransformationContext, Error> {
         self.runtime.run(
-            "Transformation::get_transformation_context",
+            "TransformationApi::get_transformation_context",
             self.inner.get_transformation_context(transformation_url),
         )
     }
 }
 
-impl fmt::Debug for Transformation {
+/// Former name of [`TransformationApi`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `TransformationApi`, apart from the URL step `pixelbin::url::Transformation`"
+)]
+pub type Transformation = TransformationApi;
+
+impl fmt::Debug for TransformationApi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("blocking::Transformation")
+        f.debug_tuple("blocking::TransformationApi")
             .field(&self.inner)
             .finish()
     }

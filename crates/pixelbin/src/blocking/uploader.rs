@@ -3,7 +3,7 @@
 use std::fmt;
 
 use pixelbin_http::Transport;
-use pixelbin_upload::{ResumeState, UploadOptions, UploadRequest, UploadSource, UploadedFile};
+use pixelbin_upload::{FileObject, ResumeState, UploadOptions, UploadRequest, UploadSource};
 
 use super::runtime::BlockingRuntime;
 use crate::Error;
@@ -22,7 +22,7 @@ use crate::Error;
 /// let stored = client.uploader().upload(
 ///     std::fs::read("myimage.png")?.into(),
 ///     UploadRequest::new().name("myimage").path("folder").format("png"),
-///     UploadOptions::default().with_chunk_size(5 * 1024 * 1024).with_concurrency(2),
+///     UploadOptions::default().chunk_size(5 * 1024 * 1024).concurrency(2),
 /// )?;
 /// println!("{}", stored.url.unwrap_or_default());
 /// # Ok(()) }
@@ -51,7 +51,7 @@ impl Uploader {
         source: UploadSource,
         request: UploadRequest,
         options: UploadOptions,
-    ) -> Result<UploadedFile, Error> {
+    ) -> Result<FileObject, Error> {
         self.runtime.run(
             "Uploader::upload",
             self.inner.upload(source, request, options),
@@ -64,7 +64,7 @@ impl Uploader {
         source: UploadSource,
         state: ResumeState,
         options: UploadOptions,
-    ) -> Result<UploadedFile, Error> {
+    ) -> Result<FileObject, Error> {
         self.runtime.run(
             "Uploader::resume",
             self.inner.resume(source, state, options),
