@@ -130,7 +130,21 @@ impl Predictions {
     ) -> Result<Prediction, Error> {
         let model = ModelName::parse(name)?;
         let input = input.load().await?;
-        self.send_create(name, &model, &input, webhook).await
+        self.send_create(name, &model, &input, webhook, None).await
+    }
+
+    /// [`create`](Self::create) sent exactly once: even a 429 or a connection that failed
+    /// before sending is handed back rather than retried, so a batch can pace itself.
+    pub(crate) async fn create_once(
+        &self,
+        name: &str,
+        input: PredictionInput,
+        webhook: Option<&str>,
+    ) -> Result<Prediction, Error> {
+        let model = ModelName::parse(name)?;
+        let input = input.load().await?;
+        self.send_create(name, &model, &input, webhook, Some(0))
+            .await
     }
 
     /// Like [`create`](Self::create), but first fetches the model's schema and refuses an
@@ -146,7 +160,7 @@ impl Predictions {
         let schema = self.get_schema(name).await?;
         let input = input.load().await?;
         validate_input(&schema, &input)?;
-        self.send_create(name, &model, &input, webhook).await
+        self.send_create(name, &model, &input, webhook, None).await
     }
 
     async fn send_create(
@@ -155,10 +169,15 @@ impl Predictions {
         model: &ModelName<'_>,
         input: &PredictionInput,
         webhook: Option<&str>,
+        max_retries: Option<u32>,
     ) -> Result<Prediction, Error> {
         let body = encode(name, input, webhook)?.into_body()?;
         let url = self.url(PLATFORM_PATH, &[model.plugin, model.operation])?;
-        let response = self.send(ApiRequest::post(url).body(body)).await?;
+        let mut request = ApiRequest::post(url).body(body);
+        if let Some(n) = max_retries {
+            request = request.max_retries(n);
+        }
+        let response = self.send(request).await?;
         let prediction: Prediction = response.json()?;
         tracing::debug!(model = name, id = %prediction.id, status = %prediction.status, "prediction created");
         Ok(prediction)

@@ -83,6 +83,17 @@ pub enum Error {
         deadline: Duration,
     },
 
+    /// A create whose answer was lost (a timeout, a connection dropped after sending, a 5xx):
+    /// the job may exist on the server. A batch does not send it again, since that could start
+    /// and bill a second job.
+    #[error(
+        "the create request may have reached Pixelbin but no answer came back ({reason}); it was not sent again so the job is not billed twice: check the console or run it again on its own"
+    )]
+    CreateUncertain {
+        /// What went wrong with the create request.
+        reason: String,
+    },
+
     /// The prediction finished with status `FAILURE` (from [`Prediction::into_result`]).
     #[error("prediction {} failed: {}", prediction.id, prediction.error.as_deref().unwrap_or("no error message given"))]
     PredictionFailed {

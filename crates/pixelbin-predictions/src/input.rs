@@ -124,6 +124,20 @@ impl FileInput {
             .to_string()
     }
 
+    /// A copy that can be sent again: `None` for a reader, which can be read only once.
+    fn try_clone(&self) -> Option<FileInput> {
+        let source = match &self.source {
+            FileSource::Bytes(b) => FileSource::Bytes(b.clone()),
+            FileSource::Path(p) => FileSource::Path(p.clone()),
+            FileSource::Reader(_) => return None,
+        };
+        Some(FileInput {
+            source,
+            filename: self.filename.clone(),
+            content_type: self.content_type.clone(),
+        })
+    }
+
     /// Reads a path or reader source into memory; the file name of a path is kept.
     async fn load(self, key: &str) -> Result<FileInput, Error> {
         let FileInput {
@@ -204,6 +218,24 @@ impl InputValue {
             InputValue::List(items) => items.iter().any(InputValue::has_file),
             _ => false,
         }
+    }
+
+    /// A copy that can be sent again: `None` when it holds a reader.
+    fn try_clone(&self) -> Option<InputValue> {
+        Some(match self {
+            InputValue::Text(s) => InputValue::Text(s.clone()),
+            InputValue::Url(s) => InputValue::Url(s.clone()),
+            InputValue::Bool(b) => InputValue::Bool(*b),
+            InputValue::Number(n) => InputValue::Number(n.clone()),
+            InputValue::Json(v) => InputValue::Json(v.clone()),
+            InputValue::List(items) => InputValue::List(
+                items
+                    .iter()
+                    .map(InputValue::try_clone)
+                    .collect::<Option<_>>()?,
+            ),
+            InputValue::File(f) => InputValue::File(f.try_clone()?),
+        })
     }
 
     fn load(self, key: &str) -> futures::future::BoxFuture<'_, Result<InputValue, Error>> {
@@ -424,6 +456,19 @@ impl PredictionInput {
     /// Problems the builder already saw (reported by `create` before any request).
     pub fn problems(&self) -> &[InputProblem] {
         &self.problems
+    }
+
+    /// A copy to send again after a refused create: `None` when a file comes from a reader,
+    /// which can be read only once.
+    pub(crate) fn try_clone(&self) -> Option<PredictionInput> {
+        Some(PredictionInput {
+            fields: self
+                .fields
+                .iter()
+                .map(|(k, v)| Some((k.clone(), v.try_clone()?)))
+                .collect::<Option<_>>()?,
+            problems: self.problems.clone(),
+        })
     }
 
     /// Reads every path and reader source into memory, so the input can be validated in full

@@ -59,6 +59,7 @@
 //! follows the last attempt (the reference sleeps once more before giving up); numbers in
 //! multipart bodies are sent as text (the reference cannot send them).
 
+pub mod batch;
 mod client;
 mod encode;
 mod error;
@@ -69,6 +70,7 @@ mod sniff;
 mod validate;
 mod wait;
 
+pub use batch::{BatchItem, BatchOptions, BatchStream};
 pub use client::Predictions;
 pub use error::{Error, InputProblem, NAME_FORMAT_MESSAGE};
 pub use input::{FileInput, InputValue, PredictionInput};

@@ -1,0 +1,764 @@
+//! Many prediction jobs as one stream: adaptive jobs in flight, shared smart polling, and
+//! creates that are never repeated blindly.
+//!
+//! The driver is one task owning every decision, so the rules read in one place:
+//!
+//! - **How many jobs run** ([`Window`]): like TCP's AIMD, the window grows by one job per
+//!   window-full of accepted creates (doubling at first, until the first refusal) and shrinks to
+//!   4/5 on a 429; the refused input is tried again after the server's `Retry-After`.
+//! - **When a job is polled** ([`PollClock`]): first near the completion time learnt from
+//!   finished jobs, never sooner than [`POLL_FLOOR`] after the create or the previous poll
+//!   (the reference's own minimum interval), then at half the job's age.
+//! - **How fast requests go** ([`Budget`]): creates and polls draw from one optional
+//!   requests-per-second budget.
+//! - **What is never repeated**: a create that may have reached the server (a timeout, a
+//!   connection lost after sending, a 5xx) ends that input with [`Error::CreateUncertain`];
+//!   sending it again could start and bill a second job.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, Stream, StreamExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::client::Predictions;
+use crate::error::Error;
+use crate::input::PredictionInput;
+use crate::prediction::Prediction;
+
+/// No job is polled more often than this (the reference's smallest `retryInterval`).
+pub const POLL_FLOOR: Duration = Duration::from_secs(1);
+/// Longest pause between two polls of one job.
+const POLL_CEILING: Duration = Duration::from_secs(30);
+/// Wait after a 429 that carried no `Retry-After`.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// A poll failing this many times in a row ends its job with the last error.
+const MAX_POLL_FAILURES: u32 = 5;
+/// A create that never reached the server is sent again at most this many times.
+const MAX_UNSENT_RETRIES: u32 = 3;
+
+/// One input of a batch: a job to create, or one created earlier (by a run that stopped) to
+/// wait for.
+pub struct BatchItem<K> {
+    key: K,
+    job: BatchJob,
+}
+
+enum BatchJob {
+    Create {
+        model: String,
+        input: PredictionInput,
+        refusals: u32,
+        unsent: u32,
+    },
+    Existing {
+        id: String,
+    },
+}
+
+impl<K> BatchItem<K> {
+    /// A job of model `model` (e.g. `erase_bg`) on `input`, reported under `key`.
+    pub fn create(key: K, model: impl Into<String>, input: PredictionInput) -> Self {
+        BatchItem {
+            key,
+            job: BatchJob::Create {
+                model: model.into(),
+                input,
+                refusals: 0,
+                unsent: 0,
+            },
+        }
+    }
+
+    /// A job already created (its `_id`, e.g. from a journal of an earlier run): it is waited
+    /// for, never created again.
+    pub fn existing(key: K, id: impl Into<String>) -> Self {
+        BatchItem {
+            key,
+            job: BatchJob::Existing { id: id.into() },
+        }
+    }
+
+    /// The key this input is reported under.
+    pub fn key(&self) -> &K {
+        &self.key
+    }
+}
+
+impl<K: fmt::Debug> fmt::Debug for BatchItem<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("BatchItem");
+        s.field("key", &self.key);
+        match &self.job {
+            BatchJob::Create { model, .. } => s.field("model", model),
+            BatchJob::Existing { id } => s.field("id", id),
+        };
+        s.finish()
+    }
+}
+
+/// How a batch runs. The default adapts the number of jobs in flight (starting at 2, at most
+/// 64), sets no request rate and gives each job 10 minutes.
+///
+/// ```
+/// use std::time::Duration;
+/// use pixelbin_predictions::BatchOptions;
+/// let options = BatchOptions::new()
+///     .max_concurrency(16)
+///     .requests_per_second(20.0)
+///     .job_timeout(Duration::from_secs(300));
+/// assert_eq!(options.max_concurrency, 16);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct BatchOptions {
+    /// `Some(n)`: exactly up to `n` jobs in flight, no adaptation (429s still wait and retry).
+    pub concurrency: Option<usize>,
+    /// Upper bound of the adaptive window.
+    pub max_concurrency: usize,
+    /// Requests per second shared by creates and polls; `None`: only 429s slow the batch.
+    pub requests_per_second: Option<f64>,
+    /// Longest time from a job's create (or, for an existing id, from the start of its wait)
+    /// to its final status; beyond it the job ends with [`Error::DeadlineExceeded`].
+    pub job_timeout: Duration,
+    /// Webhook URL sent with every create.
+    pub webhook: Option<String>,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            concurrency: None,
+            max_concurrency: 64,
+            requests_per_second: None,
+            job_timeout: Duration::from_secs(600),
+            webhook: None,
+        }
+    }
+}
+
+impl BatchOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fixes the jobs in flight at `n` (at least 1) instead of adapting.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = Some(n.max(1));
+        self
+    }
+
+    /// Caps the adaptive window at `n` (at least 1).
+    pub fn max_concurrency(mut self, n: usize) -> Self {
+        self.max_concurrency = n.max(1);
+        self
+    }
+
+    /// Shares a budget of `rate` requests per second between creates and polls (ignored
+    /// unless positive and finite).
+    pub fn requests_per_second(mut self, rate: f64) -> Self {
+        self.requests_per_second = (rate.is_finite() && rate > 0.0).then_some(rate);
+        self
+    }
+
+    /// Bounds each job's time to its final status.
+    pub fn job_timeout(mut self, timeout: Duration) -> Self {
+        self.job_timeout = timeout;
+        self
+    }
+
+    /// Sends `url` as the `webhook` of every create.
+    pub fn webhook(mut self, url: impl Into<String>) -> Self {
+        self.webhook = Some(url.into());
+        self
+    }
+}
+
+/// The stream of a batch: `(key, result)` in completion order. `Ok` holds the final
+/// prediction, `SUCCESS` or `FAILURE`; `Err` says why the input has no final state.
+///
+/// Dropping it stops the batch at once: no new job is created and no more polls are sent.
+/// Jobs already created keep running on the server; the ids handed to the hook of
+/// [`Predictions::batch_with`] let a later run wait for them.
+pub struct BatchStream<K> {
+    results: mpsc::Receiver<(K, Result<Prediction, Error>)>,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl<K> fmt::Debug for BatchStream<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchStream").finish_non_exhaustive()
+    }
+}
+
+impl<K> Stream for BatchStream<K> {
+    type Item = (K, Result<Prediction, Error>);
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.results.poll_recv(cx)
+    }
+}
+
+impl<K> Drop for BatchStream<K> {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+/// Called with each input's key and its job as soon as the create is acknowledged.
+type CreatedHook<K> = Box<dyn FnMut(&K, &Prediction) + Send>;
+
+impl Predictions {
+    /// Runs many prediction jobs; see [`batch_with`](Self::batch_with).
+    pub fn batch<K, I>(&self, items: I, options: BatchOptions) -> BatchStream<K>
+    where
+        K: Send + 'static,
+        I: IntoIterator<Item = BatchItem<K>>,
+        I::IntoIter: Send + 'static,
+    {
+        self.batch_with(items, options, |_, _| {})
+    }
+
+    /// Runs many prediction jobs and returns their results as a stream, in completion order.
+    ///
+    /// Inputs are taken from `items` lazily, as room frees up. `on_created` is called with the
+    /// key and the acknowledged job (its `_id`) of every create the moment it is accepted, before
+    /// any poll: persist the id there to resume after a crash with [`BatchItem::existing`].
+    /// See the [module docs](crate::batch) for pacing. Needs a tokio runtime (the batch runs on
+    /// a task of its own).
+    ///
+    /// ```no_run
+    /// use futures::StreamExt;
+    /// use pixelbin_predictions::{BatchItem, BatchOptions, PredictionInput, Predictions};
+    ///
+    /// # async fn run(predictions: Predictions) {
+    /// let items = ["a.jpg", "b.jpg"].map(|path| {
+    ///     BatchItem::create(path, "erase_bg", PredictionInput::new().file_path("image", path))
+    /// });
+    /// let mut results = predictions.batch_with(items, BatchOptions::new(), |path, job| {
+    ///     println!("{path}: created {}", job.id); // write it to a journal
+    /// });
+    /// while let Some((path, result)) = results.next().await {
+    ///     match result {
+    ///         Ok(job) => println!("{path}: {}", job.status),
+    ///         Err(error) => println!("{path}: {error}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn batch_with<K, I, F>(
+        &self,
+        items: I,
+        options: BatchOptions,
+        on_created: F,
+    ) -> BatchStream<K>
+    where
+        K: Send + 'static,
+        I: IntoIterator<Item = BatchItem<K>>,
+        I::IntoIter: Send + 'static,
+        F: FnMut(&K, &Prediction) + Send + 'static,
+    {
+        let (sender, results) = mpsc::channel(64);
+        let driver = Driver {
+            predictions: self.clone(),
+            items: Box::new(items.into_iter()),
+            retries: VecDeque::new(),
+            window: Window::new(&options),
+            shared: Arc::new(Shared {
+                clock: Mutex::new(PollClock::new()),
+                budget: Mutex::new(Budget::new(options.requests_per_second)),
+            }),
+            options,
+            on_created: Box::new(on_created),
+            sender,
+        };
+        BatchStream {
+            results,
+            driver: tokio::spawn(driver.run()),
+        }
+    }
+}
+
+/// The adaptive number of jobs in flight.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Window {
+    size: f64,
+    max: f64,
+    fixed: bool,
+    /// Until the first refusal the window doubles each round (slow start).
+    slow_start: bool,
+}
+
+impl Window {
+    fn new(options: &BatchOptions) -> Window {
+        match options.concurrency {
+            Some(n) => Window {
+                size: n as f64,
+                max: n as f64,
+                fixed: true,
+                slow_start: false,
+            },
+            None => Window {
+                size: 2f64.min(options.max_concurrency as f64),
+                max: options.max_concurrency as f64,
+                fixed: false,
+                slow_start: true,
+            },
+        }
+    }
+
+    /// Jobs allowed in flight now.
+    pub(crate) fn allowed(&self) -> usize {
+        self.size as usize
+    }
+
+    /// A create was accepted: grow (one job per accepted create in slow start, else one per
+    /// window-full).
+    pub(crate) fn on_accepted(&mut self) {
+        if self.fixed {
+            return;
+        }
+        let step = if self.slow_start {
+            1.0
+        } else {
+            1.0 / self.size
+        };
+        self.size = (self.size + step).min(self.max);
+    }
+
+    /// A create was refused with 429: shrink.
+    pub(crate) fn on_refused(&mut self) {
+        if self.fixed {
+            return;
+        }
+        self.slow_start = false;
+        self.size = (self.size * 0.8).floor().max(1.0);
+    }
+}
+
+/// When to poll: learnt from how long finished jobs took.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PollClock {
+    /// Expected time from create acknowledgement to final status.
+    expected: Duration,
+}
+
+impl PollClock {
+    fn new() -> PollClock {
+        PollClock {
+            expected: POLL_FLOOR,
+        }
+    }
+
+    /// Delay before the first poll of a job just created.
+    pub(crate) fn first_poll(&self) -> Duration {
+        self.expected.max(POLL_FLOOR)
+    }
+
+    /// Delay before the next poll of a job `age` old that was not finished yet; raises the
+    /// expectation to at least that age.
+    pub(crate) fn after_unfinished(&mut self, age: Duration) -> Duration {
+        self.expected = self.expected.max(age.mul_f64(1.2));
+        (age / 2).clamp(POLL_FLOOR, POLL_CEILING)
+    }
+
+    /// A job was seen finished at `age` after `polls` polls. When the first poll already saw
+    /// it finished, it may have finished earlier: the expectation drifts down to probe.
+    pub(crate) fn on_finished(&mut self, age: Duration, polls: u32) {
+        let seen = if polls <= 1 { age.mul_f64(0.9) } else { age };
+        self.expected = (self.expected.mul_f64(0.8) + seen.mul_f64(0.2)).max(POLL_FLOOR);
+    }
+}
+
+/// A requests-per-second budget shared by creates and polls.
+#[derive(Debug)]
+struct Budget {
+    interval: Option<Duration>,
+    next_free: Instant,
+}
+
+impl Budget {
+    fn new(rate: Option<f64>) -> Budget {
+        Budget {
+            interval: rate.map(|r| Duration::from_secs_f64(1.0 / r)),
+            next_free: Instant::now(),
+        }
+    }
+
+    /// The instant the next request may start; books it.
+    fn book(&mut self) -> Instant {
+        let now = Instant::now();
+        let Some(interval) = self.interval else {
+            return now;
+        };
+        let slot = self.next_free.max(now);
+        self.next_free = slot + interval;
+        slot
+    }
+}
+
+/// State the in-flight futures share with the driver.
+struct Shared {
+    clock: Mutex<PollClock>,
+    budget: Mutex<Budget>,
+}
+
+impl Shared {
+    /// Waits for a turn in the request budget.
+    async fn turn(&self) {
+        let at = self.budget.lock().unwrap_or_else(|e| e.into_inner()).book();
+        tokio::time::sleep_until(at).await;
+    }
+
+    fn clock(&self) -> std::sync::MutexGuard<'_, PollClock> {
+        self.clock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What an in-flight future hands back to the driver.
+enum Event<K> {
+    /// The create was accepted.
+    Created(K, Prediction, Instant),
+    /// The create was refused (429) or never sent: try again at the instant.
+    Again(BatchItem<K>, Instant, bool),
+    /// The input is done.
+    Done(K, Result<Prediction, Error>),
+}
+
+struct Driver<K> {
+    predictions: Predictions,
+    items: Box<dyn Iterator<Item = BatchItem<K>> + Send>,
+    /// Inputs to create again, with the instant they may go.
+    retries: VecDeque<(Instant, BatchItem<K>)>,
+    window: Window,
+    shared: Arc<Shared>,
+    options: BatchOptions,
+    on_created: CreatedHook<K>,
+    sender: mpsc::Sender<(K, Result<Prediction, Error>)>,
+}
+
+impl<K: Send + 'static> Driver<K> {
+    async fn run(mut self) {
+        let mut in_flight: FuturesUnordered<BoxFuture<'static, Event<K>>> = FuturesUnordered::new();
+        let mut exhausted = false;
+        loop {
+            // Start what the window allows: due retries first, then new inputs.
+            while in_flight.len() < self.window.allowed() {
+                let now = Instant::now();
+                let item = if self.retries.front().is_some_and(|(at, _)| *at <= now) {
+                    self.retries.pop_front().map(|(_, item)| item)
+                } else if exhausted {
+                    None
+                } else {
+                    let next = self.items.next();
+                    exhausted = next.is_none();
+                    next
+                };
+                let Some(item) = item else { break };
+                in_flight.push(self.start(item));
+            }
+            if in_flight.is_empty() && exhausted && self.retries.is_empty() {
+                return;
+            }
+            let next_retry = self.retries.iter().map(|(at, _)| *at).min();
+            let event = tokio::select! {
+                Some(event) = in_flight.next() => event,
+                () = sleep_until_opt(next_retry) => continue,
+                () = self.sender.closed() => return,
+            };
+            match event {
+                Event::Created(key, job, acked) => {
+                    self.window.on_accepted();
+                    (self.on_created)(&key, &job);
+                    in_flight.push(Box::pin(wait_for(
+                        self.predictions.clone(),
+                        self.shared.clone(),
+                        key,
+                        job.id.clone(),
+                        acked,
+                        self.options.job_timeout,
+                    )));
+                }
+                Event::Again(item, at, refused) => {
+                    if refused {
+                        self.window.on_refused();
+                    }
+                    let position = self.retries.partition_point(|(t, _)| *t <= at);
+                    self.retries.insert(position, (at, item));
+                }
+                Event::Done(key, result) => {
+                    if self.sender.send((key, result)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The future that creates (or, for a known id, waits for) one input.
+    fn start(&self, item: BatchItem<K>) -> BoxFuture<'static, Event<K>> {
+        let predictions = self.predictions.clone();
+        let shared = self.shared.clone();
+        let timeout = self.options.job_timeout;
+        let webhook = self.options.webhook.clone();
+        match item.job {
+            BatchJob::Existing { id } => Box::pin(wait_for(
+                predictions,
+                shared,
+                item.key,
+                id,
+                Instant::now(),
+                timeout,
+            )),
+            BatchJob::Create {
+                model,
+                input,
+                refusals,
+                unsent,
+            } => Box::pin(async move {
+                shared.turn().await;
+                // Kept to send again after a 429; a reader input can be sent once only.
+                let copy = input.try_clone();
+                let result = predictions
+                    .create_once(&model, input, webhook.as_deref())
+                    .await;
+                create_outcome(item.key, model, copy, refusals, unsent, result)
+            }),
+        }
+    }
+}
+
+/// Sorts a create's answer into accepted, try again, or done with an error.
+fn create_outcome<K>(
+    key: K,
+    model: String,
+    copy: Option<PredictionInput>,
+    refusals: u32,
+    unsent: u32,
+    result: Result<Prediction, Error>,
+) -> Event<K> {
+    let error = match result {
+        Ok(job) => return Event::Created(key, job, Instant::now()),
+        Err(error) => error,
+    };
+    // When and whether to send it again: after the server's Retry-After on a 429, with a
+    // growing pause when it never reached the server.
+    let retry = match &error {
+        Error::Http(http) if http.status() == Some(429) => Some((
+            http.retry_after().unwrap_or(DEFAULT_RETRY_AFTER),
+            refusals + 1,
+            unsent,
+        )),
+        Error::Http(pixelbin_http::Error::Transport { not_sent: true, .. })
+            if unsent < MAX_UNSENT_RETRIES =>
+        {
+            Some((DEFAULT_RETRY_AFTER * 2u32.pow(unsent), refusals, unsent + 1))
+        }
+        _ => None,
+    };
+    match (retry, copy) {
+        (Some((wait, refusals_now, unsent)), Some(input)) => Event::Again(
+            BatchItem {
+                key,
+                job: BatchJob::Create {
+                    model,
+                    input,
+                    refusals: refusals_now,
+                    unsent,
+                },
+            },
+            Instant::now() + wait,
+            refusals_now > refusals,
+        ),
+        _ => match error {
+            Error::Http(http) if may_have_been_created(&http) => Event::Done(
+                key,
+                Err(Error::CreateUncertain {
+                    reason: http.to_string(),
+                }),
+            ),
+            other => Event::Done(key, Err(other)),
+        },
+    }
+}
+
+/// Whether a failed create may still have started a job on the server.
+fn may_have_been_created(error: &pixelbin_http::Error) -> bool {
+    match error {
+        pixelbin_http::Error::Timeout { .. } => true,
+        pixelbin_http::Error::Transport { not_sent, .. } => !not_sent,
+        pixelbin_http::Error::Api { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
+/// Polls job `id` (acknowledged at `since`) until it is final, on the shared clock and budget.
+async fn wait_for<K>(
+    predictions: Predictions,
+    shared: Arc<Shared>,
+    key: K,
+    id: String,
+    since: Instant,
+    timeout: Duration,
+) -> Event<K> {
+    let deadline = since + timeout;
+    let mut next = since + shared.clock().first_poll();
+    let mut polls = 0u32;
+    let mut failures = 0u32;
+    let mut last: Option<Prediction> = None;
+    loop {
+        if next > deadline {
+            return Event::Done(
+                key,
+                Err(Error::DeadlineExceeded {
+                    id: Some(id),
+                    last: last.map(Box::new),
+                    attempts: polls,
+                    deadline: timeout,
+                }),
+            );
+        }
+        tokio::time::sleep_until(next).await;
+        shared.turn().await;
+        let answer = predictions.get(&id).await;
+        let now = Instant::now();
+        match answer {
+            Ok(job) => {
+                polls += 1;
+                failures = 0;
+                let age = now.saturating_duration_since(since);
+                if job.status.is_final() {
+                    shared.clock().on_finished(age, polls);
+                    return Event::Done(key, Ok(job));
+                }
+                next = now + shared.clock().after_unfinished(age);
+                last = Some(job);
+            }
+            Err(error) if failures + 1 < MAX_POLL_FAILURES && is_transient(&error) => {
+                failures += 1;
+                let wait = http_error(&error)
+                    .and_then(pixelbin_http::Error::retry_after)
+                    .unwrap_or(POLL_FLOOR);
+                next = now + wait.max(POLL_FLOOR);
+            }
+            Err(error) => return Event::Done(key, Err(error)),
+        }
+    }
+}
+
+/// Poll failures worth another try (after the transport's own retries).
+fn is_transient(error: &Error) -> bool {
+    http_error(error).is_some_and(pixelbin_http::Error::is_retryable)
+}
+
+fn http_error(error: &Error) -> Option<&pixelbin_http::Error> {
+    match error {
+        Error::Http(http) => Some(http),
+        _ => None,
+    }
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_grows_fast_then_slowly_and_shrinks_on_refusal() {
+        let mut window = Window::new(&BatchOptions::new().max_concurrency(20));
+        assert_eq!(window.allowed(), 2);
+        for _ in 0..8 {
+            window.on_accepted();
+        }
+        assert_eq!(window.allowed(), 10);
+        window.on_refused();
+        assert_eq!(window.allowed(), 8);
+        for _ in 0..8 {
+            window.on_accepted();
+        }
+        assert_eq!(
+            window.allowed(),
+            8,
+            "one job per window-full after a refusal"
+        );
+        window.on_accepted();
+        assert_eq!(window.allowed(), 9);
+        for _ in 0..20 {
+            window.on_refused();
+        }
+        assert_eq!(window.allowed(), 1);
+    }
+
+    #[test]
+    fn a_fixed_window_never_moves() {
+        let mut window = Window::new(&BatchOptions::new().concurrency(3));
+        window.on_accepted();
+        window.on_refused();
+        assert_eq!(window.allowed(), 3);
+    }
+
+    #[test]
+    fn the_poll_clock_learns_and_keeps_the_floor() {
+        let mut clock = PollClock::new();
+        assert_eq!(clock.first_poll(), POLL_FLOOR);
+        // A job still running at 1 s raises the expectation; its next poll is >= the floor.
+        assert_eq!(clock.after_unfinished(Duration::from_secs(1)), POLL_FLOOR);
+        assert!(clock.first_poll() >= Duration::from_millis(1200));
+        for _ in 0..30 {
+            clock.on_finished(Duration::from_secs(5), 2);
+        }
+        let learnt = clock.first_poll();
+        assert!(learnt > Duration::from_millis(4900) && learnt <= Duration::from_secs(5));
+        // Quick jobs bring it down, never below the floor.
+        for _ in 0..100 {
+            clock.on_finished(Duration::from_millis(10), 1);
+        }
+        assert_eq!(clock.first_poll(), POLL_FLOOR);
+        assert_eq!(
+            clock.after_unfinished(Duration::from_secs(600)),
+            POLL_CEILING
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_spaces_requests() {
+        let mut budget = Budget::new(Some(4.0));
+        let start = Instant::now();
+        let slots: Vec<_> = (0..4).map(|_| budget.book() - start).collect();
+        assert_eq!(
+            slots,
+            [0, 250, 500, 750].map(Duration::from_millis).to_vec()
+        );
+        let mut free = Budget::new(None);
+        assert_eq!(free.book(), start);
+    }
+
+    #[test]
+    fn only_creates_that_may_have_reached_the_server_are_uncertain() {
+        let timeout = pixelbin_http::Error::Timeout {
+            after: Duration::from_secs(1),
+        };
+        assert!(may_have_been_created(&timeout));
+        let server = pixelbin_http::Error::from_response(http_status(503), b"{}");
+        assert!(may_have_been_created(&server));
+        let client = pixelbin_http::Error::from_response(http_status(400), b"{}");
+        assert!(!may_have_been_created(&client));
+    }
+
+    fn http_status(code: u16) -> pixelbin_http::http::StatusCode {
+        pixelbin_http::http::StatusCode::from_u16(code).unwrap()
+    }
+}
