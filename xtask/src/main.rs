@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
 use xtask::version::Bump;
-use xtask::{ci, release};
+use xtask::{ci, codegen, release};
 
 /// Workspace automation for pixelbin-rs: the local CI gate and releases.
 ///
@@ -61,6 +61,33 @@ enum Command {
         #[arg(long)]
         skip_ci: bool,
     },
+    /// Generate pixelbin-url's typed transformation builders from its catalogue.
+    ///
+    /// Reads `crates/pixelbin-url/catalogue/transformations.json` and the vectors in
+    /// `crates/pixelbin-url/tests/data/catalogue_vectors.json`; writes
+    /// `src/catalogue/table.rs`, `src/plugins.rs` and `tests/catalogue_typed.rs` of
+    /// pixelbin-url (formatted with rustfmt). Needs neither node nor network.
+    Codegen {
+        /// Write nothing; fail when a generated file is out of date.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Development time only: read the catalogue's facts from an unpacked `@pixelbin/core`
+    /// (`npm pack @pixelbin/core && tar xf pixelbin-core-*.tgz`) with node, and rewrite
+    /// `crates/pixelbin-url/catalogue/transformations.json`. Run `codegen` afterwards.
+    CatalogueExtract {
+        /// The unpacked package (the directory holding its package.json).
+        #[arg(long, value_name = "DIR")]
+        package: PathBuf,
+    },
+    /// Development time only: run every operation of the catalogue through `@pixelbin/core`
+    /// with node and rewrite `crates/pixelbin-url/tests/data/catalogue_vectors.json`.
+    /// Run `codegen` afterwards.
+    CatalogueVectors {
+        /// The unpacked package (the directory holding its package.json).
+        #[arg(long, value_name = "DIR")]
+        package: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -82,6 +109,22 @@ fn main() -> ExitCode {
                 skip_ci,
             },
         ),
+        Command::Codegen { check } => codegen::run(&root, check),
+        Command::CatalogueExtract { package } => refresh(
+            &root,
+            codegen::EXTRACT_SCRIPT,
+            &[&package.to_string_lossy()],
+            codegen::CATALOGUE,
+        ),
+        Command::CatalogueVectors { package } => refresh(
+            &root,
+            codegen::VECTORS_SCRIPT,
+            &[
+                &package.to_string_lossy(),
+                &root.join(codegen::CATALOGUE).to_string_lossy(),
+            ],
+            codegen::VECTORS,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,6 +133,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs a development-time node script and writes what it prints to `target` (relative to
+/// the root).
+fn refresh(root: &Path, script: &str, args: &[&str], target: &str) -> anyhow::Result<()> {
+    let text = codegen::node(root, script, args)?;
+    std::fs::write(root.join(target), text)?;
+    println!("wrote {target}; now run `cargo xtask codegen`");
+    Ok(())
 }
 
 /// The workspace root: xtask lives one level below it.

@@ -223,6 +223,7 @@
 //!   `UrlObj::from_json` and `SignUrlRequest::from_json`.
 
 mod build;
+pub mod catalogue;
 mod dpr;
 mod error;
 #[cfg(feature = "serde")]
@@ -231,6 +232,7 @@ mod model;
 pub mod ops;
 mod parse;
 mod pattern;
+pub mod plugins;
 mod query;
 mod scan;
 mod sign;

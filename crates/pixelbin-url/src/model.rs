@@ -165,10 +165,11 @@ impl<'a> UrlObj<'a> {
         self.base_url(base_url)
     }
 
-    /// Appends a transformation to the pattern.
+    /// Appends a transformation to the pattern: a [`Transformation`] or a typed builder of
+    /// [`plugins`](crate::plugins).
     #[must_use]
-    pub fn transform(mut self, transformation: Transformation<'a>) -> Self {
-        self.transformations.push(transformation);
+    pub fn transform(mut self, transformation: impl Into<Transformation<'a>>) -> Self {
+        self.transformations.push(transformation.into());
         self
     }
 

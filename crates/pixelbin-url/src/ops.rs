@@ -17,7 +17,9 @@
 //! # Ok::<(), pixelbin_url::UrlError>(())
 //! ```
 //!
-//! Any other plugin or operation: [`Transformation::new`]`("plugin", "operation")`.
+//! Any other plugin or operation: [`Transformation::new`]`("plugin", "operation")`. For
+//! parameters checked at compile time (long names, enums, colours, typed numbers) use the
+//! generated builders of [`plugins`](crate::plugins).
 
 use std::borrow::Cow;
 
