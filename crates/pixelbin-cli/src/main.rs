@@ -18,12 +18,15 @@ mod error;
 mod files;
 mod folders;
 mod inputs;
+mod journal;
 mod output;
 mod predict;
+mod predict_each;
 mod predictions;
 mod progress;
 mod upload;
 mod url;
+mod walk;
 mod webhook;
 
 use std::process::ExitCode;

@@ -26,7 +26,8 @@ Repeating a key sends a list: --input image=@a.png --input image=@b.png
 
 Examples:
   pixelbin predict erase_bg --input image=@photo.jpg --input shadow=true --wait --download out/
-  pixelbin predict erase_bg -i image=https://cdn.example.com/photo.jpg --json";
+  pixelbin predict erase_bg -i image=https://cdn.example.com/photo.jpg --json
+  pixelbin predict erase_bg --each image=photos/ --download out/   (one job per file; rerun resumes)";
 
 /// Flags of `pixelbin predict`.
 #[derive(Debug, Args)]
@@ -52,10 +53,37 @@ pub struct PredictArgs {
     /// Check the inputs against the model's schema before creating the job.
     #[arg(long)]
     pub validate: bool,
+    /// One job per file: KEY=PATH, PATH a file or a directory (its files recursively, sorted,
+    /// hidden ones skipped); repeatable. Always waits; resumable with --journal.
+    #[arg(long = "each", value_name = "KEY=PATH")]
+    pub each: Vec<String>,
+    /// With --each: jobs in flight at once (default: adaptive to the service's limits).
+    #[arg(long, value_name = "N", requires = "each", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub concurrency: Option<u64>,
+    /// With --each: journal file making a rerun skip done inputs and wait for created jobs
+    /// (default with --download: DIR/.pixelbin-journal.jsonl).
+    #[arg(long, value_name = "FILE", requires = "each")]
+    pub journal: Option<PathBuf>,
+    /// With --each: replace existing output files.
+    #[arg(long, requires = "each")]
+    pub overwrite: bool,
 }
 
 /// Runs `pixelbin predict`.
 pub async fn run(args: PredictArgs, ctx: &Context) -> anyhow::Result<()> {
+    if !args.each.is_empty() {
+        let request = crate::predict_each::EachRequest {
+            model: &args.name,
+            each: &args.each,
+            inputs: &args.inputs,
+            download: args.download.as_deref(),
+            concurrency: args.concurrency.map(|n| n as usize),
+            journal: args.journal.as_deref(),
+            overwrite: args.overwrite,
+            webhook: args.webhook.as_deref(),
+        };
+        return crate::predict_each::run(request, ctx).await;
+    }
     let input = Inputs::parse(&args.inputs)?.into_prediction_input();
     if let Some(dir) = &args.download {
         predictions::check_download_dir(dir)?;

@@ -22,6 +22,27 @@ pub fn spinner(out: Output, message: String) -> ProgressBar {
     bar
 }
 
+/// One bar over a batch of `total` inputs: position, rate, and a message with the counts.
+pub fn count_bar(out: Output, total: u64) -> ProgressBar {
+    if !out.show_progress() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("[{bar:30}] {pos}/{len} {msg} {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Shows a batch's counts on its [`count_bar`]; inputs neither finished nor skipped are in
+/// flight or waiting.
+pub fn set_batch_message(bar: &ProgressBar, done: usize, failed: usize) {
+    let in_flight = bar.length().unwrap_or(0).saturating_sub(bar.position());
+    bar.set_message(format!("done {done}, failed {failed}, left {in_flight}"));
+}
+
 /// A byte progress bar with rate and ETA for an upload of `total` bytes (if known); a byte
 /// counter until [`set_bytes_total`] gives the total.
 pub fn bytes_bar(out: Output, total: Option<u64>) -> ProgressBar {

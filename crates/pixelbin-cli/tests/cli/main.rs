@@ -2,6 +2,7 @@
 
 mod assets;
 mod demo;
+mod each;
 mod errors;
 mod predict;
 mod predictions;

@@ -1,0 +1,267 @@
+//! `pixelbin predict MODEL --each KEY=PATH`: one job per file, the journal, resuming after a
+//! `kill -9`, output naming and the JSON lines.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use pixelbin_emulator::{Emulator, EmulatorOptions};
+use serde_json::Value;
+
+use crate::support::*;
+
+fn limited(delay: Duration, running: u32) -> Emulator {
+    Emulator::spawn(EmulatorOptions {
+        api_secret: Some(SECRET.into()),
+        prediction_delay: delay,
+        rate_limit: Some(30),
+        max_running_jobs: Some(running),
+        ..EmulatorOptions::default()
+    })
+    .expect("the emulator starts")
+}
+
+/// The JSON lines of stdout.
+fn lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// A folder of images: `a.png`, `sub/b.png`, `sub/deeper/c.jpg`, plus a hidden file.
+fn images(dir: &Path) {
+    std::fs::create_dir_all(dir.join("sub/deeper")).unwrap();
+    png_file(dir, "a.png", 8, 6);
+    png_file(dir, "sub/b.png", 4, 4);
+    png_file(dir, "sub/deeper/c.jpg", 5, 3);
+    png_file(dir, ".hidden.png", 2, 2);
+}
+
+#[test]
+fn a_folder_is_predicted_downloaded_and_a_rerun_skips_it() {
+    let emu = limited(Duration::from_millis(100), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    let out = dir.path().join("out");
+    images(&photos);
+    std::fs::write(photos.join("empty.png"), b"").unwrap(); // the model fails on it
+
+    let each = format!("image={}", photos.display());
+    let run = pixelbin(&emu)
+        .args(["predict", "erase_bg", "--each", &each, "--download"])
+        .arg(&out)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(4), "a FAILURE and no error");
+    let lines = lines(&run.stdout);
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    let summary = &lines[4]["summary"];
+    assert_eq!(
+        summary,
+        &serde_json::json!({"total": 4, "succeeded": 3, "failed": 1, "errors": 0, "skipped": 0})
+    );
+    let mut by_input = HashMap::new();
+    for line in &lines[..4] {
+        let keys: HashSet<&str> = line
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            HashSet::from(["input", "id", "status", "outputs", "files", "error"]),
+            "{line}"
+        );
+        by_input.insert(line["input"].as_str().unwrap().to_string(), line.clone());
+    }
+    let a = &by_input[&photos.join("a.png").display().to_string()];
+    assert_eq!(a["status"], "SUCCESS");
+    assert!(a["id"].is_string() && a["error"].is_null());
+    assert_eq!(a["files"][0], out.join("a.png").display().to_string());
+    assert_eq!(a["outputs"].as_array().unwrap().len(), 1);
+    let failed = &by_input[&photos.join("empty.png").display().to_string()];
+    assert_eq!(failed["status"], "FAILURE");
+    assert!(failed["error"].is_string());
+    for file in ["a.png", "sub/b.png", "sub/deeper/c.png"] {
+        let bytes = std::fs::read(out.join(file)).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG"), "{file}");
+    }
+    assert!(!out.join(".hidden.png").exists());
+    assert_eq!(emu.predictions_created(), 4);
+
+    // The same command again: everything is done, nothing is created.
+    let rerun = pixelbin(&emu)
+        .args(["predict", "erase_bg", "--each", &each, "--download"])
+        .arg(&out)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(rerun.status.code(), Some(0));
+    let lines = super::each::lines(&rerun.stdout);
+    assert!(
+        lines[..4].iter().all(|l| l["status"] == "SKIPPED"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[4]["summary"]["skipped"], 4);
+    assert_eq!(emu.predictions_created(), 4);
+}
+
+#[test]
+fn outputs_are_never_overwritten_without_the_flag() {
+    let emu = emulator_with_delay(Duration::from_millis(50));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("a.png"), b"keep me").unwrap();
+    let input = png_file(dir.path(), "a.png", 4, 4);
+    let each = format!("image={}", input.display());
+    let run = pixelbin(&emu)
+        .args([
+            "predict",
+            "erase_bg",
+            "--each",
+            &each,
+            "--json",
+            "--download",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let lines = lines(&run.stdout);
+    assert_eq!(lines[0]["status"], "ERROR");
+    assert!(
+        lines[0]["error"].as_str().unwrap().contains("--overwrite"),
+        "{lines:?}"
+    );
+    assert_eq!(std::fs::read(out.join("a.png")).unwrap(), b"keep me");
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".pixelbin-download"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // --overwrite replaces it; the errored input is retried (its job is waited for again).
+    pixelbin(&emu)
+        .args([
+            "predict",
+            "erase_bg",
+            "--each",
+            &each,
+            "--overwrite",
+            "--download",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(
+        std::fs::read(out.join("a.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
+    assert_eq!(
+        emu.predictions_created(),
+        1,
+        "the created job was waited for, not redone"
+    );
+}
+
+#[test]
+fn a_killed_run_resumes_without_creating_acknowledged_jobs_again() {
+    // Jobs run 1.5 s, three at most: the kill lands while jobs are in flight.
+    let emu = limited(Duration::from_millis(1500), 3);
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    for i in 0..6 {
+        png_file(&photos, &format!("p{i}.png"), 4, 4);
+    }
+    let journal = dir.path().join("journal.jsonl");
+    let each = format!("image={}", photos.display());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pixelbin"))
+        .args(["--domain", &emu.url(), "--api-secret", SECRET])
+        .args([
+            "predict",
+            "erase_bg",
+            "--each",
+            &each,
+            "--json",
+            "--journal",
+        ])
+        .arg(&journal)
+        .env_remove("PIXELBIN_API_TOKEN")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill as soon as some create is journaled.
+    let started = Instant::now();
+    let acknowledged = loop {
+        let ids = journaled_ids(&journal);
+        if !ids.is_empty() {
+            break ids;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "nothing journaled"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let acknowledged_at_kill = journaled_ids(&journal);
+    assert!(acknowledged_at_kill.len() >= acknowledged.len());
+    let created_before = emu.predictions_created();
+
+    let rerun = pixelbin(&emu)
+        .args([
+            "predict",
+            "erase_bg",
+            "--each",
+            &each,
+            "--json",
+            "--journal",
+        ])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert_eq!(
+        rerun.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    let lines = lines(&rerun.stdout);
+    assert_eq!(lines.last().unwrap()["summary"]["succeeded"], 6);
+    for line in &lines[..6] {
+        let input = line["input"].as_str().unwrap();
+        if let Some(id) = acknowledged_at_kill.get(input) {
+            assert_eq!(line["id"], id.as_str(), "an acknowledged job is waited for");
+        }
+    }
+    // Only the inputs without a journaled id were created again.
+    let recreated = 6 - acknowledged_at_kill.len() as u64;
+    assert_eq!(emu.predictions_created(), created_before + recreated);
+    assert!(
+        emu.predictions_created() <= 6 + 3,
+        "at most the jobs in flight at the kill twice"
+    );
+}
+
+/// Input -> job id of the creates journaled so far.
+fn journaled_ids(journal: &Path) -> HashMap<String, String> {
+    let text = std::fs::read_to_string(journal).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| {
+            Some((
+                v["input"].as_str()?.to_string(),
+                v["id"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
