@@ -182,16 +182,17 @@ fn a_killed_run_resumes_without_creating_acknowledged_jobs_again() {
     }
     let journal = dir.path().join("journal.jsonl");
     let each = format!("image={}", photos.display());
+    let command = [
+        "predict",
+        "erase_bg",
+        "--each",
+        &each,
+        "--json",
+        "--journal",
+    ];
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pixelbin"))
         .args(["--domain", &emu.url(), "--api-secret", SECRET])
-        .args([
-            "predict",
-            "erase_bg",
-            "--each",
-            &each,
-            "--json",
-            "--journal",
-        ])
+        .args(command)
         .arg(&journal)
         .env_remove("PIXELBIN_API_TOKEN")
         .stdout(std::process::Stdio::null())
@@ -217,18 +218,7 @@ fn a_killed_run_resumes_without_creating_acknowledged_jobs_again() {
     assert!(acknowledged_at_kill.len() >= acknowledged.len());
     let created_before = emu.predictions_created();
 
-    let rerun = pixelbin(&emu)
-        .args([
-            "predict",
-            "erase_bg",
-            "--each",
-            &each,
-            "--json",
-            "--journal",
-        ])
-        .arg(&journal)
-        .output()
-        .unwrap();
+    let rerun = pixelbin(&emu).args(command).arg(&journal).output().unwrap();
     assert_eq!(
         rerun.status.code(),
         Some(0),
