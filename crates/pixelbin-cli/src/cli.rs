@@ -7,6 +7,7 @@ use crate::files::FilesCommand;
 use crate::folders::FoldersCommand;
 use crate::predict::PredictArgs;
 use crate::predictions::PredictionsCommand;
+use crate::transformations::TransformationsCommand;
 use crate::upload::UploadArgs;
 use crate::url::UrlCommand;
 use crate::webhook::WebhookCommand;
@@ -87,6 +88,10 @@ pub enum Command {
     /// Transformation and signed CDN URLs: parse, build, sign, verify (offline).
     #[command(subcommand)]
     Url(UrlCommand),
+    /// The transformation catalogue: list every plugin and operation, build a segment by
+    /// long names (offline).
+    #[command(subcommand)]
+    Transformations(TransformationsCommand),
     /// Webhook signatures: verify.
     #[command(subcommand)]
     Webhook(WebhookCommand),

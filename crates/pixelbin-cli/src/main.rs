@@ -5,6 +5,7 @@
 //! pixelbin predict erase_bg -i image=@photo.jpg --wait --download out/
 //! pixelbin upload photo.jpg --path products --tag summer
 //! pixelbin url sign "$URL" --expiry-seconds 3600 --access-key "$KEY" --token "$TOKEN"
+//! pixelbin transformations build Basic.resize height=100 width=200 fit=contain
 //! ```
 //!
 //! Results go to stdout (JSON with `--json`), progress and logs to stderr; errors are one line
@@ -24,6 +25,7 @@ mod predict;
 mod predict_each;
 mod predictions;
 mod progress;
+mod transformations;
 mod upload;
 mod url;
 mod walk;
@@ -86,6 +88,7 @@ async fn run(cli: Cli, secret_typed: bool) -> anyhow::Result<()> {
         Command::Files(command) => files::run(command, &ctx).await,
         Command::Folders(command) => folders::run(command, &ctx).await,
         Command::Url(command) => url::run(command, out),
+        Command::Transformations(command) => transformations::run(command, out),
         Command::Webhook(command) => webhook::run(command, out),
         Command::Emulator(args) => {
             let typed = cli.global.api_secret.filter(|_| secret_typed);

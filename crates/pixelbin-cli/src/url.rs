@@ -35,6 +35,10 @@ pub struct ParseArgs {
     /// The URL is on a custom domain (no cloud name in the path; v1/v2 required).
     #[arg(long)]
     pub custom_domain: bool,
+    /// Instead of the object, explain each transformation from the catalogue: operation,
+    /// parameters by long name and type, and what is unknown or invalid.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// `pixelbin url sign`
@@ -76,7 +80,7 @@ pub struct VerifyArgs {
 /// Runs a `url` subcommand.
 pub fn run(command: UrlCommand, out: Output) -> anyhow::Result<()> {
     match command {
-        UrlCommand::Parse(args) => parse(&args),
+        UrlCommand::Parse(args) => parse(&args, out),
         UrlCommand::Build => {
             let mut bytes = Vec::new();
             std::io::stdin()
@@ -99,8 +103,9 @@ pub fn run(command: UrlCommand, out: Output) -> anyhow::Result<()> {
     }
 }
 
-/// Prints the object as JSON in both modes: it is what `url build` reads back.
-fn parse(args: &ParseArgs) -> anyhow::Result<()> {
+/// Prints the object as JSON in both modes (it is what `url build` reads back), or with
+/// `--explain` what its transformations mean.
+fn parse(args: &ParseArgs, out: Output) -> anyhow::Result<()> {
     let obj = pixelbin::url::url_to_obj(
         &args.url,
         UrlToObjOptions {
@@ -108,6 +113,9 @@ fn parse(args: &ParseArgs) -> anyhow::Result<()> {
         },
     )
     .map_err(url_error)?;
+    if args.explain {
+        return crate::transformations::explain(&obj.transformations, out);
+    }
     crate::output::print_json(&obj)
 }
 

@@ -7,5 +7,6 @@ mod errors;
 mod predict;
 mod predictions;
 mod support;
+mod transformations;
 mod upload;
 mod urls;

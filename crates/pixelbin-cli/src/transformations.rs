@@ -1,0 +1,259 @@
+//! `pixelbin transformations list | build`, and the `--explain` view of `pixelbin url parse`:
+//! the transformation catalogue of `pixelbin::url::catalogue`, offline.
+
+use clap::{Args, Subcommand};
+use pixelbin::url::Transformation;
+use pixelbin::url::catalogue::{self, Description, ParamSpec, ParamType};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::error::CliError;
+use crate::output::Output;
+
+/// `pixelbin transformations ...`
+#[derive(Debug, Subcommand)]
+pub enum TransformationsCommand {
+    /// List every plugin, operation and parameter: URL id, type, allowed values, default.
+    List,
+    /// Print one transformation segment built from long-name parameters, checked against
+    /// the catalogue.
+    #[command(
+        after_help = "Example:\n  pixelbin transformations build Basic.resize height=100 width=200 fit=contain\n  # t.resize(h:100,w:200,f:contain)"
+    )]
+    Build(BuildArgs),
+}
+
+/// `pixelbin transformations build`
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The operation as @pixelbin/core names it: Plugin.operation, e.g. Basic.resize,
+    /// EraseBG.bg, SuperResolution.upscale (`pixelbin transformations list` shows them all).
+    #[arg(value_name = "PLUGIN.OPERATION")]
+    pub operation: String,
+    /// Parameters by long name, e.g. height=100 fit=contain.
+    #[arg(value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+}
+
+/// Runs a `transformations` subcommand.
+pub fn run(command: TransformationsCommand, out: Output) -> anyhow::Result<()> {
+    match command {
+        TransformationsCommand::List => out.emit(&list_json(), |w| {
+            for plugin in catalogue::plugins() {
+                writeln!(w, "{}", plugin.name)?;
+                for op in plugin.operations {
+                    writeln!(w, "  {}.{}  ({})", plugin.name, op.name, op.prefix)?;
+                    for p in op.parameters {
+                        writeln!(w, "    {}", param_line(p))?;
+                    }
+                }
+            }
+            Ok(())
+        }),
+        TransformationsCommand::Build(args) => {
+            let segment = build(&args)?.to_string();
+            out.emit(
+                &json!({ "operation": args.operation, "segment": segment }),
+                |w| writeln!(w, "{segment}"),
+            )
+        }
+    }
+}
+
+/// The operation `args` names, with its parameters; a bad name or value is a usage error
+/// (exit code 2) naming the parameter and what it accepts.
+fn build(args: &BuildArgs) -> anyhow::Result<Transformation<'static>> {
+    let params = args
+        .params
+        .iter()
+        .map(|pair| {
+            pair.split_once('=').ok_or_else(|| {
+                CliError::usage(format!(
+                    "'{pair}' is not NAME=VALUE; give parameters by long name, e.g. height=100"
+                ))
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    catalogue::build_operation(&args.operation, params).map_err(|e| CliError::usage(e.to_string()))
+}
+
+/// `height (h): integer, default 0`.
+fn param_line(p: &ParamSpec) -> String {
+    let mut line = format!("{} ({}): {}", p.name, p.id, p.kind.name());
+    if let ParamType::Enum(values) = p.kind {
+        line.push_str(&format!(" [{}]", values.join(", ")));
+    }
+    if let Some(default) = p.default {
+        line.push_str(&format!(", default {default}"));
+    }
+    line
+}
+
+/// One plugin in `transformations list --json`; fields in the order printed.
+#[derive(Serialize)]
+struct PluginEntry {
+    plugin: &'static str,
+    operations: Vec<OperationEntry>,
+}
+
+#[derive(Serialize)]
+struct OperationEntry {
+    name: &'static str,
+    prefix: &'static str,
+    parameters: Vec<ParamEntry>,
+}
+
+#[derive(Serialize)]
+struct ParamEntry {
+    name: &'static str,
+    id: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    values: &'static [&'static str],
+    default: Option<Value>,
+}
+
+/// `[{"plugin", "operations": [{"name", "prefix", "parameters": [{"name", "id", "type",
+/// "values", "default"}]}]}]`.
+fn list_json() -> Vec<PluginEntry> {
+    catalogue::plugins()
+        .iter()
+        .map(|plugin| PluginEntry {
+            plugin: plugin.name,
+            operations: plugin
+                .operations
+                .iter()
+                .map(|op| OperationEntry {
+                    name: op.name,
+                    prefix: op.prefix,
+                    parameters: op
+                        .parameters
+                        .iter()
+                        .map(|p| ParamEntry {
+                            name: p.name,
+                            id: p.id,
+                            kind: p.kind.name(),
+                            values: p.kind.values(),
+                            default: p.default.map(|d| typed(p.kind, d)),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A default as JSON of its type: numbers and booleans unquoted.
+fn typed(kind: ParamType, text: &str) -> Value {
+    let parsed = match kind {
+        ParamType::Integer | ParamType::Float | ParamType::Boolean => {
+            serde_json::from_str(text).ok()
+        }
+        _ => None,
+    };
+    parsed.unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+/// `url parse --explain`: each transformation with its long names, types and problems.
+pub fn explain(transformations: &[Transformation<'_>], out: Output) -> anyhow::Result<()> {
+    let descriptions: Vec<Description<'_>> = transformations
+        .iter()
+        .map(Transformation::describe)
+        .collect();
+    out.emit(&explain_json(&descriptions), |w| {
+        if descriptions.is_empty() {
+            writeln!(w, "no transformations (the original file)")?;
+        }
+        for d in &descriptions {
+            writeln!(w, "{d}")?;
+        }
+        Ok(())
+    })
+}
+
+fn explain_json(descriptions: &[Description<'_>]) -> Value {
+    descriptions
+        .iter()
+        .map(|d| {
+            let params: Vec<Value> = d
+                .params
+                .iter()
+                .map(|p| {
+                    json!({
+                        "id": p.id,
+                        "value": p.value,
+                        "name": p.spec.map(|s| s.name),
+                        "type": p.spec.map(|s| s.kind.name()),
+                        "problem": p.problem,
+                    })
+                })
+                .collect();
+            json!({
+                "segment": d.transformation.to_string(),
+                "operation": d.operation.map(|op| op.full_name()),
+                "preset": d.transformation.is_preset(),
+                "valid": d.is_valid(),
+                "parameters": params,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Failure;
+
+    fn args(operation: &str, params: &[&str]) -> BuildArgs {
+        BuildArgs {
+            operation: operation.into(),
+            params: params.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn builds_from_long_names() {
+        let t = build(&args(
+            "Basic.resize",
+            &["height=100", "width=200", "fit=contain"],
+        ))
+        .unwrap();
+        assert_eq!(t.to_string(), "t.resize(h:100,w:200,f:contain)");
+    }
+
+    #[test]
+    fn bad_input_is_a_usage_error() {
+        for (op, params, needle) in [
+            ("Basic.resize", &["height"][..], "not NAME=VALUE"),
+            ("Basic.resize", &["fit=cover2"][..], "cover, contain"),
+            ("Basic.resize", &["hieght=1"][..], "accepts: height"),
+            ("Basic.nope", &[][..], "the plugin has resize"),
+        ] {
+            let err = build(&args(op, params)).unwrap_err();
+            assert_eq!(
+                err.downcast_ref::<CliError>().map(|e| e.failure),
+                Some(Failure::Usage)
+            );
+            assert!(err.to_string().contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn list_json_types_defaults() {
+        let list = serde_json::to_value(list_json()).unwrap();
+        let basic = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["plugin"] == "Basic")
+            .unwrap();
+        let resize = &basic["operations"][0];
+        assert_eq!(resize["prefix"], "t.resize");
+        assert_eq!(
+            resize["parameters"][0],
+            json!({"name": "height", "id": "h", "type": "integer", "values": [], "default": 0})
+        );
+        assert_eq!(resize["parameters"][2]["values"][1], "contain");
+        assert_eq!(resize["parameters"][6]["default"], json!(1));
+    }
+}
