@@ -6,6 +6,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::bounds::{DEFAULT_MAX_RESPONSE_BYTES, StallProtection};
 use crate::error::Error;
 use crate::retry::RetryPolicy;
 
@@ -134,6 +135,11 @@ pub struct HttpOptions {
     pub timeout: Duration,
     /// Put in front of the user agent: `"<prefix> pixelbin-rust/<version>"`.
     pub user_agent_prefix: Option<String>,
+    /// Largest 2xx body read whole into memory (JSON answers); a larger one
+    /// fails with [`Error::TooLarge`]. Default 16 MiB.
+    pub max_response_bytes: u64,
+    /// The least progress any response body must make; see [`StallProtection`].
+    pub stall: StallProtection,
 }
 
 impl Default for HttpOptions {
@@ -144,6 +150,8 @@ impl Default for HttpOptions {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             user_agent_prefix: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            stall: StallProtection::default(),
         }
     }
 }
@@ -170,6 +178,8 @@ impl fmt::Debug for HttpOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("user_agent_prefix", &self.user_agent_prefix)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("stall", &self.stall)
             .finish()
     }
 }
@@ -237,6 +247,20 @@ impl PixelbinConfigBuilder {
     /// Name your integration in the user agent, e.g. `"my-app/1.2"`.
     pub fn user_agent_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.http.user_agent_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Largest answer read whole into memory (default 16 MiB); larger ones
+    /// fail with [`Error::TooLarge`] instead of exhausting memory.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.http.max_response_bytes = bytes;
+        self
+    }
+
+    /// The least progress a response body must make (default 1 KiB per 15 s);
+    /// a slower body fails with [`Error::Stalled`].
+    pub fn stall_protection(mut self, stall: StallProtection) -> Self {
+        self.http.stall = stall;
         self
     }
 
@@ -311,6 +335,16 @@ fn validate_http(http: &HttpOptions) -> Result<(), Error> {
     if http.connect_timeout.is_zero() {
         return Err(Error::IllegalArgument(
             "connect_timeout must be greater than zero".into(),
+        ));
+    }
+    if http.max_response_bytes == 0 {
+        return Err(Error::IllegalArgument(
+            "max_response_bytes must be greater than zero".into(),
+        ));
+    }
+    if http.stall.grace.is_zero() {
+        return Err(Error::IllegalArgument(
+            "the stall protection's grace period must be greater than zero".into(),
         ));
     }
     if let Some(proxy) = &http.proxy {

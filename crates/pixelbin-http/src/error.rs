@@ -77,6 +77,49 @@ pub enum Error {
         after: Duration,
     },
 
+    /// A response body was larger than allowed, so reading it stopped.
+    #[error(
+        "the response body is larger than the limit of {limit} bytes; raise it (PixelbinConfig::builder().max_response_bytes(..), or the download's max_bytes) if the answer is expected to be this large"
+    )]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+
+    /// A response body stopped making progress: fewer than `min_bytes`
+    /// arrived within `grace`.
+    #[error(
+        "the response body stalled: fewer than {min_bytes} bytes arrived within {}; check the network or relax PixelbinConfig::builder().stall_protection(..)",
+        fmt_duration(*grace)
+    )]
+    Stalled {
+        /// Bytes required per window.
+        min_bytes: u64,
+        /// The window.
+        grace: Duration,
+    },
+
+    /// A download's target file exists and overwriting was not asked for.
+    #[error(
+        "{} already exists; it was left untouched (ask to overwrite it, e.g. --overwrite, or choose another folder)",
+        path.display()
+    )]
+    OutputExists {
+        /// The file that was kept.
+        path: std::path::PathBuf,
+    },
+
+    /// A downloaded body could not be written to disk. Nothing that was on
+    /// disk before was changed.
+    #[error("could not write {}", path.display())]
+    WriteOutput {
+        /// The file (or its folder) that could not be written.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// A response arrived but its body is not what was expected.
     #[error("could not decode the response from Pixelbin: {message}")]
     Decode {
@@ -115,8 +158,13 @@ impl Error {
             Error::Api { status, .. } => http::StatusCode::from_u16(*status)
                 .map(crate::retry::is_retryable_status)
                 .unwrap_or(false),
-            Error::Transport { .. } | Error::Timeout { .. } => true,
-            Error::InvalidCredential(_) | Error::IllegalArgument(_) | Error::Decode { .. } => false,
+            Error::Transport { .. } | Error::Timeout { .. } | Error::Stalled { .. } => true,
+            Error::InvalidCredential(_)
+            | Error::IllegalArgument(_)
+            | Error::Decode { .. }
+            | Error::TooLarge { .. }
+            | Error::OutputExists { .. }
+            | Error::WriteOutput { .. } => false,
         }
     }
 

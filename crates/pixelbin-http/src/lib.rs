@@ -52,9 +52,22 @@
 //!  └──────────────────────────────────────────────────────────────┘
 //!      │  http::Response<reqwest::Body>
 //!      ▼
-//!  2xx → ApiResponse (or reqwest::Response for send_streaming)
+//!  2xx → ApiResponse (send), StreamingResponse (send_streaming),
+//!        a file on disk (download)
 //!  else → Error::Api parsed from Pixelbin's error JSON
 //! ```
+//!
+//! # Bounds, redirects, redaction
+//!
+//! - Every phase is bounded: connect (`connect_timeout`), each attempt up to
+//!   the headers ([`middleware::TimeoutLayer`]), and every body — answers,
+//!   error bodies, downloads — as [`bounds`] describes (request timeout, size
+//!   cap, stall protection).
+//! - Redirects are followed only within the request's origin ([`redirect`]),
+//!   so the API secret never reaches another origin on any hop.
+//! - [`redact_url`] is the one function that makes a URL safe to show; every
+//!   error, log and trace line of the SDK that shows a URL uses it.
+//! - [`Transport::download`] saves a body to disk atomically ([`download`]).
 //!
 //! Your layers sit outside the SDK's own, so they never see the
 //! `Authorization` header and run once per call, not per retry. To act on
@@ -71,12 +84,16 @@
 
 mod auth;
 mod body;
+pub mod bounds;
 mod config;
+pub mod download;
 mod error;
 pub mod model;
 mod multipart;
 mod netrc;
 mod proxy;
+mod redact;
+pub mod redirect;
 mod request;
 mod response;
 pub mod retry;
@@ -85,23 +102,37 @@ mod trace;
 mod transport;
 mod user_agent;
 
-pub use auth::{AuthLayer, AuthService};
 pub use body::Body;
+pub use bounds::{DEFAULT_MAX_RESPONSE_BYTES, StallProtection};
 pub use config::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_DOMAIN, DEFAULT_TIMEOUT, ENV_API_TOKEN, ENV_DOMAIN,
     HttpOptions, MIN_SECRET_LEN, PixelbinConfig, PixelbinConfigBuilder,
 };
+pub use download::DownloadOptions;
 pub use error::{Error, MAX_RAW_ERROR_BODY};
 pub use multipart::Form;
+pub use redact::{redact_text, redact_url};
 pub use request::{ApiRequest, RequestOptions};
 pub use response::ApiResponse;
-pub use retry::{RetryDecision, RetryLayer, RetryPolicy};
-pub use timeout::{TimeoutLayer, TimeoutService};
-pub use trace::{TraceLayer, TraceService, redacted_url};
+pub use retry::RetryPolicy;
 pub use transport::{
-    BoxedService, HttpRequest, HttpResponse, HttpService, Transport, TransportBuilder,
+    BoxedService, HttpRequest, HttpResponse, HttpService, StreamingResponse, Transport,
+    TransportBuilder,
 };
-pub use user_agent::{UserAgentLayer, UserAgentService};
 
-/// Re-exported so callers can build URLs and requests without adding the crates.
+/// The tower layers of the stack, each with the service it makes, for users
+/// who assemble their own stack around [`HttpService`] (see
+/// [`TransportBuilder::service`]). Their order is drawn in the crate docs.
+pub mod middleware {
+    pub use crate::auth::{AuthLayer, AuthService};
+    pub use crate::retry::{RetryLayer, RetryService};
+    pub use crate::timeout::{TimeoutLayer, TimeoutService};
+    pub use crate::trace::{TraceLayer, TraceService};
+    pub use crate::user_agent::{UserAgentLayer, UserAgentService};
+}
+
+// Foreign crates whose types appear in this crate's public signatures, so a
+// user can name them without depending on a matching version:
+// `http` (requests, headers, status), `url` (request URLs), `bytes` (bodies),
+// `reqwest` (`TransportBuilder::client`, `HttpResponse`'s body).
 pub use {bytes, http, reqwest, url};

@@ -8,6 +8,7 @@
 //! | `429 Too Many Requests`                                 | retry               | retry                       |
 //! | `500`, `502`, `503`, `504` and other 5xx², `408`        | retry               | **no**                      |
 //! | timeout, connection lost after sending                  | retry               | **no**                      |
+//! | a downloaded body stalls, breaks or times out           | retry from the start (GET) | —                    |
 //! | any other status (`400`, `401`, `403`, `404`, ...)      | no                  | no                          |
 //!
 //! ¹ `GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`, `TRACE`, or any request marked
@@ -217,7 +218,7 @@ pub fn classify(outcome: Outcome<'_>, idempotent: bool) -> RetryDecision {
                     };
                 }
                 Error::Transport { .. } => RetryReason::ConnectionLost,
-                Error::Timeout { .. } => RetryReason::Timeout,
+                Error::Timeout { .. } | Error::Stalled { .. } => RetryReason::Timeout,
                 // Errors made before sending (bad input) or after a complete
                 // response (decoding) will not change.
                 _ => return RetryDecision::DoNotRetry,

@@ -12,7 +12,6 @@ use std::task::{Context, Poll};
 
 use tower::{Layer, Service};
 use tracing::Instrument as _;
-use url::Url;
 
 use crate::error::Error;
 use crate::transport::{HttpRequest, HttpResponse};
@@ -77,32 +76,5 @@ where
             }
             .instrument(span),
         )
-    }
-}
-
-/// `scheme://host[:port]/path`, with `?…` standing for a query: safe to log or
-/// show in an error.
-pub fn redacted_url(url: &Url) -> String {
-    let mut out = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""));
-    if let Some(port) = url.port() {
-        out.push_str(&format!(":{port}"));
-    }
-    out.push_str(url.path());
-    if url.query().is_some() {
-        out.push_str("?…");
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redaction_drops_query_and_credentials() {
-        let url = Url::parse("https://u:p@up.test:8443/a/b?pbs=abc&pbe=1#f").unwrap();
-        assert_eq!(redacted_url(&url), "https://up.test:8443/a/b?…");
-        let url = Url::parse("https://api.test/x").unwrap();
-        assert_eq!(redacted_url(&url), "https://api.test/x");
     }
 }

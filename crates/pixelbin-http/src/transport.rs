@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::auth::AuthLayer;
 use crate::body::Body;
+use crate::bounds::{BodyLimits, BoundedBody, check_declared_length};
 use crate::config::PixelbinConfig;
 use crate::error::Error;
 use crate::proxy::{EnvLookup, ProxyPlan};
@@ -30,9 +31,6 @@ pub type HttpResponse = http::Response<reqwest::Body>;
 /// A type-erased service of the stack: what layers wrap and what
 /// [`TransportBuilder::service`] accepts.
 pub type BoxedService = BoxCloneSyncService<HttpRequest, HttpResponse, Error>;
-
-/// How much of an error body is read to find Pixelbin's error JSON.
-const MAX_ERROR_BODY_READ: usize = 64 * 1024;
 
 /// Sends requests to Pixelbin. Cheap to clone, `Send + Sync`; all clones
 /// share one `reqwest::Client` and so one connection pool.
@@ -98,25 +96,17 @@ impl Transport {
     /// the API origin, user agent, timeout) and reads the whole body.
     ///
     /// A 2xx status gives `Ok`; any other gives [`Error::Api`] parsed from
-    /// Pixelbin's error JSON.
+    /// Pixelbin's error JSON. The body is bounded as [`crate::bounds`]
+    /// describes: read within the request's timeout, with stall protection,
+    /// and refused with [`Error::TooLarge`] past `max_response_bytes`.
     pub async fn send(&self, req: ApiRequest) -> Result<ApiResponse, Error> {
-        // The body gets the same allowance as the wait for the headers: a
-        // stalled read fails instead of hanging.
-        let after = req
-            .options()
-            .timeout
-            .unwrap_or(self.inner.config.http().timeout);
+        let timeout = self.timeout_of(&req);
         let resp = self.dispatch(req).await?;
+        let limits = BodyLimits::for_json(self.inner.config.http(), timeout);
+        check_declared_length(&resp, &limits)?;
         let status = resp.status();
-        let resp = reqwest::Response::from(resp);
-        if !status.is_success() {
-            return Err(read_error(resp).await);
-        }
         let headers = resp.headers().clone();
-        let body = match tokio::time::timeout(after, resp.bytes()).await {
-            Ok(body) => body.map_err(|e| Error::from_reqwest(e, Some(after)))?,
-            Err(_) => return Err(Error::Timeout { after }),
-        };
+        let body = BoundedBody::new(resp, limits).collect().await?;
         Ok(ApiResponse {
             status,
             headers,
@@ -132,20 +122,24 @@ impl Transport {
         self.send(req).await?.json()
     }
 
-    /// Like [`send`](Self::send) but hands back the unread response on 2xx,
-    /// for large downloads. Its `url()` is not meaningful (the stack works on
-    /// `http` types); the status and headers are. Reading the body is not
-    /// time-limited (a large download may take long): bound each read, or the
-    /// whole, with `tokio::time::timeout` where that matters.
-    pub async fn send_streaming(&self, req: ApiRequest) -> Result<reqwest::Response, Error> {
+    /// Like [`send`](Self::send) but hands back the unread body on 2xx, for
+    /// large downloads. The body has no overall time limit (a large download
+    /// may take long) but is stall-protected, and refused past `max_bytes`
+    /// when given. To save a body to a file, use [`download`](Self::download).
+    pub async fn send_streaming(
+        &self,
+        req: ApiRequest,
+        max_bytes: Option<u64>,
+    ) -> Result<StreamingResponse, Error> {
         let resp = self.dispatch(req).await?;
-        let status = resp.status();
-        let resp = reqwest::Response::from(resp);
-        if status.is_success() {
-            Ok(resp)
-        } else {
-            Err(read_error(resp).await)
-        }
+        let limits = BodyLimits::for_stream(self.inner.config.http(), max_bytes);
+        check_declared_length(&resp, &limits)?;
+        Ok(StreamingResponse {
+            status: resp.status(),
+            headers: resp.headers().clone(),
+            content_length: resp.content_length(),
+            body: BoundedBody::new(resp, limits),
+        })
     }
 
     /// Sends an already converted request through the stack, status unchecked.
@@ -153,36 +147,87 @@ impl Transport {
         self.inner.service.clone().oneshot(req).await
     }
 
-    async fn dispatch(&self, req: ApiRequest) -> Result<HttpResponse, Error> {
-        self.call(req.into_http()?).await
+    /// The time limit of one attempt of `req`.
+    pub(crate) fn timeout_of(&self, req: &ApiRequest) -> Duration {
+        req.options()
+            .timeout
+            .unwrap_or(self.inner.config.http().timeout)
+    }
+
+    /// Sends through the stack; a non-2xx status becomes the error, its body
+    /// read under the error limits.
+    async fn dispatch(&self, req: ApiRequest) -> Result<reqwest::Response, Error> {
+        let timeout = self.timeout_of(&req);
+        let resp = reqwest::Response::from(self.call(req.into_http()?).await?);
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        if status.is_redirection() {
+            return Err(crate::redirect::not_followed(status, resp.headers()));
+        }
+        let retry_after =
+            crate::retry::parse_retry_after(resp.headers(), std::time::SystemTime::now());
+        let limits = BodyLimits::for_error(self.inner.config.http(), timeout);
+        // A broken or stalled error body still leaves the status to report.
+        let mut body = BoundedBody::new(resp, limits);
+        let mut bytes = Vec::new();
+        while let Ok(Some(chunk)) = body.chunk().await {
+            bytes.extend_from_slice(&chunk);
+        }
+        let mut error = Error::from_response(status, &bytes);
+        if let Error::Api {
+            retry_after_secs, ..
+        } = &mut error
+        {
+            // Rounded up: waiting a little longer than asked is always acceptable.
+            *retry_after_secs = retry_after.map(|wait| {
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                u16::try_from(secs).unwrap_or(u16::MAX)
+            });
+        }
+        Err(error)
     }
 }
 
-/// Reads (a bounded part of) an error body and turns it into [`Error::Api`].
-async fn read_error(mut resp: reqwest::Response) -> Error {
-    let status = resp.status();
-    let retry_after = crate::retry::parse_retry_after(resp.headers(), std::time::SystemTime::now());
-    let mut body = Vec::new();
-    // A broken error body still leaves the status to report.
-    while let Ok(Some(chunk)) = resp.chunk().await {
-        let room = MAX_ERROR_BODY_READ - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ERROR_BODY_READ {
-            break;
-        }
+/// A 2xx response whose body is read piece by piece, stall-protected (see
+/// [`Transport::send_streaming`]).
+pub struct StreamingResponse {
+    status: http::StatusCode,
+    headers: http::HeaderMap,
+    content_length: Option<u64>,
+    body: BoundedBody,
+}
+
+impl std::fmt::Debug for StreamingResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamingResponse")
+            .field("status", &self.status)
+            .field("content_length", &self.content_length)
+            .finish_non_exhaustive()
     }
-    let mut error = Error::from_response(status, &body);
-    if let Error::Api {
-        retry_after_secs, ..
-    } = &mut error
-    {
-        // Rounded up: waiting a little longer than asked is always acceptable.
-        *retry_after_secs = retry_after.map(|wait| {
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            u16::try_from(secs).unwrap_or(u16::MAX)
-        });
+}
+
+impl StreamingResponse {
+    /// The status (always 2xx).
+    pub fn status(&self) -> http::StatusCode {
+        self.status
     }
-    error
+
+    /// The response headers.
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.headers
+    }
+
+    /// The declared body length, when the server gave one.
+    pub fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+
+    /// The next piece of the body; `None` at its end.
+    pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, Error> {
+        self.body.chunk().await
+    }
 }
 
 fn join_api_path(domain: &Url, path: &str) -> Url {
@@ -284,7 +329,9 @@ impl TransportBuilder {
     }
 
     /// Uses your own `reqwest::Client` (custom TLS roots, resolver, ...).
-    /// Proxy and connect-timeout options of the configuration then do not apply.
+    /// Proxy and connect-timeout options of the configuration then do not
+    /// apply, and neither does the SDK's redirect rule: build the client with
+    /// `.redirect(pixelbin_http::redirect::policy())` to keep it.
     pub fn client(self, client: reqwest::Client) -> Self {
         let timeout = self.config.http().timeout;
         self.service(HttpService::new(client, timeout))
@@ -348,7 +395,8 @@ fn build_client(config: &PixelbinConfig, env: &EnvLookup) -> Result<reqwest::Cli
         // headers too, which would cap per-request timeouts (a long upload
         // completion) at the default. The timeout layer bounds each attempt up
         // to its headers and `send` bounds the body read.
-        .pool_idle_timeout(Duration::from_secs(90));
+        .pool_idle_timeout(Duration::from_secs(90))
+        .redirect(crate::redirect::policy());
     let builder = ProxyPlan::new(http, env)?.apply(builder)?;
     builder.build().map_err(|e| Error::Transport {
         message: format!(

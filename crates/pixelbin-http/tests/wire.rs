@@ -458,7 +458,7 @@ async fn send_streaming_returns_the_unread_body() {
         .await;
     let transport = Transport::new(config(&server.uri(), fast_retry(0))).unwrap();
     let mut resp = transport
-        .send_streaming(ApiRequest::get(url(&server, "/download")))
+        .send_streaming(ApiRequest::get(url(&server, "/download")), None)
         .await
         .unwrap();
     let mut total = 0;
@@ -467,7 +467,7 @@ async fn send_streaming_returns_the_unread_body() {
     }
     assert_eq!(total, payload.len());
     let err = transport
-        .send_streaming(ApiRequest::get(url(&server, "/missing")))
+        .send_streaming(ApiRequest::get(url(&server, "/missing")), None)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Api { status: 404, ref message, .. } if message == "gone"));

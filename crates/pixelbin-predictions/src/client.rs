@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pixelbin_http::{ApiRequest, ApiResponse, Transport};
+use pixelbin_http::{ApiRequest, ApiResponse, DownloadOptions, Transport};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -313,16 +313,33 @@ impl Predictions {
     }
 
     /// Downloads every output of a finished prediction into `dir` (created if missing) and
-    /// returns the files written, in output order.
-    ///
-    /// Files are named after the last segment of each output URL (`result_0.png`), made safe
-    /// for the file system and unique within the call; existing files are overwritten. A
-    /// `FAILURE` gives [`Error::PredictionFailed`], any other unfinished status
-    /// [`Error::NotSucceeded`]. A partly written file is removed on error.
+    /// returns the files written, in output order. An existing file is never replaced: see
+    /// [`download_outputs_with`](Self::download_outputs_with) to allow it.
     pub async fn download_outputs(
         &self,
         prediction: &Prediction,
         dir: impl AsRef<Path>,
+    ) -> Result<Vec<PathBuf>, Error> {
+        self.download_outputs_with(prediction, dir, &DownloadOptions::default())
+            .await
+    }
+
+    /// Downloads every output of a finished prediction into `dir` (created if missing) and
+    /// returns the files written, in output order.
+    ///
+    /// Files are named after the last segment of each output URL (`result_0.png`), made safe
+    /// for the file system and unique within the call. Each is streamed to a temporary file in
+    /// `dir` and renamed into place when complete, so a failed download leaves nothing behind
+    /// and never damages a file that was there; a broken or stalled download is fetched again
+    /// ([`Transport::download`]). Unless `options.overwrite` is set, an existing file is
+    /// refused (`pixelbin_http::Error::OutputExists`) before anything is downloaded. A
+    /// `FAILURE` gives [`Error::PredictionFailed`], any other unfinished status
+    /// [`Error::NotSucceeded`].
+    pub async fn download_outputs_with(
+        &self,
+        prediction: &Prediction,
+        dir: impl AsRef<Path>,
+        options: &DownloadOptions,
     ) -> Result<Vec<PathBuf>, Error> {
         match &prediction.status {
             PredictionStatus::Success => {}
@@ -339,77 +356,71 @@ impl Predictions {
             }
         }
         let dir = dir.as_ref();
+        let mut used = HashSet::new();
+        let mut targets = Vec::new();
+        for (index, url) in prediction.output_urls().into_iter().enumerate() {
+            let parsed = parse_output_url(url)?;
+            targets.push((parsed, dir.join(output_file_name(url, index, &mut used))));
+        }
+        // Refuse before downloading anything, so a refusal writes nothing.
+        if !options.overwrite {
+            for (_, path) in &targets {
+                if tokio::fs::symlink_metadata(path).await.is_ok() {
+                    return Err(pixelbin_http::Error::OutputExists { path: path.clone() }.into());
+                }
+            }
+        }
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(|source| Error::WriteOutput {
                 path: dir.to_path_buf(),
                 source,
             })?;
-        let mut used = HashSet::new();
         let mut written = Vec::new();
-        for (index, url) in prediction.output_urls().into_iter().enumerate() {
-            let path = dir.join(output_file_name(url, index, &mut used));
-            let result = self.download_to_path(url, &path).await;
-            if let Err(e) = result {
-                // Best effort: the download error matters more than a failed cleanup.
-                let _ = tokio::fs::remove_file(&path).await;
-                return Err(e);
-            }
+        for (url, path) in targets {
+            let _slot = self.slot().await;
+            self.transport
+                .download(ApiRequest::get(url), &path, options)
+                .await?;
             written.push(path);
         }
         Ok(written)
     }
 
-    async fn download_to_path(&self, url: &str, path: &Path) -> Result<u64, Error> {
-        let write_err = |source| Error::WriteOutput {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut file = tokio::fs::File::create(path).await.map_err(write_err)?;
-        let n = self
-            .download_output(url, &mut file)
-            .await
-            .map_err(|e| match e {
-                Error::WriteOutput { source, .. } => write_err(source),
-                other => other,
-            })?;
-        file.sync_all().await.map_err(write_err)?;
-        Ok(n)
-    }
-
     /// Streams one output URL into `writer` and returns the number of bytes written. The
-    /// request goes through the transport (retries, timeouts) without the API credentials,
-    /// which are only sent to the API host.
+    /// request goes through the transport (retries, timeouts, stall protection) without the
+    /// API credentials, which are only sent to the API host. To save to a file, prefer
+    /// [`download_outputs`](Self::download_outputs): it is atomic and retries a broken body.
     pub async fn download_output<W>(&self, url: &str, writer: &mut W) -> Result<u64, Error>
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let parsed = Url::parse(url).map_err(|e| Error::Download {
-            url: url.to_string(),
-            message: format!("not a valid absolute URL ({e})"),
-        })?;
+        let parsed = parse_output_url(url)?;
         let _slot = self.slot().await;
         let mut response = self
             .transport
-            .send_streaming(ApiRequest::get(parsed))
+            .send_streaming(ApiRequest::get(parsed), None)
             .await?;
         let write_err = |source| Error::WriteOutput {
             path: PathBuf::new(),
             source,
         };
         let mut total = 0u64;
-        loop {
-            let chunk = response.chunk().await.map_err(|e| Error::Download {
-                url: url.to_string(),
-                message: e.to_string(),
-            })?;
-            let Some(chunk) = chunk else { break };
+        while let Some(chunk) = response.chunk().await? {
             writer.write_all(&chunk).await.map_err(write_err)?;
             total += chunk.len() as u64;
         }
         writer.flush().await.map_err(write_err)?;
         Ok(total)
     }
+}
+
+/// An output URL as a request URL; the error shows it redacted.
+fn parse_output_url(url: &str) -> Result<Url, Error> {
+    Url::parse(url).map_err(|e| Error::Download {
+        url: pixelbin_http::redact_url(url),
+        message: format!("not a valid absolute URL ({e})"),
+    })
 }
 
 /// A safe, unique file name for output `index` from its URL's last path segment.

@@ -112,10 +112,10 @@ pub enum Error {
         status: PredictionStatus,
     },
 
-    /// Reading a downloaded output from the network failed midway.
+    /// An output URL could not be used.
     #[error("download of {url:?} failed: {message}")]
     Download {
-        /// The output URL.
+        /// The output URL, its signed query redacted.
         url: String,
         /// What went wrong.
         message: String,

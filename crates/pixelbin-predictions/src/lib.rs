@@ -75,6 +75,8 @@ pub use client::Predictions;
 pub use error::{Error, InputProblem, NAME_FORMAT_MESSAGE};
 pub use input::{FileInput, InputValue, PredictionInput};
 pub use name::ModelName;
+/// How output downloads treat existing files and large bodies (from `pixelbin-http`).
+pub use pixelbin_http::DownloadOptions;
 pub use prediction::{ModelInfo, ModelSchema, Prediction, PredictionStatus, PredictionUrls};
 pub use validate::validate_input;
 pub use wait::{

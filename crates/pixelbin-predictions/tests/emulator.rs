@@ -425,6 +425,27 @@ async fn wait_reaches_success_reports_each_poll_and_downloads_outputs() {
     assert_eq!(files, [dir.path().join("out").join("result_0.png")]);
     let on_disk = std::fs::read(&files[0]).unwrap();
     assert!(on_disk.starts_with(b"\x89PNG"), "output is a PNG");
+    // A second download refuses to replace the file, without a request; asked to, it does.
+    std::fs::write(&files[0], b"mine").unwrap();
+    let err = predictions
+        .download_outputs(&done, dir.path().join("out"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Http(pixelbin_http::Error::OutputExists { .. })),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read(&files[0]).unwrap(), b"mine");
+    assert_eq!(emu.request_count("cdn"), 1);
+    predictions
+        .download_outputs_with(
+            &done,
+            dir.path().join("out"),
+            &pixelbin_predictions::DownloadOptions::default().overwrite(true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&files[0]).unwrap(), on_disk);
     let mut in_memory = Vec::new();
     let n = predictions
         .download_output(&urls[0], &mut in_memory)
@@ -432,7 +453,7 @@ async fn wait_reaches_success_reports_each_poll_and_downloads_outputs() {
         .unwrap();
     assert_eq!(n, on_disk.len() as u64);
     assert_eq!(in_memory, on_disk);
-    assert_eq!(emu.request_count("cdn"), 2);
+    assert_eq!(emu.request_count("cdn"), 3);
 
     // Unfinished jobs have nothing to download.
     let err = predictions

@@ -287,9 +287,10 @@ fn client() {
             assert_eq!(file.size, Some(size));
             let mut response = uploader
                 .transport()
-                .send_streaming(ApiRequest::get(
-                    file.url.as_deref().expect("file url").parse().expect("url"),
-                ))
+                .send_streaming(
+                    ApiRequest::get(file.url.as_deref().expect("file url").parse().expect("url")),
+                    None,
+                )
                 .await
                 .expect("download");
             let mut hasher = Sha256::new();
