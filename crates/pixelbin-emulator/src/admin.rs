@@ -1,5 +1,5 @@
 //! The emulator's own admin API under `/_emulator/` (never a Pixelbin API path), for tests
-//! written in any language: counters and a reset.
+//! written in any language: counters, webhook attempts and a reset.
 //!
 //! Admin requests are not counted, limited nor faulted: they sit outside the observed routes.
 
@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(&format!("{PREFIX}/stats"), get(stats))
         .route(&format!("{PREFIX}/reset"), post(reset))
+        .route(&format!("{PREFIX}/webhooks"), get(webhooks))
         .with_state(state)
 }
 
@@ -40,15 +41,23 @@ pub fn stats_json(state: &AppState) -> Value {
     })
 }
 
-/// Forgets request counts, recorded requests and the created-predictions count.
+/// Forgets request counts, recorded requests, the created-predictions count and the webhook
+/// attempts.
 pub fn reset_counts(state: &AppState) {
     state.recorder.reset();
+    state.webhooks.clear();
     state.predictions_created.store(0, Ordering::Relaxed);
 }
 
 /// `GET /_emulator/stats`: `{"requests": {route: count}, "predictions_created": N, "files": N}`.
 async fn stats(State(state): State<AppState>) -> Json<Value> {
     Json(stats_json(&state))
+}
+
+/// `GET /_emulator/webhooks`: every webhook delivery attempt, oldest first, as
+/// `[{url, job_id, attempt, status, error, time}]`.
+async fn webhooks(State(state): State<AppState>) -> Json<Value> {
+    Json(json!(state.webhooks.attempts()))
 }
 
 /// `POST /_emulator/reset`: clears the counts; answers 204.

@@ -24,6 +24,14 @@ impl FromRequestParts<AppState> for Authed {
     }
 }
 
+/// The raw `Authorization` value: the token requests, jobs and credits are counted against.
+pub fn token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
 /// Checks the Authorization header against `secret` (or only its form when `secret` is `None`).
 pub fn check(headers: &HeaderMap, secret: Option<&str>) -> Result<(), ApiError> {
     let value = headers

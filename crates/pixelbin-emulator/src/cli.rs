@@ -86,6 +86,38 @@ pub struct EmulatorArgs {
     /// A prediction create answers 429 while N jobs of the same token are running.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_running_jobs: Option<u32>,
+    /// Sign webhook deliveries with this secret (`x-erbg-signature`); unsigned without it.
+    #[arg(long, env = WEBHOOK_SECRET_ENV, hide_env_values = true, value_name = "SECRET")]
+    pub webhook_secret: Option<WebhookSecret>,
+    /// Credits each API token starts with; a create then answers 403 Usage Limit Exceeded
+    /// once they are spent (default: unlimited).
+    #[arg(long, value_name = "N")]
+    pub credits: Option<u64>,
+}
+
+/// The environment variable holding the secret webhook deliveries are signed with.
+pub const WEBHOOK_SECRET_ENV: &str = "PIXELBIN_EMULATOR_WEBHOOK_SECRET";
+
+/// The `--webhook-secret` value; its `Debug` output hides it.
+#[derive(Clone)]
+pub struct WebhookSecret(pub String);
+
+impl std::fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecret(<redacted>)")
+    }
+}
+
+impl std::str::FromStr for WebhookSecret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            Err("the webhook secret must not be empty".into())
+        } else {
+            Ok(WebhookSecret(s.to_string()))
+        }
+    }
 }
 
 impl EmulatorArgs {
@@ -113,6 +145,9 @@ impl EmulatorArgs {
             seed: self.seed,
             rate_limit: self.rate_limit,
             max_running_jobs: self.max_running_jobs,
+            webhook_secret: self.webhook_secret.as_ref().map(|s| s.0.clone()),
+            credits: self.credits,
+            ..EmulatorOptions::default()
         }
     }
 }
@@ -206,6 +241,10 @@ mod tests {
             "50",
             "--max-running-jobs",
             "10",
+            "--webhook-secret",
+            "whsec-value",
+            "--credits",
+            "5",
         ])
         .unwrap();
         let options = args.options(Some("secret".into()));
@@ -223,6 +262,9 @@ mod tests {
         assert_eq!(options.rate_limit, Some(50));
         assert_eq!(options.max_running_jobs, Some(10));
         assert_eq!(options.api_secret.as_deref(), Some("secret"));
+        assert_eq!(options.webhook_secret.as_deref(), Some("whsec-value"));
+        assert_eq!(options.credits, Some(5));
+        assert!(!format!("{args:?}").contains("whsec-value"));
     }
 
     #[test]

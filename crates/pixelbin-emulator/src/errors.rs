@@ -17,6 +17,8 @@ pub struct ApiError {
     pub exception: &'static str,
     /// Seconds for a `Retry-After` header, on injected 429/503 faults.
     pub retry_after: Option<u64>,
+    /// Help link sent as `info`.
+    pub info: &'static str,
 }
 
 /// Where the `info` field points people for help.
@@ -35,6 +37,7 @@ impl ApiError {
             error_code: format!("PB-EMU-{:04}", status.as_u16()),
             exception,
             retry_after: None,
+            info: INFO,
         }
     }
 
@@ -56,6 +59,18 @@ impl ApiError {
     /// 403: a presigned URL is expired or its signature does not match.
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "ForbiddenError", message)
+    }
+
+    /// 403 when the token's credits are spent: the service's documented body, field for field.
+    pub fn usage_limit() -> ApiError {
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            message: "Usage Limit Exceeded".into(),
+            error_code: "JR-1000".into(),
+            exception: "UsageBlockedError",
+            retry_after: None,
+            info: "https://fynd.engineering/erasebg/docs/error/1000",
+        }
     }
 
     /// 404: the named resource does not exist.
@@ -114,7 +129,7 @@ impl ApiError {
             "status": self.status.as_u16(),
             "errorCode": self.error_code,
             "exception": self.exception,
-            "info": INFO,
+            "info": self.info,
         })
     }
 }

@@ -40,8 +40,10 @@
 mod admin;
 mod assets;
 mod auth;
+mod billing;
 mod cdn;
 pub mod cli;
+mod credits;
 mod errors;
 mod extract;
 mod faults;
@@ -59,6 +61,7 @@ mod server;
 mod state;
 mod store;
 mod upload;
+mod webhooks;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -71,6 +74,7 @@ pub use crate::options::{EmulatorOptions, Fault};
 pub use crate::record::{RecordedBody, RecordedField, RecordedRequest};
 pub use crate::routes::route_names;
 pub use crate::state::{CLOUD_NAME, ORG_ID};
+pub use crate::webhooks::WebhookAttempt;
 
 /// A running emulator. Dropping it stops the server (and its thread, if [`spawn`]ed).
 ///
@@ -105,7 +109,7 @@ impl Emulator {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(state::Shared::new(&options, format!("http://{addr}"))?);
-        let shutdown = CancellationToken::new();
+        let shutdown = state.shutdown.clone();
         let app = routes::router(state.clone());
         tokio::spawn(server::serve(listener, app, shutdown.clone()));
         tracing::info!(%addr, "pixelbin-emulator started");
@@ -196,6 +200,12 @@ impl Emulator {
     /// N, "files": N}`.
     pub fn stats(&self) -> serde_json::Value {
         admin::stats_json(&self.state)
+    }
+
+    /// Every webhook delivery attempt so far, oldest first (what `GET /_emulator/webhooks`
+    /// answers).
+    pub fn webhook_attempts(&self) -> Vec<WebhookAttempt> {
+        self.state.webhooks.attempts()
     }
 
     /// Replaces the faults in force.

@@ -8,9 +8,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use tokio::time::Instant;
 
+use crate::auth::token;
 use crate::errors::ApiError;
 
 /// The window the request rate is counted over.
@@ -99,14 +100,6 @@ impl Limits {
     }
 }
 
-/// The raw `Authorization` value: the token requests are counted against.
-fn token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
 /// A 429 with `Retry-After` in whole seconds, rounded up so a client honouring it is admitted.
 fn too_many(message: String, wait: Duration) -> ApiError {
     let mut error = ApiError::new(
@@ -126,7 +119,10 @@ mod tests {
 
     fn bearer(token: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(token).unwrap());
+        headers.insert(
+            axum::http::header::AUTHORIZATION,
+            HeaderValue::from_str(token).unwrap(),
+        );
         headers
     }
 

@@ -26,6 +26,14 @@ pub struct EmulatorOptions {
     /// A prediction create answers 429 while this many jobs of the same token are still
     /// running. `None`: unlimited.
     pub max_running_jobs: Option<u32>,
+    /// Secret that signs webhook deliveries (`x-erbg-signature`); `None` sends them unsigned.
+    pub webhook_secret: Option<String>,
+    /// How long one webhook attempt may take in all (connect, answer); 10 s by default.
+    pub webhook_timeout: Duration,
+    /// Wait before the first webhook retry; it doubles for each further one. 1 s by default.
+    pub webhook_backoff: Duration,
+    /// Credits each API token starts with; `None`: unlimited.
+    pub credits: Option<u64>,
 }
 
 impl Default for EmulatorOptions {
@@ -38,6 +46,10 @@ impl Default for EmulatorOptions {
             seed: 0,
             rate_limit: None,
             max_running_jobs: None,
+            webhook_secret: None,
+            webhook_timeout: Duration::from_secs(10),
+            webhook_backoff: Duration::from_secs(1),
+            credits: None,
         }
     }
 }
@@ -56,6 +68,13 @@ impl fmt::Debug for EmulatorOptions {
             .field("seed", &self.seed)
             .field("rate_limit", &self.rate_limit)
             .field("max_running_jobs", &self.max_running_jobs)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("webhook_timeout", &self.webhook_timeout)
+            .field("webhook_backoff", &self.webhook_backoff)
+            .field("credits", &self.credits)
             .finish()
     }
 }
@@ -191,10 +210,12 @@ mod tests {
     fn debug_redacts_the_secret() {
         let options = EmulatorOptions {
             api_secret: Some("super-secret-value".into()),
+            webhook_secret: Some("webhook-secret-value".into()),
             ..EmulatorOptions::default()
         };
         let text = format!("{options:?}");
         assert!(!text.contains("super-secret-value"), "{text}");
+        assert!(!text.contains("webhook-secret-value"), "{text}");
         assert!(text.contains("<redacted>"));
     }
 }

@@ -78,7 +78,9 @@ pub async fn create(
     let headers = request.headers().clone();
     let fields = read_fields(&state, request).await?;
     let (input, webhook) = collect_inputs(model, fields)?;
-    let _ = webhook; // accepted like the real service; deliveries need a network, so none are made
+    let webhook = webhook
+        .map(|url| check_webhook_url(&url).map(|()| url))
+        .transpose()?;
 
     let uuid = state.new_id();
     let id = format!("{plugin}--{operation}--{uuid}");
@@ -96,6 +98,10 @@ pub async fn create(
                     content_type,
                 },
             ) => {
+                // A file breaking the schema's limits is refused now, naming the limit; a URL
+                // is only read later, so its image fails the job instead (see `decide`).
+                check_image(model, &bytes, &content_type)
+                    .map_err(|limit| ApiError::validation(format!("input.{key}: {limit}")))?;
                 let ext = media::sniff(&bytes).map(|s| s.format).unwrap_or("bin");
                 let path = format!("/predictions/inputs/{plugin}/{operation}/{uuid}/{key}/0.{ext}");
                 echoed.insert(key, json!(format!("{}{path}", state.base_url)));
@@ -152,11 +158,18 @@ pub async fn create(
         }
     }
 
-    // Only a valid create takes a running-job slot.
+    let decided = decide(model, image);
+    // Only a valid create spends credits (a successful one) and takes a running-job slot.
+    let token = crate::auth::token(&headers).unwrap_or_default();
+    let charged = if decided.is_ok() { model.credits } else { 0 };
+    state.credits.spend(&token, model.credits, charged)?;
     let done_at = tokio::time::Instant::now() + state.prediction_delay;
-    state.limits.admit_job(&headers, done_at)?;
+    if let Err(refused) = state.limits.admit_job(&headers, done_at) {
+        state.credits.refund(&token, charged);
+        return Err(refused);
+    }
 
-    let outcome = match decide(model, image) {
+    let outcome = match decided {
         Ok((width, height, seed)) => {
             let png = media::generate_png(
                 width.saturating_mul(model.scale),
@@ -186,7 +199,10 @@ pub async fn create(
         outcome,
     };
     let body = job_json(&state, &job);
-    state.store().jobs.insert(id, job);
+    state.store().jobs.insert(id.clone(), job);
+    if let Some(url) = webhook {
+        crate::webhooks::schedule(&state, id, url, done_at);
+    }
     state
         .predictions_created
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -309,6 +325,50 @@ fn unknown_field(model: &Model, key: &str) -> ApiError {
     ))
 }
 
+/// Checks an image against the limits the model's schema declares (`imageValidation` and
+/// `supportedContentTypes`); `Ok` gives its dimensions, `Err` names the broken limit.
+pub fn check_image(model: &Model, bytes: &[u8], content_type: &str) -> Result<(u32, u32), String> {
+    if bytes.is_empty() {
+        return Err("image is empty".into());
+    }
+    if bytes.len() as u64 > MAX_IMAGE_SIZE {
+        return Err(format!(
+            "image is too large: {} bytes, above imageValidation.maxSize of {} ({MAX_IMAGE_SIZE} bytes)",
+            bytes.len(),
+            model.name
+        ));
+    }
+    if !models::SUPPORTED_CONTENT_TYPES.contains(&content_type) {
+        return Err(format!(
+            "unsupported content type '{content_type}': supportedContentTypes of {} are {}",
+            model.name,
+            models::SUPPORTED_CONTENT_TYPES.join(", ")
+        ));
+    }
+    let (width, height) = media::dimensions(bytes).unwrap_or((64, 64));
+    if width > MAX_IMAGE_SIDE {
+        return Err(format!(
+            "image is too large: {width}x{height} pixels, above imageValidation.maxWidth of {MAX_IMAGE_SIDE}"
+        ));
+    }
+    if height > MAX_IMAGE_SIDE {
+        return Err(format!(
+            "image is too large: {width}x{height} pixels, above imageValidation.maxHeight of {MAX_IMAGE_SIDE}"
+        ));
+    }
+    Ok((width, height))
+}
+
+/// A webhook must be an absolute http(s) URL: the emulator will POST the final job to it.
+fn check_webhook_url(url: &str) -> ApiResult<()> {
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => Ok(()),
+        _ => Err(ApiError::validation(format!(
+            "webhook must be an absolute http(s) URL, got '{url}'"
+        ))),
+    }
+}
+
 /// Checks the image the way the real model does; `Ok` gives the size of the output.
 fn decide(
     model: &Model,
@@ -318,29 +378,7 @@ fn decide(
         return Err("image not found".into());
     };
     let (bytes, content_type) = image?;
-    if bytes.is_empty() {
-        return Err("image is empty".into());
-    }
-    if bytes.len() as u64 > MAX_IMAGE_SIZE {
-        return Err(format!(
-            "image is too large: {} bytes, the limit of {} is {MAX_IMAGE_SIZE} bytes",
-            bytes.len(),
-            model.name
-        ));
-    }
-    if !models::SUPPORTED_CONTENT_TYPES.contains(&content_type.as_str()) {
-        return Err(format!(
-            "unsupported content type '{content_type}': {} accepts {}",
-            model.name,
-            models::SUPPORTED_CONTENT_TYPES.join(", ")
-        ));
-    }
-    let (width, height) = media::dimensions(&bytes).unwrap_or((64, 64));
-    if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
-        return Err(format!(
-            "image is too large: {width}x{height} pixels, the limit is {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE}"
-        ));
-    }
+    let (width, height) = check_image(model, &bytes, &content_type)?;
     let seed = <sha2::Sha256 as sha2::Digest>::digest(&bytes).to_vec();
     Ok((width, height, seed))
 }
@@ -390,7 +428,7 @@ async fn resolve_image_url(state: &AppState, url: &str) -> Result<(Bytes, String
 }
 
 /// The job object; status depends on whether `prediction_delay` has passed.
-fn job_json(state: &AppState, job: &Job) -> Value {
+pub fn job_json(state: &AppState, job: &Job) -> Value {
     let done = tokio::time::Instant::now() >= job.done_at;
     let mut body = json!({
         "_id": job.id,

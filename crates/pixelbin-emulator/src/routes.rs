@@ -14,7 +14,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::errors::ApiError;
 use crate::state::AppState;
-use crate::{admin, assets, cdn, faults, org, predictions, upload};
+use crate::{admin, assets, billing, cdn, faults, org, predictions, upload};
 
 /// Body limit of JSON routes.
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
@@ -27,6 +27,7 @@ const UPLOAD_LIMIT: usize = 64 * 1024 * 1024 * 1024;
 const PREDICTIONS_PLATFORM: &str = "/service/platform/transformation/v1.0/predictions";
 const PREDICTIONS_PUBLIC: &str = "/service/public/transformation/v1.0/predictions";
 const ASSETS: &str = "/service/platform/assets/v1.0";
+const PAYMENT: &str = "/service/platform/payment/v1.0";
 
 /// Name of requests no route matched (unknown paths, or a known path with the wrong method).
 pub const UNMATCHED: &str = "unmatched";
@@ -304,6 +305,19 @@ pub fn table() -> Vec<Route> {
             M::GET,
             "/service/platform/transformation/context",
             org::transformation_context,
+        ),
+        // Billing
+        Route::new(
+            "billing.usage",
+            M::GET,
+            format!("{PAYMENT}/usage"),
+            billing::usage_v2,
+        ),
+        Route::new(
+            "billing.usage_subscription",
+            M::GET,
+            format!("{PAYMENT}/usage/subscription"),
+            billing::usage_subscription,
         ),
         // CDN
         Route::new("cdn", M::GET, "/v2/{*path}", cdn::serve),

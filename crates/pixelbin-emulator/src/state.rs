@@ -8,11 +8,15 @@ use std::time::Duration;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use tokio_util::sync::CancellationToken;
+
+use crate::credits::Credits;
 use crate::faults::FaultPlan;
 use crate::limits::Limits;
 use crate::options::EmulatorOptions;
 use crate::record::Recorder;
 use crate::store::Store;
+use crate::webhooks::Webhooks;
 
 /// Handle to the shared state, cloned into every handler.
 pub type AppState = Arc<Shared>;
@@ -42,6 +46,12 @@ pub struct Shared {
     pub limits: Limits,
     /// Predictions created since start or the last reset (refused creates not counted).
     pub predictions_created: AtomicU64,
+    /// Webhook sender and its log of attempts.
+    pub webhooks: Webhooks,
+    /// Credit balances per token.
+    pub credits: Credits,
+    /// Cancelled when the emulator stops: background work (webhook deliveries) ends with it.
+    pub shutdown: CancellationToken,
     /// Random numbers for generated ids (seeded, so ids repeat across runs).
     id_rng: Mutex<StdRng>,
     /// Temporary directory holding upload parts, stored files and links to recorded content
@@ -79,6 +89,9 @@ impl Shared {
             store: Mutex::new(store),
             limits: Limits::new(options.rate_limit, options.max_running_jobs),
             predictions_created: AtomicU64::new(0),
+            webhooks: Webhooks::new(options)?,
+            credits: Credits::new(options.credits),
+            shutdown: CancellationToken::new(),
             id_rng: Mutex::new(id_rng),
             dir,
         })

@@ -65,7 +65,9 @@ async fn rate_limit_answers_429_with_retry_after_and_the_error_body() {
 async fn creates_are_refused_while_max_running_jobs_run() {
     let emu = start(EmulatorOptions {
         max_running_jobs: Some(2),
-        prediction_delay: Duration::from_millis(400),
+        // Long enough that a loaded machine (a debug-build create takes ~350 ms there) still
+        // sends the third create while both jobs run.
+        prediction_delay: Duration::from_millis(2500),
         ..EmulatorOptions::default()
     })
     .await;
@@ -77,7 +79,7 @@ async fn creates_are_refused_while_max_running_jobs_run() {
     assert_eq!(status, 429);
     assert!(error_message(429, &body).contains("Too many running predictions"));
     assert_eq!(emu.predictions_created(), 2);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(2600)).await;
     let (status, body) = send(create(&emu)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(emu.predictions_created(), 3);

@@ -132,29 +132,13 @@ async fn json_job_with_the_playground_url_succeeds() {
 #[tokio::test]
 async fn unusable_inputs_fail_the_job() {
     let emu = emulator().await;
-    let cases: Vec<(Form, &str)> = vec![
-        (
-            Form::new().text("input.industry_type", "general"),
-            "image not found",
-        ),
-        (
-            image_form(b"plain text".to_vec(), "text/plain"),
-            "unsupported content type",
-        ),
-        (image_form(Vec::new(), "image/png"), "image is empty"),
-        (image_form(vec![0u8; 26_214_401], "image/jpeg"), "too large"),
-    ];
-    for (form, expected) in cases {
-        let (status, job) = create_multipart(&emu, form).await;
-        assert_eq!(status, 200, "{job}");
-        let done = wait_final(&emu, job["_id"].as_str().unwrap()).await;
-        assert_eq!(done["status"], "FAILURE", "{done}");
-        assert!(
-            done["error"].as_str().unwrap().contains(expected),
-            "{expected}: {done}"
-        );
-        assert!(done.get("output").is_none());
-    }
+    let (status, job) =
+        create_multipart(&emu, Form::new().text("input.industry_type", "general")).await;
+    assert_eq!(status, 200, "{job}");
+    let done = wait_final(&emu, job["_id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "FAILURE", "{done}");
+    assert_eq!(done["error"], "image not found", "{done}");
+    assert!(done.get("output").is_none());
     // A URL the emulator cannot reach fails too, saying why.
     let (_, job) = send(
         authed(Method::POST, format!("{}{CREATE}/erase/bg", emu.url()))
@@ -168,6 +152,50 @@ async fn unusable_inputs_fail_the_job() {
             .unwrap()
             .contains("no network access")
     );
+}
+
+/// A PNG header claiming `width` x `height` pixels.
+fn png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes
+}
+
+#[tokio::test]
+async fn files_breaking_the_schema_limits_are_refused_naming_the_limit() {
+    let emu = emulator().await;
+    let cases: Vec<(Form, &str)> = vec![
+        (
+            image_form(b"plain text".to_vec(), "text/plain"),
+            "supportedContentTypes",
+        ),
+        (image_form(Vec::new(), "image/png"), "image is empty"),
+        (
+            image_form(vec![0u8; 26_214_401], "image/jpeg"),
+            "imageValidation.maxSize",
+        ),
+        (
+            image_form(png_header(10_001, 10), "image/png"),
+            "imageValidation.maxWidth",
+        ),
+        (
+            image_form(png_header(10, 10_001), "image/png"),
+            "imageValidation.maxHeight",
+        ),
+    ];
+    for (form, expected) in cases {
+        let (status, body) = create_multipart(&emu, form).await;
+        assert_eq!(status, 400, "{expected}: {body}");
+        let message = error_message(400, &body);
+        assert!(message.contains(expected), "{expected}: {message}");
+        assert!(message.starts_with("input.image: "), "{message}");
+    }
+    // Exactly at the limits is fine.
+    let (status, body) =
+        create_multipart(&emu, image_form(png_header(10_000, 10_000), "image/png")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(emu.predictions_created(), 1);
 }
 
 #[tokio::test]

@@ -1,0 +1,177 @@
+//! Webhook delivery: when a job created with a `webhook` URL reaches its final status, the
+//! emulator POSTs the final prediction object (exactly what `GET` on the job answers then) as
+//! JSON to that URL, signed with `x-erbg-signature: hex(HMAC-SHA256(webhook secret, raw body))`.
+//!
+//! The payload is this emulator's model of the service's webhook call, not a recording of it.
+//! A non-2xx answer, or none within the timeout, is retried up to [`RETRIES`] more times with
+//! doubling back-off. Every attempt is logged (see [`WebhookAttempt`]).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pixelbin_url::{WEBHOOK_SIGNATURE_HEADER, webhook_signature};
+use serde::Serialize;
+
+use crate::options::EmulatorOptions;
+use crate::state::AppState;
+
+/// Attempts made after the first failed one.
+pub const RETRIES: u32 = 3;
+/// Attempts kept in the log; older ones are forgotten so a long run's memory stays bounded.
+const LOG_CAPACITY: usize = 10_000;
+
+/// One attempt to deliver a webhook, as `GET /_emulator/webhooks` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct WebhookAttempt {
+    /// Where it was sent.
+    pub url: String,
+    /// `_id` of the job it reports.
+    pub job_id: String,
+    /// 1 for the first attempt, up to `1 + RETRIES`.
+    pub attempt: u32,
+    /// HTTP status of the answer; `None` when there was none (refused, timed out, ...).
+    pub status: Option<u16>,
+    /// Why there was no answer.
+    pub error: Option<String>,
+    /// When the attempt started (ISO 8601, UTC).
+    pub time: String,
+}
+
+/// The sender of one emulator's webhooks and the log of its attempts.
+pub struct Webhooks {
+    client: reqwest::Client,
+    secret: Option<String>,
+    backoff: Duration,
+    log: Mutex<VecDeque<WebhookAttempt>>,
+}
+
+impl Webhooks {
+    /// A sender configured by `options`.
+    ///
+    /// Its client is bounded like the SDK's: a whole attempt (connect, headers and body) ends
+    /// within `webhook_timeout`, redirects are not followed (a receiver moved elsewhere is an
+    /// answer, 3xx, not a reason to post the job to another host) and no proxy is used.
+    pub fn new(options: &EmulatorOptions) -> std::io::Result<Webhooks> {
+        let client = reqwest::Client::builder()
+            .timeout(options.webhook_timeout)
+            .connect_timeout(options.webhook_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .user_agent(concat!("pixelbin-emulator/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(std::io::Error::other)?;
+        Ok(Webhooks {
+            client,
+            secret: options.webhook_secret.clone(),
+            backoff: options.webhook_backoff,
+            log: Mutex::new(VecDeque::new()),
+        })
+    }
+
+    /// Every attempt so far, oldest first.
+    pub fn attempts(&self) -> Vec<WebhookAttempt> {
+        self.log_lock().iter().cloned().collect()
+    }
+
+    /// Forgets the logged attempts.
+    pub fn clear(&self) {
+        self.log_lock().clear();
+    }
+
+    fn log_lock(&self) -> std::sync::MutexGuard<'_, VecDeque<WebhookAttempt>> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn record(&self, attempt: WebhookAttempt) {
+        tracing::info!(
+            url = attempt.url,
+            attempt = attempt.attempt,
+            status = attempt.status,
+            "webhook attempt"
+        );
+        let mut log = self.log_lock();
+        if log.len() == LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(attempt);
+    }
+
+    /// Sends `body` to `url` once; `Ok` when the receiver answered 2xx.
+    async fn attempt(&self, url: &str, job_id: &str, attempt: u32, body: &[u8]) -> bool {
+        let mut request = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_vec());
+        if let Some(secret) = &self.secret {
+            request = request.header(WEBHOOK_SIGNATURE_HEADER, webhook_signature(body, secret));
+        }
+        let time = crate::ids::now_iso();
+        // The answer's body is never read: only its status matters.
+        let (status, error) = match request.send().await {
+            Ok(response) => (Some(response.status().as_u16()), None),
+            Err(error) => (None, Some(describe(&error))),
+        };
+        self.record(WebhookAttempt {
+            url: url.to_string(),
+            job_id: job_id.to_string(),
+            attempt,
+            status,
+            error,
+            time,
+        });
+        status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// A short reason for a failed attempt (reqwest's own text names the URL, already logged).
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "no answer within the webhook timeout".into()
+    } else if error.is_connect() {
+        "could not connect".into()
+    } else {
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            text = format!("{text}: {cause}");
+            source = cause.source();
+        }
+        text
+    }
+}
+
+/// Delivers the final state of job `job_id` to `url` once it is reached, retrying as the
+/// module documents. Stops early when the emulator shuts down.
+pub fn schedule(state: &AppState, job_id: String, url: String, done_at: tokio::time::Instant) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let shutdown = state.shutdown.clone();
+        tokio::select! {
+            _ = shutdown.cancelled() => {}
+            _ = deliver(&state, &job_id, &url, done_at) => {}
+        }
+    });
+}
+
+async fn deliver(state: &AppState, job_id: &str, url: &str, done_at: tokio::time::Instant) {
+    tokio::time::sleep_until(done_at).await;
+    let Some(job) = state.store().jobs.get(job_id).cloned() else {
+        return;
+    };
+    let body = crate::predictions::job_json(state, &job)
+        .to_string()
+        .into_bytes();
+    let mut backoff = state.webhooks.backoff;
+    for attempt in 1..=1 + RETRIES {
+        if state.webhooks.attempt(url, job_id, attempt, &body).await {
+            return;
+        }
+        if attempt <= RETRIES {
+            tokio::time::sleep(backoff).await;
+            backoff = backoff.saturating_mul(2);
+        }
+    }
+}
