@@ -10,39 +10,40 @@
 //! credit total is `null` (unlimited).
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use serde_json::{Value, json};
 
 use crate::auth::{Authed, token};
+use crate::errors::ApiError;
 use crate::state::AppState;
 
 /// Storage an emulated account may hold, in bytes (reported, not enforced).
 pub const STORAGE_QUOTA: u64 = 10 * 1024 * 1024 * 1024;
 
-/// What the calling token has used.
-struct Usage {
+/// What the calling token has used; extracting it checks the Authorization header.
+pub struct Usage {
     credits_total: Option<u64>,
     credits_used: u64,
     storage_used: u64,
 }
 
-fn usage(state: &AppState, headers: &HeaderMap) -> Usage {
-    let token = token(headers).unwrap_or_default();
-    Usage {
-        credits_total: state.credits.balance(),
-        credits_used: state.credits.used(&token),
-        storage_used: state.store().files.values().map(|f| f.size).sum(),
+impl FromRequestParts<AppState> for Usage {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Usage, ApiError> {
+        Authed::from_request_parts(parts, state).await?;
+        let token = token(&parts.headers).unwrap_or_default();
+        Ok(Usage {
+            credits_total: state.credits.balance(),
+            credits_used: state.credits.used(&token),
+            storage_used: state.store().files.values().map(|f| f.size).sum(),
+        })
     }
 }
 
 /// `GET /service/platform/payment/v1.0/usage`
-pub async fn usage_v2(
-    State(state): State<AppState>,
-    _auth: Authed,
-    headers: HeaderMap,
-) -> Json<Value> {
-    let usage = usage(&state, &headers);
+pub async fn usage_v2(usage: Usage) -> Json<Value> {
     Json(json!({
         "storage": {"total": STORAGE_QUOTA, "used": usage.storage_used},
         "credits": {"total": usage.credits_total, "used": usage.credits_used},
@@ -50,12 +51,7 @@ pub async fn usage_v2(
 }
 
 /// `GET /service/platform/payment/v1.0/usage/subscription` (deprecated by the service)
-pub async fn usage_subscription(
-    State(state): State<AppState>,
-    _auth: Authed,
-    headers: HeaderMap,
-) -> Json<Value> {
-    let usage = usage(&state, &headers);
+pub async fn usage_subscription(usage: Usage) -> Json<Value> {
     Json(json!({
         "credits": {"used": usage.credits_used},
         "total": {"credits": usage.credits_total, "storage": STORAGE_QUOTA},
