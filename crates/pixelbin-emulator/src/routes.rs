@@ -325,7 +325,7 @@ pub fn table() -> Vec<Route> {
     ]
 }
 
-/// Every route name, each once, in table order, then [`UNMATCHED`].
+/// Every route name, each once, in table order, then `unmatched` (requests no route matched).
 pub fn route_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
     for route in table() {
