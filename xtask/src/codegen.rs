@@ -434,7 +434,6 @@ fn plugins(catalogue: &Catalogue) -> Result<String> {
             plugin.name,
             op_list.join(", ")
         )?;
-        out.push_str("use std::fmt;\n\nuse crate::Transformation;\n");
         let uses_color = plugin
             .operations
             .iter()
@@ -442,7 +441,7 @@ fn plugins(catalogue: &Catalogue) -> Result<String> {
         if uses_color {
             out.push_str("use crate::catalogue::Color;\n");
         }
-        out.push_str("use crate::catalogue::{OperationSpec, table};\n\n");
+        out.push_str("use crate::catalogue::table;\n\n");
         for op in &plugin.operations {
             operation(&mut out, plugin, op)?;
         }
@@ -494,23 +493,18 @@ fn operation(out: &mut String, plugin: &Plugin, op: &Operation) -> Result<()> {
     let ty = camel(&op.name);
     let plain = snake(&op.name);
     let func = ident(plain.clone());
-    let count = op.parameters.len();
-    let constant = const_name(plugin, op);
+    let full = format!("{}.{}", plugin.name, op.name);
+    // rustfmt leaves macro calls as written, so they are written formatted.
     writeln!(
         out,
-        "/// `{}.{}`, written `{}(...)` in URLs. Start it with [`{plain}()`](fn@{plain}).\n#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]\n#[must_use]\npub struct {ty} {{ values: [Option<String>; {count}] }}\n",
-        plugin.name, op.name, op.prefix
+        "    crate::catalogue::operation_builder! {{\n        /// `{full}`, written `{prefix}(...)` in URLs. Start it with [`{plain}()`](fn@{plain}).\n        {ty},\n        /// Starts `{full}` with no parameters set: `{prefix}()`.\n        {func},\n        table::{constant},\n        {count}\n    }}\n",
+        prefix = op.prefix,
+        constant = const_name(plugin, op),
+        count = op.parameters.len(),
     )?;
-    writeln!(
-        out,
-        "/// Starts `{}.{}` with no parameters set: `{}()`.\npub fn {func}() -> {ty} {{ {ty}::default() }}\n",
-        plugin.name, op.name, op.prefix
-    )?;
-    writeln!(out, "impl {ty} {{")?;
-    writeln!(
-        out,
-        "/// This operation in the catalogue.\npub fn spec() -> &'static OperationSpec {{ &table::{constant} }}\n"
-    )?;
+    if !op.parameters.is_empty() {
+        writeln!(out, "impl {ty} {{")?;
+    }
     for (index, p) in op.parameters.iter().enumerate() {
         let method = ident(snake(&p.name));
         let default = p
@@ -518,22 +512,29 @@ fn operation(out: &mut String, plugin: &Plugin, op: &Operation) -> Result<()> {
             .as_ref()
             .and_then(default_text)
             .map_or(String::from("no default"), |d| format!("default `{d}`"));
-        let (arg, value) = match setter(&p.kind)? {
-            Setter::Integer => ("i64".to_string(), "value.to_string()".to_string()),
+        let (arg, value, kind_doc) = match setter(&p.kind)? {
+            Setter::Integer => ("i64".to_string(), "value.to_string()", p.kind.clone()),
             Setter::Float => (
                 "f64".to_string(),
-                "crate::catalogue::js_number(value)".to_string(),
+                "crate::catalogue::js_number(value)",
+                "float, written as JavaScript writes numbers".to_string(),
             ),
-            Setter::Boolean => ("bool".to_string(), "value.to_string()".to_string()),
-            Setter::Enum => (enum_name(op, p), "value.as_str().to_owned()".to_string()),
-            Setter::Color => ("Color".to_string(), "value.as_str().to_owned()".to_string()),
-            Setter::Text => ("impl Into<String>".to_string(), "value.into()".to_string()),
-        };
-        let kind_doc = match setter(&p.kind)? {
-            Setter::Enum => format!("one of [`{}`]", enum_name(op, p)),
-            Setter::Float => "float, written as JavaScript writes numbers".to_string(),
-            Setter::Text => format!("{} text, written as given (empty leaves it out)", p.kind),
-            _ => p.kind.clone(),
+            Setter::Boolean => ("bool".to_string(), "value.to_string()", p.kind.clone()),
+            Setter::Enum => (
+                enum_name(op, p),
+                "value.as_str().to_owned()",
+                format!("one of [`{}`]", enum_name(op, p)),
+            ),
+            Setter::Color => (
+                "Color".to_string(),
+                "value.as_str().to_owned()",
+                p.kind.clone(),
+            ),
+            Setter::Text => (
+                "impl Into<String>".to_string(),
+                "value.into()",
+                format!("{} text, written as given (empty leaves it out)", p.kind),
+            ),
         };
         writeln!(
             out,
@@ -541,26 +542,16 @@ fn operation(out: &mut String, plugin: &Plugin, op: &Operation) -> Result<()> {
             p.name, p.id
         )?;
     }
-    writeln!(
-        out,
-        "/// The transformation, in the catalogue's parameter order.\npub fn build(self) -> Transformation<'static> {{ Self::spec().transformation(self.values) }}\n}}\n"
-    )?;
-    writeln!(
-        out,
-        "impl<'a> From<{ty}> for Transformation<'a> {{ fn from(op: {ty}) -> Self {{ op.build() }} }}\n"
-    )?;
-    writeln!(
-        out,
-        "/// The pattern text, e.g. `{}(...)`.\nimpl fmt::Display for {ty} {{ fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {{ fmt::Display::fmt(&self.clone().build(), f) }} }}\n",
-        op.prefix
-    )?;
+    if !op.parameters.is_empty() {
+        out.push_str("}\n\n");
+    }
     for p in op.parameters.iter().filter(|p| p.kind == "enum") {
         let name = enum_name(op, p);
         let default = p.default.as_ref().and_then(default_text);
         writeln!(
             out,
-            "/// The values of `{}` for `{}.{}`.\n#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\npub enum {name} {{",
-            p.name, plugin.name, op.name
+            "    crate::catalogue::value_enum! {{\n        /// The values of `{}` for `{full}`.\n        {name}({full:?}, {:?}) {{",
+            p.name, p.name
         )?;
         for v in &p.values {
             let note = if default.as_deref() == Some(v.as_str()) {
@@ -568,26 +559,13 @@ fn operation(out: &mut String, plugin: &Plugin, op: &Operation) -> Result<()> {
             } else {
                 ""
             };
-            writeln!(out, "/// `{v}`{note}.\n{},", camel(v))?;
+            writeln!(
+                out,
+                "            /// `{v}`{note}.\n            {} => {v:?},",
+                camel(v)
+            )?;
         }
-        out.push_str("}\n\n");
-        writeln!(
-            out,
-            "impl {name} {{\n/// Every value, in the catalogue's order.\npub const ALL: &[{name}] = &[{}];\n\n/// The value as the URL writes it.\npub fn as_str(self) -> &'static str {{ match self {{",
-            p.values
-                .iter()
-                .map(|v| format!("{name}::{}", camel(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
-        for v in &p.values {
-            writeln!(out, "{name}::{} => {v:?},", camel(v))?;
-        }
-        out.push_str("} }\n}\n\n");
-        writeln!(
-            out,
-            "impl fmt::Display for {name} {{ fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {{ f.write_str(self.as_str()) }} }}\n"
-        )?;
+        out.push_str("        }\n    }\n\n");
     }
     Ok(())
 }

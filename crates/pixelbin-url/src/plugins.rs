@@ -40,119 +40,46 @@
 
 /// `DetectBackgroundType` (`dbt` in URLs): [`detect`](fn@detect_background_type::detect).
 pub mod detect_background_type {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `DetectBackgroundType.detect`, written `dbt.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Detect {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `DetectBackgroundType.detect` with no parameters set: `dbt.detect()`.
-    pub fn detect() -> Detect {
-        Detect::default()
-    }
-
-    impl Detect {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::DETECT_BACKGROUND_TYPE_DETECT
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Detect> for Transformation<'a> {
-        fn from(op: Detect) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `dbt.detect(...)`.
-    impl fmt::Display for Detect {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `DetectBackgroundType.detect`, written `dbt.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `DetectBackgroundType.detect` with no parameters set: `dbt.detect()`.
+        detect,
+        table::DETECT_BACKGROUND_TYPE_DETECT,
+        0
     }
 }
 
 /// `Artifact` (`af` in URLs): [`remove`](fn@artifact::remove).
 pub mod artifact {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `Artifact.remove`, written `af.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Remove {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `Artifact.remove` with no parameters set: `af.remove()`.
-    pub fn remove() -> Remove {
-        Remove::default()
-    }
-
-    impl Remove {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::ARTIFACT_REMOVE
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Remove> for Transformation<'a> {
-        fn from(op: Remove) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `af.remove(...)`.
-    impl fmt::Display for Remove {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `Artifact.remove`, written `af.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
+        Remove,
+        /// Starts `Artifact.remove` with no parameters set: `af.remove()`.
+        remove,
+        table::ARTIFACT_REMOVE,
+        0
     }
 }
 
 /// `AWSRekognitionPlugin` (`awsRek` in URLs): [`detect_labels`](fn@aws_rekognition_plugin::detect_labels), [`moderation`](fn@aws_rekognition_plugin::moderation).
 pub mod aws_rekognition_plugin {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `AWSRekognitionPlugin.detectLabels`, written `awsRek.detectLabels(...)` in URLs. Start it with [`detect_labels()`](fn@detect_labels).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct DetectLabels {
-        values: [Option<String>; 2],
-    }
-
-    /// Starts `AWSRekognitionPlugin.detectLabels` with no parameters set: `awsRek.detectLabels()`.
-    pub fn detect_labels() -> DetectLabels {
-        DetectLabels::default()
+    crate::catalogue::operation_builder! {
+        /// `AWSRekognitionPlugin.detectLabels`, written `awsRek.detectLabels(...)` in URLs. Start it with [`detect_labels()`](fn@detect_labels).
+        DetectLabels,
+        /// Starts `AWSRekognitionPlugin.detectLabels` with no parameters set: `awsRek.detectLabels()`.
+        detect_labels,
+        table::AWS_REKOGNITION_PLUGIN_DETECT_LABELS,
+        2
     }
 
     impl DetectLabels {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::AWS_REKOGNITION_PLUGIN_DETECT_LABELS
-        }
-
         /// `maximumLabels` (`l` in URLs): integer; default `5`.
         pub fn maximum_labels(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
@@ -164,95 +91,40 @@ pub mod aws_rekognition_plugin {
             self.values[1] = Some(value.to_string());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<DetectLabels> for Transformation<'a> {
-        fn from(op: DetectLabels) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `awsRek.detectLabels(...)`.
-    impl fmt::Display for DetectLabels {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `AWSRekognitionPlugin.moderation`, written `awsRek.moderation(...)` in URLs. Start it with [`moderation()`](fn@moderation).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Moderation {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `AWSRekognitionPlugin.moderation` with no parameters set: `awsRek.moderation()`.
-    pub fn moderation() -> Moderation {
-        Moderation::default()
+    crate::catalogue::operation_builder! {
+        /// `AWSRekognitionPlugin.moderation`, written `awsRek.moderation(...)` in URLs. Start it with [`moderation()`](fn@moderation).
+        Moderation,
+        /// Starts `AWSRekognitionPlugin.moderation` with no parameters set: `awsRek.moderation()`.
+        moderation,
+        table::AWS_REKOGNITION_PLUGIN_MODERATION,
+        1
     }
 
     impl Moderation {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::AWS_REKOGNITION_PLUGIN_MODERATION
-        }
-
         /// `minimumConfidence` (`c` in URLs): integer; default `55`.
         pub fn minimum_confidence(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
             self
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Moderation> for Transformation<'a> {
-        fn from(op: Moderation) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `awsRek.moderation(...)`.
-    impl fmt::Display for Moderation {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
         }
     }
 }
 
 /// `BackgroundGenerator` (`generate` in URLs): [`bg`](fn@background_generator::bg).
 pub mod background_generator {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `BackgroundGenerator.bg`, written `generate.bg(...)` in URLs. Start it with [`bg()`](fn@bg).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Bg {
-        values: [Option<String>; 4],
-    }
-
-    /// Starts `BackgroundGenerator.bg` with no parameters set: `generate.bg()`.
-    pub fn bg() -> Bg {
-        Bg::default()
+    crate::catalogue::operation_builder! {
+        /// `BackgroundGenerator.bg`, written `generate.bg(...)` in URLs. Start it with [`bg()`](fn@bg).
+        Bg,
+        /// Starts `BackgroundGenerator.bg` with no parameters set: `generate.bg()`.
+        bg,
+        table::BACKGROUND_GENERATOR_BG,
+        4
     }
 
     impl Bg {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BACKGROUND_GENERATOR_BG
-        }
-
         /// `backgroundPrompt` (`p` in URLs): custom text, written as given (empty leaves it out); default `YSBmb3Jlc3QgZnVsbCBvZiBvYWsgdHJlZXMsd2l0aCBicmlnaHQgbGlnaHRzLCBzdW4gYW5kIGEgbG90IG9mIG1hZ2ljLCB1bHRyYSByZWFsaXN0aWMsIDhr`.
         pub fn background_prompt(mut self, value: impl Into<String>) -> Self {
             self.values[0] = Some(value.into());
@@ -276,80 +148,33 @@ pub mod background_generator {
             self.values[3] = Some(value.to_string());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Bg> for Transformation<'a> {
-        fn from(op: Bg) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `generate.bg(...)`.
-    impl fmt::Display for Bg {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// The values of `focus` for `BackgroundGenerator.bg`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum BgFocus {
-        /// `Product` (the default).
-        Product,
-        /// `Background`.
-        Background,
-    }
-
-    impl BgFocus {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[BgFocus] = &[BgFocus::Product, BgFocus::Background];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                BgFocus::Product => "Product",
-                BgFocus::Background => "Background",
-            }
-        }
-    }
-
-    impl fmt::Display for BgFocus {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
+    crate::catalogue::value_enum! {
+        /// The values of `focus` for `BackgroundGenerator.bg`.
+        BgFocus("BackgroundGenerator.bg", "focus") {
+            /// `Product` (the default).
+            Product => "Product",
+            /// `Background`.
+            Background => "Background",
         }
     }
 }
 
 /// `VariationGenerator` (`vg` in URLs): [`generate`](fn@variation_generator::generate).
 pub mod variation_generator {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `VariationGenerator.generate`, written `vg.generate(...)` in URLs. Start it with [`generate()`](fn@generate).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Generate {
-        values: [Option<String>; 4],
-    }
-
-    /// Starts `VariationGenerator.generate` with no parameters set: `vg.generate()`.
-    pub fn generate() -> Generate {
-        Generate::default()
+    crate::catalogue::operation_builder! {
+        /// `VariationGenerator.generate`, written `vg.generate(...)` in URLs. Start it with [`generate()`](fn@generate).
+        Generate,
+        /// Starts `VariationGenerator.generate` with no parameters set: `vg.generate()`.
+        generate,
+        table::VARIATION_GENERATOR_GENERATE,
+        4
     }
 
     impl Generate {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::VARIATION_GENERATOR_GENERATE
-        }
-
         /// `generateVariationPrompt` (`p` in URLs): custom text, written as given (empty leaves it out); no default.
         pub fn generate_variation_prompt(mut self, value: impl Into<String>) -> Self {
             self.values[0] = Some(value.into());
@@ -373,52 +198,23 @@ pub mod variation_generator {
             self.values[3] = Some(value.to_string());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Generate> for Transformation<'a> {
-        fn from(op: Generate) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `vg.generate(...)`.
-    impl fmt::Display for Generate {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
     }
 }
 
 /// `EraseBG` (`erase` in URLs): [`bg`](fn@erase_bg::bg).
 pub mod erase_bg {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `EraseBG.bg`, written `erase.bg(...)` in URLs. Start it with [`bg()`](fn@bg).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Bg {
-        values: [Option<String>; 3],
-    }
-
-    /// Starts `EraseBG.bg` with no parameters set: `erase.bg()`.
-    pub fn bg() -> Bg {
-        Bg::default()
+    crate::catalogue::operation_builder! {
+        /// `EraseBG.bg`, written `erase.bg(...)` in URLs. Start it with [`bg()`](fn@bg).
+        Bg,
+        /// Starts `EraseBG.bg` with no parameters set: `erase.bg()`.
+        bg,
+        table::ERASE_BG_BG,
+        3
     }
 
     impl Bg {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::ERASE_BG_BG
-        }
-
         /// `industryType` (`i` in URLs): one of [`BgIndustryType`]; default `general`.
         pub fn industry_type(mut self, value: BgIndustryType) -> Self {
             self.values[0] = Some(value.as_str().to_owned());
@@ -436,197 +232,83 @@ pub mod erase_bg {
             self.values[2] = Some(value.to_string());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Bg> for Transformation<'a> {
-        fn from(op: Bg) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `erase.bg(...)`.
-    impl fmt::Display for Bg {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// The values of `industryType` for `EraseBG.bg`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum BgIndustryType {
-        /// `general` (the default).
-        General,
-        /// `ecommerce`.
-        Ecommerce,
-        /// `car`.
-        Car,
-        /// `human`.
-        Human,
-        /// `object`.
-        Object,
-    }
-
-    impl BgIndustryType {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[BgIndustryType] = &[
-            BgIndustryType::General,
-            BgIndustryType::Ecommerce,
-            BgIndustryType::Car,
-            BgIndustryType::Human,
-            BgIndustryType::Object,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                BgIndustryType::General => "general",
-                BgIndustryType::Ecommerce => "ecommerce",
-                BgIndustryType::Car => "car",
-                BgIndustryType::Human => "human",
-                BgIndustryType::Object => "object",
-            }
-        }
-    }
-
-    impl fmt::Display for BgIndustryType {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
+    crate::catalogue::value_enum! {
+        /// The values of `industryType` for `EraseBG.bg`.
+        BgIndustryType("EraseBG.bg", "industryType") {
+            /// `general` (the default).
+            General => "general",
+            /// `ecommerce`.
+            Ecommerce => "ecommerce",
+            /// `car`.
+            Car => "car",
+            /// `human`.
+            Human => "human",
+            /// `object`.
+            Object => "object",
         }
     }
 }
 
 /// `GoogleVisionPlugin` (`googleVis` in URLs): [`detect_labels`](fn@google_vision_plugin::detect_labels).
 pub mod google_vision_plugin {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `GoogleVisionPlugin.detectLabels`, written `googleVis.detectLabels(...)` in URLs. Start it with [`detect_labels()`](fn@detect_labels).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct DetectLabels {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `GoogleVisionPlugin.detectLabels` with no parameters set: `googleVis.detectLabels()`.
-    pub fn detect_labels() -> DetectLabels {
-        DetectLabels::default()
+    crate::catalogue::operation_builder! {
+        /// `GoogleVisionPlugin.detectLabels`, written `googleVis.detectLabels(...)` in URLs. Start it with [`detect_labels()`](fn@detect_labels).
+        DetectLabels,
+        /// Starts `GoogleVisionPlugin.detectLabels` with no parameters set: `googleVis.detectLabels()`.
+        detect_labels,
+        table::GOOGLE_VISION_PLUGIN_DETECT_LABELS,
+        1
     }
 
     impl DetectLabels {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::GOOGLE_VISION_PLUGIN_DETECT_LABELS
-        }
-
         /// `maximumLabels` (`l` in URLs): integer; default `5`.
         pub fn maximum_labels(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
             self
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<DetectLabels> for Transformation<'a> {
-        fn from(op: DetectLabels) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `googleVis.detectLabels(...)`.
-    impl fmt::Display for DetectLabels {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
         }
     }
 }
 
 /// `ImageCentering` (`imc` in URLs): [`detect`](fn@image_centering::detect).
 pub mod image_centering {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `ImageCentering.detect`, written `imc.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Detect {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `ImageCentering.detect` with no parameters set: `imc.detect()`.
-    pub fn detect() -> Detect {
-        Detect::default()
+    crate::catalogue::operation_builder! {
+        /// `ImageCentering.detect`, written `imc.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `ImageCentering.detect` with no parameters set: `imc.detect()`.
+        detect,
+        table::IMAGE_CENTERING_DETECT,
+        1
     }
 
     impl Detect {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::IMAGE_CENTERING_DETECT
-        }
-
         /// `distancePercentage` (`dist_perc` in URLs): integer; default `10`.
         pub fn distance_percentage(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
             self
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Detect> for Transformation<'a> {
-        fn from(op: Detect) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `imc.detect(...)`.
-    impl fmt::Display for Detect {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
         }
     }
 }
 
 /// `IntelligentCrop` (`ic` in URLs): [`crop`](fn@intelligent_crop::crop).
 pub mod intelligent_crop {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `IntelligentCrop.crop`, written `ic.crop(...)` in URLs. Start it with [`crop()`](fn@crop).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Crop {
-        values: [Option<String>; 8],
-    }
-
-    /// Starts `IntelligentCrop.crop` with no parameters set: `ic.crop()`.
-    pub fn crop() -> Crop {
-        Crop::default()
+    crate::catalogue::operation_builder! {
+        /// `IntelligentCrop.crop`, written `ic.crop(...)` in URLs. Start it with [`crop()`](fn@crop).
+        Crop,
+        /// Starts `IntelligentCrop.crop` with no parameters set: `ic.crop()`.
+        crop,
+        table::INTELLIGENT_CROP_CROP,
+        8
     }
 
     impl Crop {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::INTELLIGENT_CROP_CROP
-        }
-
         /// `requiredWidth` (`w` in URLs): integer; default `0`.
         pub fn required_width(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
@@ -674,917 +356,378 @@ pub mod intelligent_crop {
             self.values[7] = Some(value.as_str().to_owned());
             self
         }
+    }
 
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
+    crate::catalogue::value_enum! {
+        /// The values of `gravityTowards` for `IntelligentCrop.crop`.
+        CropGravityTowards("IntelligentCrop.crop", "gravityTowards") {
+            /// `object`.
+            Object => "object",
+            /// `foreground`.
+            Foreground => "foreground",
+            /// `face`.
+            Face => "face",
+            /// `none` (the default).
+            None => "none",
         }
     }
 
-    impl<'a> From<Crop> for Transformation<'a> {
-        fn from(op: Crop) -> Self {
-            op.build()
+    crate::catalogue::value_enum! {
+        /// The values of `preferredDirection` for `IntelligentCrop.crop`.
+        CropPreferredDirection("IntelligentCrop.crop", "preferredDirection") {
+            /// `north_west`.
+            NorthWest => "north_west",
+            /// `north`.
+            North => "north",
+            /// `north_east`.
+            NorthEast => "north_east",
+            /// `west`.
+            West => "west",
+            /// `center` (the default).
+            Center => "center",
+            /// `east`.
+            East => "east",
+            /// `south_west`.
+            SouthWest => "south_west",
+            /// `south`.
+            South => "south",
+            /// `south_east`.
+            SouthEast => "south_east",
         }
     }
 
-    /// The pattern text, e.g. `ic.crop(...)`.
-    impl fmt::Display for Crop {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// The values of `gravityTowards` for `IntelligentCrop.crop`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum CropGravityTowards {
-        /// `object`.
-        Object,
-        /// `foreground`.
-        Foreground,
-        /// `face`.
-        Face,
-        /// `none` (the default).
-        None,
-    }
-
-    impl CropGravityTowards {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[CropGravityTowards] = &[
-            CropGravityTowards::Object,
-            CropGravityTowards::Foreground,
-            CropGravityTowards::Face,
-            CropGravityTowards::None,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                CropGravityTowards::Object => "object",
-                CropGravityTowards::Foreground => "foreground",
-                CropGravityTowards::Face => "face",
-                CropGravityTowards::None => "none",
-            }
-        }
-    }
-
-    impl fmt::Display for CropGravityTowards {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-
-    /// The values of `preferredDirection` for `IntelligentCrop.crop`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum CropPreferredDirection {
-        /// `north_west`.
-        NorthWest,
-        /// `north`.
-        North,
-        /// `north_east`.
-        NorthEast,
-        /// `west`.
-        West,
-        /// `center` (the default).
-        Center,
-        /// `east`.
-        East,
-        /// `south_west`.
-        SouthWest,
-        /// `south`.
-        South,
-        /// `south_east`.
-        SouthEast,
-    }
-
-    impl CropPreferredDirection {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[CropPreferredDirection] = &[
-            CropPreferredDirection::NorthWest,
-            CropPreferredDirection::North,
-            CropPreferredDirection::NorthEast,
-            CropPreferredDirection::West,
-            CropPreferredDirection::Center,
-            CropPreferredDirection::East,
-            CropPreferredDirection::SouthWest,
-            CropPreferredDirection::South,
-            CropPreferredDirection::SouthEast,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                CropPreferredDirection::NorthWest => "north_west",
-                CropPreferredDirection::North => "north",
-                CropPreferredDirection::NorthEast => "north_east",
-                CropPreferredDirection::West => "west",
-                CropPreferredDirection::Center => "center",
-                CropPreferredDirection::East => "east",
-                CropPreferredDirection::SouthWest => "south_west",
-                CropPreferredDirection::South => "south",
-                CropPreferredDirection::SouthEast => "south_east",
-            }
-        }
-    }
-
-    impl fmt::Display for CropPreferredDirection {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-
-    /// The values of `objectType` for `IntelligentCrop.crop`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum CropObjectType {
-        /// `airplane`.
-        Airplane,
-        /// `apple`.
-        Apple,
-        /// `backpack`.
-        Backpack,
-        /// `banana`.
-        Banana,
-        /// `baseball_bat`.
-        BaseballBat,
-        /// `baseball_glove`.
-        BaseballGlove,
-        /// `bear`.
-        Bear,
-        /// `bed`.
-        Bed,
-        /// `bench`.
-        Bench,
-        /// `bicycle`.
-        Bicycle,
-        /// `bird`.
-        Bird,
-        /// `boat`.
-        Boat,
-        /// `book`.
-        Book,
-        /// `bottle`.
-        Bottle,
-        /// `bowl`.
-        Bowl,
-        /// `broccoli`.
-        Broccoli,
-        /// `bus`.
-        Bus,
-        /// `cake`.
-        Cake,
-        /// `car`.
-        Car,
-        /// `carrot`.
-        Carrot,
-        /// `cat`.
-        Cat,
-        /// `cell_phone`.
-        CellPhone,
-        /// `chair`.
-        Chair,
-        /// `clock`.
-        Clock,
-        /// `couch`.
-        Couch,
-        /// `cow`.
-        Cow,
-        /// `cup`.
-        Cup,
-        /// `dining_table`.
-        DiningTable,
-        /// `dog`.
-        Dog,
-        /// `donut`.
-        Donut,
-        /// `elephant`.
-        Elephant,
-        /// `fire_hydrant`.
-        FireHydrant,
-        /// `fork`.
-        Fork,
-        /// `frisbee`.
-        Frisbee,
-        /// `giraffe`.
-        Giraffe,
-        /// `hair_drier`.
-        HairDrier,
-        /// `handbag`.
-        Handbag,
-        /// `horse`.
-        Horse,
-        /// `hot_dog`.
-        HotDog,
-        /// `keyboard`.
-        Keyboard,
-        /// `kite`.
-        Kite,
-        /// `knife`.
-        Knife,
-        /// `laptop`.
-        Laptop,
-        /// `microwave`.
-        Microwave,
-        /// `motorcycle`.
-        Motorcycle,
-        /// `mouse`.
-        Mouse,
-        /// `orange`.
-        Orange,
-        /// `oven`.
-        Oven,
-        /// `parking_meter`.
-        ParkingMeter,
-        /// `person` (the default).
-        Person,
-        /// `pizza`.
-        Pizza,
-        /// `potted_plant`.
-        PottedPlant,
-        /// `refrigerator`.
-        Refrigerator,
-        /// `remote`.
-        Remote,
-        /// `sandwich`.
-        Sandwich,
-        /// `scissors`.
-        Scissors,
-        /// `sheep`.
-        Sheep,
-        /// `sink`.
-        Sink,
-        /// `skateboard`.
-        Skateboard,
-        /// `skis`.
-        Skis,
-        /// `snowboard`.
-        Snowboard,
-        /// `spoon`.
-        Spoon,
-        /// `sports_ball`.
-        SportsBall,
-        /// `stop_sign`.
-        StopSign,
-        /// `suitcase`.
-        Suitcase,
-        /// `surfboard`.
-        Surfboard,
-        /// `teddy_bear`.
-        TeddyBear,
-        /// `tennis_racket`.
-        TennisRacket,
-        /// `tie`.
-        Tie,
-        /// `toaster`.
-        Toaster,
-        /// `toilet`.
-        Toilet,
-        /// `toothbrush`.
-        Toothbrush,
-        /// `traffic_light`.
-        TrafficLight,
-        /// `train`.
-        Train,
-        /// `truck`.
-        Truck,
-        /// `tv`.
-        Tv,
-        /// `umbrella`.
-        Umbrella,
-        /// `vase`.
-        Vase,
-        /// `wine_glass`.
-        WineGlass,
-        /// `zebra`.
-        Zebra,
-    }
-
-    impl CropObjectType {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[CropObjectType] = &[
-            CropObjectType::Airplane,
-            CropObjectType::Apple,
-            CropObjectType::Backpack,
-            CropObjectType::Banana,
-            CropObjectType::BaseballBat,
-            CropObjectType::BaseballGlove,
-            CropObjectType::Bear,
-            CropObjectType::Bed,
-            CropObjectType::Bench,
-            CropObjectType::Bicycle,
-            CropObjectType::Bird,
-            CropObjectType::Boat,
-            CropObjectType::Book,
-            CropObjectType::Bottle,
-            CropObjectType::Bowl,
-            CropObjectType::Broccoli,
-            CropObjectType::Bus,
-            CropObjectType::Cake,
-            CropObjectType::Car,
-            CropObjectType::Carrot,
-            CropObjectType::Cat,
-            CropObjectType::CellPhone,
-            CropObjectType::Chair,
-            CropObjectType::Clock,
-            CropObjectType::Couch,
-            CropObjectType::Cow,
-            CropObjectType::Cup,
-            CropObjectType::DiningTable,
-            CropObjectType::Dog,
-            CropObjectType::Donut,
-            CropObjectType::Elephant,
-            CropObjectType::FireHydrant,
-            CropObjectType::Fork,
-            CropObjectType::Frisbee,
-            CropObjectType::Giraffe,
-            CropObjectType::HairDrier,
-            CropObjectType::Handbag,
-            CropObjectType::Horse,
-            CropObjectType::HotDog,
-            CropObjectType::Keyboard,
-            CropObjectType::Kite,
-            CropObjectType::Knife,
-            CropObjectType::Laptop,
-            CropObjectType::Microwave,
-            CropObjectType::Motorcycle,
-            CropObjectType::Mouse,
-            CropObjectType::Orange,
-            CropObjectType::Oven,
-            CropObjectType::ParkingMeter,
-            CropObjectType::Person,
-            CropObjectType::Pizza,
-            CropObjectType::PottedPlant,
-            CropObjectType::Refrigerator,
-            CropObjectType::Remote,
-            CropObjectType::Sandwich,
-            CropObjectType::Scissors,
-            CropObjectType::Sheep,
-            CropObjectType::Sink,
-            CropObjectType::Skateboard,
-            CropObjectType::Skis,
-            CropObjectType::Snowboard,
-            CropObjectType::Spoon,
-            CropObjectType::SportsBall,
-            CropObjectType::StopSign,
-            CropObjectType::Suitcase,
-            CropObjectType::Surfboard,
-            CropObjectType::TeddyBear,
-            CropObjectType::TennisRacket,
-            CropObjectType::Tie,
-            CropObjectType::Toaster,
-            CropObjectType::Toilet,
-            CropObjectType::Toothbrush,
-            CropObjectType::TrafficLight,
-            CropObjectType::Train,
-            CropObjectType::Truck,
-            CropObjectType::Tv,
-            CropObjectType::Umbrella,
-            CropObjectType::Vase,
-            CropObjectType::WineGlass,
-            CropObjectType::Zebra,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                CropObjectType::Airplane => "airplane",
-                CropObjectType::Apple => "apple",
-                CropObjectType::Backpack => "backpack",
-                CropObjectType::Banana => "banana",
-                CropObjectType::BaseballBat => "baseball_bat",
-                CropObjectType::BaseballGlove => "baseball_glove",
-                CropObjectType::Bear => "bear",
-                CropObjectType::Bed => "bed",
-                CropObjectType::Bench => "bench",
-                CropObjectType::Bicycle => "bicycle",
-                CropObjectType::Bird => "bird",
-                CropObjectType::Boat => "boat",
-                CropObjectType::Book => "book",
-                CropObjectType::Bottle => "bottle",
-                CropObjectType::Bowl => "bowl",
-                CropObjectType::Broccoli => "broccoli",
-                CropObjectType::Bus => "bus",
-                CropObjectType::Cake => "cake",
-                CropObjectType::Car => "car",
-                CropObjectType::Carrot => "carrot",
-                CropObjectType::Cat => "cat",
-                CropObjectType::CellPhone => "cell_phone",
-                CropObjectType::Chair => "chair",
-                CropObjectType::Clock => "clock",
-                CropObjectType::Couch => "couch",
-                CropObjectType::Cow => "cow",
-                CropObjectType::Cup => "cup",
-                CropObjectType::DiningTable => "dining_table",
-                CropObjectType::Dog => "dog",
-                CropObjectType::Donut => "donut",
-                CropObjectType::Elephant => "elephant",
-                CropObjectType::FireHydrant => "fire_hydrant",
-                CropObjectType::Fork => "fork",
-                CropObjectType::Frisbee => "frisbee",
-                CropObjectType::Giraffe => "giraffe",
-                CropObjectType::HairDrier => "hair_drier",
-                CropObjectType::Handbag => "handbag",
-                CropObjectType::Horse => "horse",
-                CropObjectType::HotDog => "hot_dog",
-                CropObjectType::Keyboard => "keyboard",
-                CropObjectType::Kite => "kite",
-                CropObjectType::Knife => "knife",
-                CropObjectType::Laptop => "laptop",
-                CropObjectType::Microwave => "microwave",
-                CropObjectType::Motorcycle => "motorcycle",
-                CropObjectType::Mouse => "mouse",
-                CropObjectType::Orange => "orange",
-                CropObjectType::Oven => "oven",
-                CropObjectType::ParkingMeter => "parking_meter",
-                CropObjectType::Person => "person",
-                CropObjectType::Pizza => "pizza",
-                CropObjectType::PottedPlant => "potted_plant",
-                CropObjectType::Refrigerator => "refrigerator",
-                CropObjectType::Remote => "remote",
-                CropObjectType::Sandwich => "sandwich",
-                CropObjectType::Scissors => "scissors",
-                CropObjectType::Sheep => "sheep",
-                CropObjectType::Sink => "sink",
-                CropObjectType::Skateboard => "skateboard",
-                CropObjectType::Skis => "skis",
-                CropObjectType::Snowboard => "snowboard",
-                CropObjectType::Spoon => "spoon",
-                CropObjectType::SportsBall => "sports_ball",
-                CropObjectType::StopSign => "stop_sign",
-                CropObjectType::Suitcase => "suitcase",
-                CropObjectType::Surfboard => "surfboard",
-                CropObjectType::TeddyBear => "teddy_bear",
-                CropObjectType::TennisRacket => "tennis_racket",
-                CropObjectType::Tie => "tie",
-                CropObjectType::Toaster => "toaster",
-                CropObjectType::Toilet => "toilet",
-                CropObjectType::Toothbrush => "toothbrush",
-                CropObjectType::TrafficLight => "traffic_light",
-                CropObjectType::Train => "train",
-                CropObjectType::Truck => "truck",
-                CropObjectType::Tv => "tv",
-                CropObjectType::Umbrella => "umbrella",
-                CropObjectType::Vase => "vase",
-                CropObjectType::WineGlass => "wine_glass",
-                CropObjectType::Zebra => "zebra",
-            }
-        }
-    }
-
-    impl fmt::Display for CropObjectType {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
+    crate::catalogue::value_enum! {
+        /// The values of `objectType` for `IntelligentCrop.crop`.
+        CropObjectType("IntelligentCrop.crop", "objectType") {
+            /// `airplane`.
+            Airplane => "airplane",
+            /// `apple`.
+            Apple => "apple",
+            /// `backpack`.
+            Backpack => "backpack",
+            /// `banana`.
+            Banana => "banana",
+            /// `baseball_bat`.
+            BaseballBat => "baseball_bat",
+            /// `baseball_glove`.
+            BaseballGlove => "baseball_glove",
+            /// `bear`.
+            Bear => "bear",
+            /// `bed`.
+            Bed => "bed",
+            /// `bench`.
+            Bench => "bench",
+            /// `bicycle`.
+            Bicycle => "bicycle",
+            /// `bird`.
+            Bird => "bird",
+            /// `boat`.
+            Boat => "boat",
+            /// `book`.
+            Book => "book",
+            /// `bottle`.
+            Bottle => "bottle",
+            /// `bowl`.
+            Bowl => "bowl",
+            /// `broccoli`.
+            Broccoli => "broccoli",
+            /// `bus`.
+            Bus => "bus",
+            /// `cake`.
+            Cake => "cake",
+            /// `car`.
+            Car => "car",
+            /// `carrot`.
+            Carrot => "carrot",
+            /// `cat`.
+            Cat => "cat",
+            /// `cell_phone`.
+            CellPhone => "cell_phone",
+            /// `chair`.
+            Chair => "chair",
+            /// `clock`.
+            Clock => "clock",
+            /// `couch`.
+            Couch => "couch",
+            /// `cow`.
+            Cow => "cow",
+            /// `cup`.
+            Cup => "cup",
+            /// `dining_table`.
+            DiningTable => "dining_table",
+            /// `dog`.
+            Dog => "dog",
+            /// `donut`.
+            Donut => "donut",
+            /// `elephant`.
+            Elephant => "elephant",
+            /// `fire_hydrant`.
+            FireHydrant => "fire_hydrant",
+            /// `fork`.
+            Fork => "fork",
+            /// `frisbee`.
+            Frisbee => "frisbee",
+            /// `giraffe`.
+            Giraffe => "giraffe",
+            /// `hair_drier`.
+            HairDrier => "hair_drier",
+            /// `handbag`.
+            Handbag => "handbag",
+            /// `horse`.
+            Horse => "horse",
+            /// `hot_dog`.
+            HotDog => "hot_dog",
+            /// `keyboard`.
+            Keyboard => "keyboard",
+            /// `kite`.
+            Kite => "kite",
+            /// `knife`.
+            Knife => "knife",
+            /// `laptop`.
+            Laptop => "laptop",
+            /// `microwave`.
+            Microwave => "microwave",
+            /// `motorcycle`.
+            Motorcycle => "motorcycle",
+            /// `mouse`.
+            Mouse => "mouse",
+            /// `orange`.
+            Orange => "orange",
+            /// `oven`.
+            Oven => "oven",
+            /// `parking_meter`.
+            ParkingMeter => "parking_meter",
+            /// `person` (the default).
+            Person => "person",
+            /// `pizza`.
+            Pizza => "pizza",
+            /// `potted_plant`.
+            PottedPlant => "potted_plant",
+            /// `refrigerator`.
+            Refrigerator => "refrigerator",
+            /// `remote`.
+            Remote => "remote",
+            /// `sandwich`.
+            Sandwich => "sandwich",
+            /// `scissors`.
+            Scissors => "scissors",
+            /// `sheep`.
+            Sheep => "sheep",
+            /// `sink`.
+            Sink => "sink",
+            /// `skateboard`.
+            Skateboard => "skateboard",
+            /// `skis`.
+            Skis => "skis",
+            /// `snowboard`.
+            Snowboard => "snowboard",
+            /// `spoon`.
+            Spoon => "spoon",
+            /// `sports_ball`.
+            SportsBall => "sports_ball",
+            /// `stop_sign`.
+            StopSign => "stop_sign",
+            /// `suitcase`.
+            Suitcase => "suitcase",
+            /// `surfboard`.
+            Surfboard => "surfboard",
+            /// `teddy_bear`.
+            TeddyBear => "teddy_bear",
+            /// `tennis_racket`.
+            TennisRacket => "tennis_racket",
+            /// `tie`.
+            Tie => "tie",
+            /// `toaster`.
+            Toaster => "toaster",
+            /// `toilet`.
+            Toilet => "toilet",
+            /// `toothbrush`.
+            Toothbrush => "toothbrush",
+            /// `traffic_light`.
+            TrafficLight => "traffic_light",
+            /// `train`.
+            Train => "train",
+            /// `truck`.
+            Truck => "truck",
+            /// `tv`.
+            Tv => "tv",
+            /// `umbrella`.
+            Umbrella => "umbrella",
+            /// `vase`.
+            Vase => "vase",
+            /// `wine_glass`.
+            WineGlass => "wine_glass",
+            /// `zebra`.
+            Zebra => "zebra",
         }
     }
 }
 
 /// `ObjectCounter` (`oc` in URLs): [`detect`](fn@object_counter::detect).
 pub mod object_counter {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `ObjectCounter.detect`, written `oc.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Detect {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `ObjectCounter.detect` with no parameters set: `oc.detect()`.
-    pub fn detect() -> Detect {
-        Detect::default()
-    }
-
-    impl Detect {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::OBJECT_COUNTER_DETECT
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Detect> for Transformation<'a> {
-        fn from(op: Detect) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `oc.detect(...)`.
-    impl fmt::Display for Detect {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `ObjectCounter.detect`, written `oc.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `ObjectCounter.detect` with no parameters set: `oc.detect()`.
+        detect,
+        table::OBJECT_COUNTER_DETECT,
+        0
     }
 }
 
 /// `NSFWDetection` (`nsfw` in URLs): [`detect`](fn@nsfw_detection::detect).
 pub mod nsfw_detection {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `NSFWDetection.detect`, written `nsfw.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Detect {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `NSFWDetection.detect` with no parameters set: `nsfw.detect()`.
-    pub fn detect() -> Detect {
-        Detect::default()
+    crate::catalogue::operation_builder! {
+        /// `NSFWDetection.detect`, written `nsfw.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `NSFWDetection.detect` with no parameters set: `nsfw.detect()`.
+        detect,
+        table::NSFW_DETECTION_DETECT,
+        1
     }
 
     impl Detect {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::NSFW_DETECTION_DETECT
-        }
-
         /// `minimumConfidence` (`m` in URLs): float, written as JavaScript writes numbers; default `0.5`.
         pub fn minimum_confidence(mut self, value: f64) -> Self {
             self.values[0] = Some(crate::catalogue::js_number(value));
             self
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Detect> for Transformation<'a> {
-        fn from(op: Detect) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `nsfw.detect(...)`.
-    impl fmt::Display for Detect {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
         }
     }
 }
 
 /// `NumberPlateDetection` (`numPlate` in URLs): [`detect`](fn@number_plate_detection::detect).
 pub mod number_plate_detection {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `NumberPlateDetection.detect`, written `numPlate.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Detect {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `NumberPlateDetection.detect` with no parameters set: `numPlate.detect()`.
-    pub fn detect() -> Detect {
-        Detect::default()
-    }
-
-    impl Detect {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::NUMBER_PLATE_DETECTION_DETECT
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Detect> for Transformation<'a> {
-        fn from(op: Detect) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `numPlate.detect(...)`.
-    impl fmt::Display for Detect {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `NumberPlateDetection.detect`, written `numPlate.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `NumberPlateDetection.detect` with no parameters set: `numPlate.detect()`.
+        detect,
+        table::NUMBER_PLATE_DETECTION_DETECT,
+        0
     }
 }
 
 /// `ObjectDetection` (`od` in URLs): [`detect`](fn@object_detection::detect).
 pub mod object_detection {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `ObjectDetection.detect`, written `od.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Detect {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `ObjectDetection.detect` with no parameters set: `od.detect()`.
-    pub fn detect() -> Detect {
-        Detect::default()
-    }
-
-    impl Detect {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::OBJECT_DETECTION_DETECT
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Detect> for Transformation<'a> {
-        fn from(op: Detect) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `od.detect(...)`.
-    impl fmt::Display for Detect {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `ObjectDetection.detect`, written `od.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `ObjectDetection.detect` with no parameters set: `od.detect()`.
+        detect,
+        table::OBJECT_DETECTION_DETECT,
+        0
     }
 }
 
 /// `CheckObjectSize` (`cos` in URLs): [`detect`](fn@check_object_size::detect).
 pub mod check_object_size {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `CheckObjectSize.detect`, written `cos.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Detect {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `CheckObjectSize.detect` with no parameters set: `cos.detect()`.
-    pub fn detect() -> Detect {
-        Detect::default()
+    crate::catalogue::operation_builder! {
+        /// `CheckObjectSize.detect`, written `cos.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `CheckObjectSize.detect` with no parameters set: `cos.detect()`.
+        detect,
+        table::CHECK_OBJECT_SIZE_DETECT,
+        1
     }
 
     impl Detect {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::CHECK_OBJECT_SIZE_DETECT
-        }
-
         /// `objectThresholdPercent` (`obj_threshold_perc` in URLs): integer; default `50`.
         pub fn object_threshold_percent(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
             self
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Detect> for Transformation<'a> {
-        fn from(op: Detect) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `cos.detect(...)`.
-    impl fmt::Display for Detect {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
         }
     }
 }
 
 /// `TextDetectionandRecognition` (`ocr` in URLs): [`extract`](fn@text_detectionand_recognition::extract).
 pub mod text_detectionand_recognition {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `TextDetectionandRecognition.extract`, written `ocr.extract(...)` in URLs. Start it with [`extract()`](fn@extract).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Extract {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `TextDetectionandRecognition.extract` with no parameters set: `ocr.extract()`.
-    pub fn extract() -> Extract {
-        Extract::default()
+    crate::catalogue::operation_builder! {
+        /// `TextDetectionandRecognition.extract`, written `ocr.extract(...)` in URLs. Start it with [`extract()`](fn@extract).
+        Extract,
+        /// Starts `TextDetectionandRecognition.extract` with no parameters set: `ocr.extract()`.
+        extract,
+        table::TEXT_DETECTIONAND_RECOGNITION_EXTRACT,
+        1
     }
 
     impl Extract {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::TEXT_DETECTIONAND_RECOGNITION_EXTRACT
-        }
-
         /// `detectOnly` (`detect_only` in URLs): boolean; default `false`.
         pub fn detect_only(mut self, value: bool) -> Self {
             self.values[0] = Some(value.to_string());
             self
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Extract> for Transformation<'a> {
-        fn from(op: Extract) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `ocr.extract(...)`.
-    impl fmt::Display for Extract {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
         }
     }
 }
 
 /// `PdfWatermarkRemoval` (`pwr` in URLs): [`remove`](fn@pdf_watermark_removal::remove).
 pub mod pdf_watermark_removal {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `PdfWatermarkRemoval.remove`, written `pwr.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Remove {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `PdfWatermarkRemoval.remove` with no parameters set: `pwr.remove()`.
-    pub fn remove() -> Remove {
-        Remove::default()
-    }
-
-    impl Remove {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::PDF_WATERMARK_REMOVAL_REMOVE
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Remove> for Transformation<'a> {
-        fn from(op: Remove) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `pwr.remove(...)`.
-    impl fmt::Display for Remove {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `PdfWatermarkRemoval.remove`, written `pwr.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
+        Remove,
+        /// Starts `PdfWatermarkRemoval.remove` with no parameters set: `pwr.remove()`.
+        remove,
+        table::PDF_WATERMARK_REMOVAL_REMOVE,
+        0
     }
 }
 
 /// `ProductTagging` (`pr` in URLs): [`tag`](fn@product_tagging::tag).
 pub mod product_tagging {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `ProductTagging.tag`, written `pr.tag(...)` in URLs. Start it with [`tag()`](fn@tag).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Tag {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `ProductTagging.tag` with no parameters set: `pr.tag()`.
-    pub fn tag() -> Tag {
-        Tag::default()
-    }
-
-    impl Tag {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::PRODUCT_TAGGING_TAG
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Tag> for Transformation<'a> {
-        fn from(op: Tag) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `pr.tag(...)`.
-    impl fmt::Display for Tag {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `ProductTagging.tag`, written `pr.tag(...)` in URLs. Start it with [`tag()`](fn@tag).
+        Tag,
+        /// Starts `ProductTagging.tag` with no parameters set: `pr.tag()`.
+        tag,
+        table::PRODUCT_TAGGING_TAG,
+        0
     }
 }
 
 /// `CheckProductVisibility` (`cpv` in URLs): [`detect`](fn@check_product_visibility::detect).
 pub mod check_product_visibility {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `CheckProductVisibility.detect`, written `cpv.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Detect {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `CheckProductVisibility.detect` with no parameters set: `cpv.detect()`.
-    pub fn detect() -> Detect {
-        Detect::default()
-    }
-
-    impl Detect {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::CHECK_PRODUCT_VISIBILITY_DETECT
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Detect> for Transformation<'a> {
-        fn from(op: Detect) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `cpv.detect(...)`.
-    impl fmt::Display for Detect {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `CheckProductVisibility.detect`, written `cpv.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `CheckProductVisibility.detect` with no parameters set: `cpv.detect()`.
+        detect,
+        table::CHECK_PRODUCT_VISIBILITY_DETECT,
+        0
     }
 }
 
 /// `Basic` (`t` in URLs): [`resize`](fn@basic::resize), [`compress`](fn@basic::compress), [`extend`](fn@basic::extend), [`extract`](fn@basic::extract), [`trim`](fn@basic::trim), [`rotate`](fn@basic::rotate), [`flip`](fn@basic::flip), [`flop`](fn@basic::flop), [`sharpen`](fn@basic::sharpen), [`median`](fn@basic::median), [`blur`](fn@basic::blur), [`flatten`](fn@basic::flatten), [`negate`](fn@basic::negate), [`normalise`](fn@basic::normalise), [`linear`](fn@basic::linear), [`modulate`](fn@basic::modulate), [`grey`](fn@basic::grey), [`tint`](fn@basic::tint), [`to_format`](fn@basic::to_format), [`density`](fn@basic::density), [`merge`](fn@basic::merge).
 pub mod basic {
-    use std::fmt;
-
-    use crate::Transformation;
     use crate::catalogue::Color;
-    use crate::catalogue::{OperationSpec, table};
+    use crate::catalogue::table;
 
-    /// `Basic.resize`, written `t.resize(...)` in URLs. Start it with [`resize()`](fn@resize).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Resize {
-        values: [Option<String>; 7],
-    }
-
-    /// Starts `Basic.resize` with no parameters set: `t.resize()`.
-    pub fn resize() -> Resize {
-        Resize::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.resize`, written `t.resize(...)` in URLs. Start it with [`resize()`](fn@resize).
+        Resize,
+        /// Starts `Basic.resize` with no parameters set: `t.resize()`.
+        resize,
+        table::BASIC_RESIZE,
+        7
     }
 
     impl Resize {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_RESIZE
-        }
-
         /// `height` (`h` in URLs): integer; default `0`.
         pub fn height(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
@@ -1626,232 +769,91 @@ pub mod basic {
             self.values[6] = Some(crate::catalogue::js_number(value));
             self
         }
+    }
 
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
+    crate::catalogue::value_enum! {
+        /// The values of `fit` for `Basic.resize`.
+        ResizeFit("Basic.resize", "fit") {
+            /// `cover` (the default).
+            Cover => "cover",
+            /// `contain`.
+            Contain => "contain",
+            /// `fill`.
+            Fill => "fill",
+            /// `inside`.
+            Inside => "inside",
+            /// `outside`.
+            Outside => "outside",
         }
     }
 
-    impl<'a> From<Resize> for Transformation<'a> {
-        fn from(op: Resize) -> Self {
-            op.build()
+    crate::catalogue::value_enum! {
+        /// The values of `position` for `Basic.resize`.
+        ResizePosition("Basic.resize", "position") {
+            /// `top`.
+            Top => "top",
+            /// `bottom`.
+            Bottom => "bottom",
+            /// `left`.
+            Left => "left",
+            /// `right`.
+            Right => "right",
+            /// `right_top`.
+            RightTop => "right_top",
+            /// `right_bottom`.
+            RightBottom => "right_bottom",
+            /// `left_top`.
+            LeftTop => "left_top",
+            /// `left_bottom`.
+            LeftBottom => "left_bottom",
+            /// `center` (the default).
+            Center => "center",
         }
     }
 
-    /// The pattern text, e.g. `t.resize(...)`.
-    impl fmt::Display for Resize {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
+    crate::catalogue::value_enum! {
+        /// The values of `algorithm` for `Basic.resize`.
+        ResizeAlgorithm("Basic.resize", "algorithm") {
+            /// `nearest`.
+            Nearest => "nearest",
+            /// `cubic`.
+            Cubic => "cubic",
+            /// `mitchell`.
+            Mitchell => "mitchell",
+            /// `lanczos2`.
+            Lanczos2 => "lanczos2",
+            /// `lanczos3` (the default).
+            Lanczos3 => "lanczos3",
         }
     }
 
-    /// The values of `fit` for `Basic.resize`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum ResizeFit {
-        /// `cover` (the default).
-        Cover,
-        /// `contain`.
-        Contain,
-        /// `fill`.
-        Fill,
-        /// `inside`.
-        Inside,
-        /// `outside`.
-        Outside,
-    }
-
-    impl ResizeFit {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[ResizeFit] = &[
-            ResizeFit::Cover,
-            ResizeFit::Contain,
-            ResizeFit::Fill,
-            ResizeFit::Inside,
-            ResizeFit::Outside,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                ResizeFit::Cover => "cover",
-                ResizeFit::Contain => "contain",
-                ResizeFit::Fill => "fill",
-                ResizeFit::Inside => "inside",
-                ResizeFit::Outside => "outside",
-            }
-        }
-    }
-
-    impl fmt::Display for ResizeFit {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-
-    /// The values of `position` for `Basic.resize`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum ResizePosition {
-        /// `top`.
-        Top,
-        /// `bottom`.
-        Bottom,
-        /// `left`.
-        Left,
-        /// `right`.
-        Right,
-        /// `right_top`.
-        RightTop,
-        /// `right_bottom`.
-        RightBottom,
-        /// `left_top`.
-        LeftTop,
-        /// `left_bottom`.
-        LeftBottom,
-        /// `center` (the default).
-        Center,
-    }
-
-    impl ResizePosition {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[ResizePosition] = &[
-            ResizePosition::Top,
-            ResizePosition::Bottom,
-            ResizePosition::Left,
-            ResizePosition::Right,
-            ResizePosition::RightTop,
-            ResizePosition::RightBottom,
-            ResizePosition::LeftTop,
-            ResizePosition::LeftBottom,
-            ResizePosition::Center,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                ResizePosition::Top => "top",
-                ResizePosition::Bottom => "bottom",
-                ResizePosition::Left => "left",
-                ResizePosition::Right => "right",
-                ResizePosition::RightTop => "right_top",
-                ResizePosition::RightBottom => "right_bottom",
-                ResizePosition::LeftTop => "left_top",
-                ResizePosition::LeftBottom => "left_bottom",
-                ResizePosition::Center => "center",
-            }
-        }
-    }
-
-    impl fmt::Display for ResizePosition {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-
-    /// The values of `algorithm` for `Basic.resize`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum ResizeAlgorithm {
-        /// `nearest`.
-        Nearest,
-        /// `cubic`.
-        Cubic,
-        /// `mitchell`.
-        Mitchell,
-        /// `lanczos2`.
-        Lanczos2,
-        /// `lanczos3` (the default).
-        Lanczos3,
-    }
-
-    impl ResizeAlgorithm {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[ResizeAlgorithm] = &[
-            ResizeAlgorithm::Nearest,
-            ResizeAlgorithm::Cubic,
-            ResizeAlgorithm::Mitchell,
-            ResizeAlgorithm::Lanczos2,
-            ResizeAlgorithm::Lanczos3,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                ResizeAlgorithm::Nearest => "nearest",
-                ResizeAlgorithm::Cubic => "cubic",
-                ResizeAlgorithm::Mitchell => "mitchell",
-                ResizeAlgorithm::Lanczos2 => "lanczos2",
-                ResizeAlgorithm::Lanczos3 => "lanczos3",
-            }
-        }
-    }
-
-    impl fmt::Display for ResizeAlgorithm {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-
-    /// `Basic.compress`, written `t.compress(...)` in URLs. Start it with [`compress()`](fn@compress).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Compress {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `Basic.compress` with no parameters set: `t.compress()`.
-    pub fn compress() -> Compress {
-        Compress::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.compress`, written `t.compress(...)` in URLs. Start it with [`compress()`](fn@compress).
+        Compress,
+        /// Starts `Basic.compress` with no parameters set: `t.compress()`.
+        compress,
+        table::BASIC_COMPRESS,
+        1
     }
 
     impl Compress {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_COMPRESS
-        }
-
         /// `quality` (`q` in URLs): integer; default `80`.
         pub fn quality(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Compress> for Transformation<'a> {
-        fn from(op: Compress) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.compress(...)`.
-    impl fmt::Display for Compress {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.extend`, written `t.extend(...)` in URLs. Start it with [`extend()`](fn@extend).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Extend {
-        values: [Option<String>; 7],
-    }
-
-    /// Starts `Basic.extend` with no parameters set: `t.extend()`.
-    pub fn extend() -> Extend {
-        Extend::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.extend`, written `t.extend(...)` in URLs. Start it with [`extend()`](fn@extend).
+        Extend,
+        /// Starts `Basic.extend` with no parameters set: `t.extend()`.
+        extend,
+        table::BASIC_EXTEND,
+        7
     }
 
     impl Extend {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_EXTEND
-        }
-
         /// `top` (`t` in URLs): integer; default `10`.
         pub fn top(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
@@ -1893,83 +895,32 @@ pub mod basic {
             self.values[6] = Some(crate::catalogue::js_number(value));
             self
         }
+    }
 
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
+    crate::catalogue::value_enum! {
+        /// The values of `borderType` for `Basic.extend`.
+        ExtendBorderType("Basic.extend", "borderType") {
+            /// `constant` (the default).
+            Constant => "constant",
+            /// `replicate`.
+            Replicate => "replicate",
+            /// `reflect`.
+            Reflect => "reflect",
+            /// `wrap`.
+            Wrap => "wrap",
         }
     }
 
-    impl<'a> From<Extend> for Transformation<'a> {
-        fn from(op: Extend) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.extend(...)`.
-    impl fmt::Display for Extend {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// The values of `borderType` for `Basic.extend`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum ExtendBorderType {
-        /// `constant` (the default).
-        Constant,
-        /// `replicate`.
-        Replicate,
-        /// `reflect`.
-        Reflect,
-        /// `wrap`.
-        Wrap,
-    }
-
-    impl ExtendBorderType {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[ExtendBorderType] = &[
-            ExtendBorderType::Constant,
-            ExtendBorderType::Replicate,
-            ExtendBorderType::Reflect,
-            ExtendBorderType::Wrap,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                ExtendBorderType::Constant => "constant",
-                ExtendBorderType::Replicate => "replicate",
-                ExtendBorderType::Reflect => "reflect",
-                ExtendBorderType::Wrap => "wrap",
-            }
-        }
-    }
-
-    impl fmt::Display for ExtendBorderType {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-
-    /// `Basic.extract`, written `t.extract(...)` in URLs. Start it with [`extract()`](fn@extract).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Extract {
-        values: [Option<String>; 5],
-    }
-
-    /// Starts `Basic.extract` with no parameters set: `t.extract()`.
-    pub fn extract() -> Extract {
-        Extract::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.extract`, written `t.extract(...)` in URLs. Start it with [`extract()`](fn@extract).
+        Extract,
+        /// Starts `Basic.extract` with no parameters set: `t.extract()`.
+        extract,
+        table::BASIC_EXTRACT,
+        5
     }
 
     impl Extract {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_EXTRACT
-        }
-
         /// `top` (`t` in URLs): integer; default `10`.
         pub fn top(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
@@ -1999,87 +950,35 @@ pub mod basic {
             self.values[4] = Some(value.into());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Extract> for Transformation<'a> {
-        fn from(op: Extract) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.extract(...)`.
-    impl fmt::Display for Extract {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.trim`, written `t.trim(...)` in URLs. Start it with [`trim()`](fn@trim).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Trim {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `Basic.trim` with no parameters set: `t.trim()`.
-    pub fn trim() -> Trim {
-        Trim::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.trim`, written `t.trim(...)` in URLs. Start it with [`trim()`](fn@trim).
+        Trim,
+        /// Starts `Basic.trim` with no parameters set: `t.trim()`.
+        trim,
+        table::BASIC_TRIM,
+        1
     }
 
     impl Trim {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_TRIM
-        }
-
         /// `threshold` (`t` in URLs): integer; default `10`.
         pub fn threshold(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Trim> for Transformation<'a> {
-        fn from(op: Trim) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.trim(...)`.
-    impl fmt::Display for Trim {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.rotate`, written `t.rotate(...)` in URLs. Start it with [`rotate()`](fn@rotate).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Rotate {
-        values: [Option<String>; 2],
-    }
-
-    /// Starts `Basic.rotate` with no parameters set: `t.rotate()`.
-    pub fn rotate() -> Rotate {
-        Rotate::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.rotate`, written `t.rotate(...)` in URLs. Start it with [`rotate()`](fn@rotate).
+        Rotate,
+        /// Starts `Basic.rotate` with no parameters set: `t.rotate()`.
+        rotate,
+        table::BASIC_ROTATE,
+        2
     }
 
     impl Rotate {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_ROTATE
-        }
-
         /// `angle` (`a` in URLs): integer; default `0`.
         pub fn angle(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
@@ -2091,204 +990,70 @@ pub mod basic {
             self.values[1] = Some(value.as_str().to_owned());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Rotate> for Transformation<'a> {
-        fn from(op: Rotate) -> Self {
-            op.build()
-        }
+    crate::catalogue::operation_builder! {
+        /// `Basic.flip`, written `t.flip(...)` in URLs. Start it with [`flip()`](fn@flip).
+        Flip,
+        /// Starts `Basic.flip` with no parameters set: `t.flip()`.
+        flip,
+        table::BASIC_FLIP,
+        0
     }
 
-    /// The pattern text, e.g. `t.rotate(...)`.
-    impl fmt::Display for Rotate {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `Basic.flop`, written `t.flop(...)` in URLs. Start it with [`flop()`](fn@flop).
+        Flop,
+        /// Starts `Basic.flop` with no parameters set: `t.flop()`.
+        flop,
+        table::BASIC_FLOP,
+        0
     }
 
-    /// `Basic.flip`, written `t.flip(...)` in URLs. Start it with [`flip()`](fn@flip).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Flip {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `Basic.flip` with no parameters set: `t.flip()`.
-    pub fn flip() -> Flip {
-        Flip::default()
-    }
-
-    impl Flip {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_FLIP
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Flip> for Transformation<'a> {
-        fn from(op: Flip) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.flip(...)`.
-    impl fmt::Display for Flip {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.flop`, written `t.flop(...)` in URLs. Start it with [`flop()`](fn@flop).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Flop {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `Basic.flop` with no parameters set: `t.flop()`.
-    pub fn flop() -> Flop {
-        Flop::default()
-    }
-
-    impl Flop {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_FLOP
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Flop> for Transformation<'a> {
-        fn from(op: Flop) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.flop(...)`.
-    impl fmt::Display for Flop {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.sharpen`, written `t.sharpen(...)` in URLs. Start it with [`sharpen()`](fn@sharpen).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Sharpen {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `Basic.sharpen` with no parameters set: `t.sharpen()`.
-    pub fn sharpen() -> Sharpen {
-        Sharpen::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.sharpen`, written `t.sharpen(...)` in URLs. Start it with [`sharpen()`](fn@sharpen).
+        Sharpen,
+        /// Starts `Basic.sharpen` with no parameters set: `t.sharpen()`.
+        sharpen,
+        table::BASIC_SHARPEN,
+        1
     }
 
     impl Sharpen {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_SHARPEN
-        }
-
         /// `sigma` (`s` in URLs): float, written as JavaScript writes numbers; default `1.5`.
         pub fn sigma(mut self, value: f64) -> Self {
             self.values[0] = Some(crate::catalogue::js_number(value));
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Sharpen> for Transformation<'a> {
-        fn from(op: Sharpen) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.sharpen(...)`.
-    impl fmt::Display for Sharpen {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.median`, written `t.median(...)` in URLs. Start it with [`median()`](fn@median).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Median {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `Basic.median` with no parameters set: `t.median()`.
-    pub fn median() -> Median {
-        Median::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.median`, written `t.median(...)` in URLs. Start it with [`median()`](fn@median).
+        Median,
+        /// Starts `Basic.median` with no parameters set: `t.median()`.
+        median,
+        table::BASIC_MEDIAN,
+        1
     }
 
     impl Median {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_MEDIAN
-        }
-
         /// `size` (`s` in URLs): integer; default `3`.
         pub fn size(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Median> for Transformation<'a> {
-        fn from(op: Median) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.median(...)`.
-    impl fmt::Display for Median {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.blur`, written `t.blur(...)` in URLs. Start it with [`blur()`](fn@blur).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Blur {
-        values: [Option<String>; 2],
-    }
-
-    /// Starts `Basic.blur` with no parameters set: `t.blur()`.
-    pub fn blur() -> Blur {
-        Blur::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.blur`, written `t.blur(...)` in URLs. Start it with [`blur()`](fn@blur).
+        Blur,
+        /// Starts `Basic.blur` with no parameters set: `t.blur()`.
+        blur,
+        table::BASIC_BLUR,
+        2
     }
 
     impl Blur {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_BLUR
-        }
-
         /// `sigma` (`s` in URLs): float, written as JavaScript writes numbers; default `0.3`.
         pub fn sigma(mut self, value: f64) -> Self {
             self.values[0] = Some(crate::catalogue::js_number(value));
@@ -2300,161 +1065,53 @@ pub mod basic {
             self.values[1] = Some(crate::catalogue::js_number(value));
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Blur> for Transformation<'a> {
-        fn from(op: Blur) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.blur(...)`.
-    impl fmt::Display for Blur {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.flatten`, written `t.flatten(...)` in URLs. Start it with [`flatten()`](fn@flatten).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Flatten {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `Basic.flatten` with no parameters set: `t.flatten()`.
-    pub fn flatten() -> Flatten {
-        Flatten::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.flatten`, written `t.flatten(...)` in URLs. Start it with [`flatten()`](fn@flatten).
+        Flatten,
+        /// Starts `Basic.flatten` with no parameters set: `t.flatten()`.
+        flatten,
+        table::BASIC_FLATTEN,
+        1
     }
 
     impl Flatten {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_FLATTEN
-        }
-
         /// `background` (`b` in URLs): color; default `000000`.
         pub fn background(mut self, value: Color) -> Self {
             self.values[0] = Some(value.as_str().to_owned());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Flatten> for Transformation<'a> {
-        fn from(op: Flatten) -> Self {
-            op.build()
-        }
+    crate::catalogue::operation_builder! {
+        /// `Basic.negate`, written `t.negate(...)` in URLs. Start it with [`negate()`](fn@negate).
+        Negate,
+        /// Starts `Basic.negate` with no parameters set: `t.negate()`.
+        negate,
+        table::BASIC_NEGATE,
+        0
     }
 
-    /// The pattern text, e.g. `t.flatten(...)`.
-    impl fmt::Display for Flatten {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `Basic.normalise`, written `t.normalise(...)` in URLs. Start it with [`normalise()`](fn@normalise).
+        Normalise,
+        /// Starts `Basic.normalise` with no parameters set: `t.normalise()`.
+        normalise,
+        table::BASIC_NORMALISE,
+        0
     }
 
-    /// `Basic.negate`, written `t.negate(...)` in URLs. Start it with [`negate()`](fn@negate).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Negate {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `Basic.negate` with no parameters set: `t.negate()`.
-    pub fn negate() -> Negate {
-        Negate::default()
-    }
-
-    impl Negate {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_NEGATE
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Negate> for Transformation<'a> {
-        fn from(op: Negate) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.negate(...)`.
-    impl fmt::Display for Negate {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.normalise`, written `t.normalise(...)` in URLs. Start it with [`normalise()`](fn@normalise).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Normalise {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `Basic.normalise` with no parameters set: `t.normalise()`.
-    pub fn normalise() -> Normalise {
-        Normalise::default()
-    }
-
-    impl Normalise {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_NORMALISE
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Normalise> for Transformation<'a> {
-        fn from(op: Normalise) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.normalise(...)`.
-    impl fmt::Display for Normalise {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.linear`, written `t.linear(...)` in URLs. Start it with [`linear()`](fn@linear).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Linear {
-        values: [Option<String>; 2],
-    }
-
-    /// Starts `Basic.linear` with no parameters set: `t.linear()`.
-    pub fn linear() -> Linear {
-        Linear::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.linear`, written `t.linear(...)` in URLs. Start it with [`linear()`](fn@linear).
+        Linear,
+        /// Starts `Basic.linear` with no parameters set: `t.linear()`.
+        linear,
+        table::BASIC_LINEAR,
+        2
     }
 
     impl Linear {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_LINEAR
-        }
-
         /// `a` (`a` in URLs): integer; default `1`.
         pub fn a(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
@@ -2466,44 +1123,18 @@ pub mod basic {
             self.values[1] = Some(value.to_string());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Linear> for Transformation<'a> {
-        fn from(op: Linear) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.linear(...)`.
-    impl fmt::Display for Linear {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.modulate`, written `t.modulate(...)` in URLs. Start it with [`modulate()`](fn@modulate).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Modulate {
-        values: [Option<String>; 3],
-    }
-
-    /// Starts `Basic.modulate` with no parameters set: `t.modulate()`.
-    pub fn modulate() -> Modulate {
-        Modulate::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.modulate`, written `t.modulate(...)` in URLs. Start it with [`modulate()`](fn@modulate).
+        Modulate,
+        /// Starts `Basic.modulate` with no parameters set: `t.modulate()`.
+        modulate,
+        table::BASIC_MODULATE,
+        3
     }
 
     impl Modulate {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_MODULATE
-        }
-
         /// `brightness` (`b` in URLs): float, written as JavaScript writes numbers; default `1`.
         pub fn brightness(mut self, value: f64) -> Self {
             self.values[0] = Some(crate::catalogue::js_number(value));
@@ -2521,124 +1152,44 @@ pub mod basic {
             self.values[2] = Some(value.to_string());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Modulate> for Transformation<'a> {
-        fn from(op: Modulate) -> Self {
-            op.build()
-        }
+    crate::catalogue::operation_builder! {
+        /// `Basic.grey`, written `t.grey(...)` in URLs. Start it with [`grey()`](fn@grey).
+        Grey,
+        /// Starts `Basic.grey` with no parameters set: `t.grey()`.
+        grey,
+        table::BASIC_GREY,
+        0
     }
 
-    /// The pattern text, e.g. `t.modulate(...)`.
-    impl fmt::Display for Modulate {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.grey`, written `t.grey(...)` in URLs. Start it with [`grey()`](fn@grey).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Grey {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `Basic.grey` with no parameters set: `t.grey()`.
-    pub fn grey() -> Grey {
-        Grey::default()
-    }
-
-    impl Grey {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_GREY
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Grey> for Transformation<'a> {
-        fn from(op: Grey) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.grey(...)`.
-    impl fmt::Display for Grey {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.tint`, written `t.tint(...)` in URLs. Start it with [`tint()`](fn@tint).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Tint {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `Basic.tint` with no parameters set: `t.tint()`.
-    pub fn tint() -> Tint {
-        Tint::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.tint`, written `t.tint(...)` in URLs. Start it with [`tint()`](fn@tint).
+        Tint,
+        /// Starts `Basic.tint` with no parameters set: `t.tint()`.
+        tint,
+        table::BASIC_TINT,
+        1
     }
 
     impl Tint {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_TINT
-        }
-
         /// `color` (`c` in URLs): color; default `000000`.
         pub fn color(mut self, value: Color) -> Self {
             self.values[0] = Some(value.as_str().to_owned());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Tint> for Transformation<'a> {
-        fn from(op: Tint) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.tint(...)`.
-    impl fmt::Display for Tint {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.toFormat`, written `t.toFormat(...)` in URLs. Start it with [`to_format()`](fn@to_format).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct ToFormat {
-        values: [Option<String>; 2],
-    }
-
-    /// Starts `Basic.toFormat` with no parameters set: `t.toFormat()`.
-    pub fn to_format() -> ToFormat {
-        ToFormat::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.toFormat`, written `t.toFormat(...)` in URLs. Start it with [`to_format()`](fn@to_format).
+        ToFormat,
+        /// Starts `Basic.toFormat` with no parameters set: `t.toFormat()`.
+        to_format,
+        table::BASIC_TO_FORMAT,
+        2
     }
 
     impl ToFormat {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_TO_FORMAT
-        }
-
         /// `format` (`f` in URLs): one of [`ToFormatFormat`]; default `jpeg`.
         pub fn format(mut self, value: ToFormatFormat) -> Self {
             self.values[0] = Some(value.as_str().to_owned());
@@ -2650,138 +1201,55 @@ pub mod basic {
             self.values[1] = Some(value.to_string());
             self
         }
+    }
 
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
+    crate::catalogue::value_enum! {
+        /// The values of `format` for `Basic.toFormat`.
+        ToFormatFormat("Basic.toFormat", "format") {
+            /// `jpeg` (the default).
+            Jpeg => "jpeg",
+            /// `png`.
+            Png => "png",
+            /// `webp`.
+            Webp => "webp",
+            /// `tiff`.
+            Tiff => "tiff",
+            /// `avif`.
+            Avif => "avif",
+            /// `bmp`.
+            Bmp => "bmp",
+            /// `heif`.
+            Heif => "heif",
         }
     }
 
-    impl<'a> From<ToFormat> for Transformation<'a> {
-        fn from(op: ToFormat) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.toFormat(...)`.
-    impl fmt::Display for ToFormat {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// The values of `format` for `Basic.toFormat`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum ToFormatFormat {
-        /// `jpeg` (the default).
-        Jpeg,
-        /// `png`.
-        Png,
-        /// `webp`.
-        Webp,
-        /// `tiff`.
-        Tiff,
-        /// `avif`.
-        Avif,
-        /// `bmp`.
-        Bmp,
-        /// `heif`.
-        Heif,
-    }
-
-    impl ToFormatFormat {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[ToFormatFormat] = &[
-            ToFormatFormat::Jpeg,
-            ToFormatFormat::Png,
-            ToFormatFormat::Webp,
-            ToFormatFormat::Tiff,
-            ToFormatFormat::Avif,
-            ToFormatFormat::Bmp,
-            ToFormatFormat::Heif,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                ToFormatFormat::Jpeg => "jpeg",
-                ToFormatFormat::Png => "png",
-                ToFormatFormat::Webp => "webp",
-                ToFormatFormat::Tiff => "tiff",
-                ToFormatFormat::Avif => "avif",
-                ToFormatFormat::Bmp => "bmp",
-                ToFormatFormat::Heif => "heif",
-            }
-        }
-    }
-
-    impl fmt::Display for ToFormatFormat {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-
-    /// `Basic.density`, written `t.density(...)` in URLs. Start it with [`density()`](fn@density).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Density {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `Basic.density` with no parameters set: `t.density()`.
-    pub fn density() -> Density {
-        Density::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.density`, written `t.density(...)` in URLs. Start it with [`density()`](fn@density).
+        Density,
+        /// Starts `Basic.density` with no parameters set: `t.density()`.
+        density,
+        table::BASIC_DENSITY,
+        1
     }
 
     impl Density {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_DENSITY
-        }
-
         /// `density` (`d` in URLs): integer; default `300`.
         pub fn density(mut self, value: i64) -> Self {
             self.values[0] = Some(value.to_string());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
     }
 
-    impl<'a> From<Density> for Transformation<'a> {
-        fn from(op: Density) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `t.density(...)`.
-    impl fmt::Display for Density {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// `Basic.merge`, written `t.merge(...)` in URLs. Start it with [`merge()`](fn@merge).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Merge {
-        values: [Option<String>; 13],
-    }
-
-    /// Starts `Basic.merge` with no parameters set: `t.merge()`.
-    pub fn merge() -> Merge {
-        Merge::default()
+    crate::catalogue::operation_builder! {
+        /// `Basic.merge`, written `t.merge(...)` in URLs. Start it with [`merge()`](fn@merge).
+        Merge,
+        /// Starts `Basic.merge` with no parameters set: `t.merge()`.
+        merge,
+        table::BASIC_MERGE,
+        13
     }
 
     impl Merge {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::BASIC_MERGE
-        }
-
         /// `mode` (`m` in URLs): one of [`MergeMode`]; default `overlay`.
         pub fn mode(mut self, value: MergeMode) -> Self {
             self.values[0] = Some(value.as_str().to_owned());
@@ -2859,270 +1327,118 @@ pub mod basic {
             self.values[12] = Some(value.into());
             self
         }
+    }
 
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
+    crate::catalogue::value_enum! {
+        /// The values of `mode` for `Basic.merge`.
+        MergeMode("Basic.merge", "mode") {
+            /// `overlay` (the default).
+            Overlay => "overlay",
+            /// `underlay`.
+            Underlay => "underlay",
+            /// `wrap`.
+            Wrap => "wrap",
         }
     }
 
-    impl<'a> From<Merge> for Transformation<'a> {
-        fn from(op: Merge) -> Self {
-            op.build()
+    crate::catalogue::value_enum! {
+        /// The values of `gravity` for `Basic.merge`.
+        MergeGravity("Basic.merge", "gravity") {
+            /// `northwest`.
+            Northwest => "northwest",
+            /// `north`.
+            North => "north",
+            /// `northeast`.
+            Northeast => "northeast",
+            /// `east`.
+            East => "east",
+            /// `center` (the default).
+            Center => "center",
+            /// `west`.
+            West => "west",
+            /// `southwest`.
+            Southwest => "southwest",
+            /// `south`.
+            South => "south",
+            /// `southeast`.
+            Southeast => "southeast",
+            /// `custom`.
+            Custom => "custom",
         }
     }
 
-    /// The pattern text, e.g. `t.merge(...)`.
-    impl fmt::Display for Merge {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// The values of `mode` for `Basic.merge`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum MergeMode {
-        /// `overlay` (the default).
-        Overlay,
-        /// `underlay`.
-        Underlay,
-        /// `wrap`.
-        Wrap,
-    }
-
-    impl MergeMode {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[MergeMode] = &[MergeMode::Overlay, MergeMode::Underlay, MergeMode::Wrap];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                MergeMode::Overlay => "overlay",
-                MergeMode::Underlay => "underlay",
-                MergeMode::Wrap => "wrap",
-            }
-        }
-    }
-
-    impl fmt::Display for MergeMode {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-
-    /// The values of `gravity` for `Basic.merge`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum MergeGravity {
-        /// `northwest`.
-        Northwest,
-        /// `north`.
-        North,
-        /// `northeast`.
-        Northeast,
-        /// `east`.
-        East,
-        /// `center` (the default).
-        Center,
-        /// `west`.
-        West,
-        /// `southwest`.
-        Southwest,
-        /// `south`.
-        South,
-        /// `southeast`.
-        Southeast,
-        /// `custom`.
-        Custom,
-    }
-
-    impl MergeGravity {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[MergeGravity] = &[
-            MergeGravity::Northwest,
-            MergeGravity::North,
-            MergeGravity::Northeast,
-            MergeGravity::East,
-            MergeGravity::Center,
-            MergeGravity::West,
-            MergeGravity::Southwest,
-            MergeGravity::South,
-            MergeGravity::Southeast,
-            MergeGravity::Custom,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                MergeGravity::Northwest => "northwest",
-                MergeGravity::North => "north",
-                MergeGravity::Northeast => "northeast",
-                MergeGravity::East => "east",
-                MergeGravity::Center => "center",
-                MergeGravity::West => "west",
-                MergeGravity::Southwest => "southwest",
-                MergeGravity::South => "south",
-                MergeGravity::Southeast => "southeast",
-                MergeGravity::Custom => "custom",
-            }
-        }
-    }
-
-    impl fmt::Display for MergeGravity {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-
-    /// The values of `blend` for `Basic.merge`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum MergeBlend {
-        /// `over` (the default).
-        Over,
-        /// `in`.
-        In,
-        /// `out`.
-        Out,
-        /// `atop`.
-        Atop,
-        /// `dest`.
-        Dest,
-        /// `dest-over`.
-        DestOver,
-        /// `dest-in`.
-        DestIn,
-        /// `dest-out`.
-        DestOut,
-        /// `dest-atop`.
-        DestAtop,
-        /// `xor`.
-        Xor,
-        /// `add`.
-        Add,
-        /// `saturate`.
-        Saturate,
-        /// `multiply`.
-        Multiply,
-        /// `screen`.
-        Screen,
-        /// `overlay`.
-        Overlay,
-        /// `darken`.
-        Darken,
-        /// `lighten`.
-        Lighten,
-        /// `colour-dodge`.
-        ColourDodge,
-        /// `color-dodge`.
-        ColorDodge,
-        /// `colour-burn`.
-        ColourBurn,
-        /// `color-burn`.
-        ColorBurn,
-        /// `hard-light`.
-        HardLight,
-        /// `soft-light`.
-        SoftLight,
-        /// `difference`.
-        Difference,
-        /// `exclusion`.
-        Exclusion,
-    }
-
-    impl MergeBlend {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[MergeBlend] = &[
-            MergeBlend::Over,
-            MergeBlend::In,
-            MergeBlend::Out,
-            MergeBlend::Atop,
-            MergeBlend::Dest,
-            MergeBlend::DestOver,
-            MergeBlend::DestIn,
-            MergeBlend::DestOut,
-            MergeBlend::DestAtop,
-            MergeBlend::Xor,
-            MergeBlend::Add,
-            MergeBlend::Saturate,
-            MergeBlend::Multiply,
-            MergeBlend::Screen,
-            MergeBlend::Overlay,
-            MergeBlend::Darken,
-            MergeBlend::Lighten,
-            MergeBlend::ColourDodge,
-            MergeBlend::ColorDodge,
-            MergeBlend::ColourBurn,
-            MergeBlend::ColorBurn,
-            MergeBlend::HardLight,
-            MergeBlend::SoftLight,
-            MergeBlend::Difference,
-            MergeBlend::Exclusion,
-        ];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                MergeBlend::Over => "over",
-                MergeBlend::In => "in",
-                MergeBlend::Out => "out",
-                MergeBlend::Atop => "atop",
-                MergeBlend::Dest => "dest",
-                MergeBlend::DestOver => "dest-over",
-                MergeBlend::DestIn => "dest-in",
-                MergeBlend::DestOut => "dest-out",
-                MergeBlend::DestAtop => "dest-atop",
-                MergeBlend::Xor => "xor",
-                MergeBlend::Add => "add",
-                MergeBlend::Saturate => "saturate",
-                MergeBlend::Multiply => "multiply",
-                MergeBlend::Screen => "screen",
-                MergeBlend::Overlay => "overlay",
-                MergeBlend::Darken => "darken",
-                MergeBlend::Lighten => "lighten",
-                MergeBlend::ColourDodge => "colour-dodge",
-                MergeBlend::ColorDodge => "color-dodge",
-                MergeBlend::ColourBurn => "colour-burn",
-                MergeBlend::ColorBurn => "color-burn",
-                MergeBlend::HardLight => "hard-light",
-                MergeBlend::SoftLight => "soft-light",
-                MergeBlend::Difference => "difference",
-                MergeBlend::Exclusion => "exclusion",
-            }
-        }
-    }
-
-    impl fmt::Display for MergeBlend {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
+    crate::catalogue::value_enum! {
+        /// The values of `blend` for `Basic.merge`.
+        MergeBlend("Basic.merge", "blend") {
+            /// `over` (the default).
+            Over => "over",
+            /// `in`.
+            In => "in",
+            /// `out`.
+            Out => "out",
+            /// `atop`.
+            Atop => "atop",
+            /// `dest`.
+            Dest => "dest",
+            /// `dest-over`.
+            DestOver => "dest-over",
+            /// `dest-in`.
+            DestIn => "dest-in",
+            /// `dest-out`.
+            DestOut => "dest-out",
+            /// `dest-atop`.
+            DestAtop => "dest-atop",
+            /// `xor`.
+            Xor => "xor",
+            /// `add`.
+            Add => "add",
+            /// `saturate`.
+            Saturate => "saturate",
+            /// `multiply`.
+            Multiply => "multiply",
+            /// `screen`.
+            Screen => "screen",
+            /// `overlay`.
+            Overlay => "overlay",
+            /// `darken`.
+            Darken => "darken",
+            /// `lighten`.
+            Lighten => "lighten",
+            /// `colour-dodge`.
+            ColourDodge => "colour-dodge",
+            /// `color-dodge`.
+            ColorDodge => "color-dodge",
+            /// `colour-burn`.
+            ColourBurn => "colour-burn",
+            /// `color-burn`.
+            ColorBurn => "color-burn",
+            /// `hard-light`.
+            HardLight => "hard-light",
+            /// `soft-light`.
+            SoftLight => "soft-light",
+            /// `difference`.
+            Difference => "difference",
+            /// `exclusion`.
+            Exclusion => "exclusion",
         }
     }
 }
 
 /// `SoftShadowGenerator` (`shadow` in URLs): [`gen`](fn@soft_shadow_generator::gen).
 pub mod soft_shadow_generator {
-    use std::fmt;
-
-    use crate::Transformation;
     use crate::catalogue::Color;
-    use crate::catalogue::{OperationSpec, table};
+    use crate::catalogue::table;
 
-    /// `SoftShadowGenerator.gen`, written `shadow.gen(...)` in URLs. Start it with [`gen()`](fn@gen).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Gen {
-        values: [Option<String>; 4],
-    }
-
-    /// Starts `SoftShadowGenerator.gen` with no parameters set: `shadow.gen()`.
-    pub fn r#gen() -> Gen {
-        Gen::default()
+    crate::catalogue::operation_builder! {
+        /// `SoftShadowGenerator.gen`, written `shadow.gen(...)` in URLs. Start it with [`gen()`](fn@gen).
+        Gen,
+        /// Starts `SoftShadowGenerator.gen` with no parameters set: `shadow.gen()`.
+        r#gen,
+        table::SOFT_SHADOW_GENERATOR_GEN,
+        4
     }
 
     impl Gen {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::SOFT_SHADOW_GENERATOR_GEN
-        }
-
         /// `backgroundImage` (`bgi` in URLs): file text, written as given (empty leaves it out); no default.
         pub fn background_image(mut self, value: impl Into<String>) -> Self {
             self.values[0] = Some(value.into());
@@ -3146,52 +1462,23 @@ pub mod soft_shadow_generator {
             self.values[3] = Some(crate::catalogue::js_number(value));
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Gen> for Transformation<'a> {
-        fn from(op: Gen) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `shadow.gen(...)`.
-    impl fmt::Display for Gen {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
     }
 }
 
 /// `SuperResolution` (`sr` in URLs): [`upscale`](fn@super_resolution::upscale).
 pub mod super_resolution {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `SuperResolution.upscale`, written `sr.upscale(...)` in URLs. Start it with [`upscale()`](fn@upscale).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Upscale {
-        values: [Option<String>; 4],
-    }
-
-    /// Starts `SuperResolution.upscale` with no parameters set: `sr.upscale()`.
-    pub fn upscale() -> Upscale {
-        Upscale::default()
+    crate::catalogue::operation_builder! {
+        /// `SuperResolution.upscale`, written `sr.upscale(...)` in URLs. Start it with [`upscale()`](fn@upscale).
+        Upscale,
+        /// Starts `SuperResolution.upscale` with no parameters set: `sr.upscale()`.
+        upscale,
+        table::SUPER_RESOLUTION_UPSCALE,
+        4
     }
 
     impl Upscale {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::SUPER_RESOLUTION_UPSCALE
-        }
-
         /// `type` (`t` in URLs): one of [`UpscaleType`]; default `2x`.
         pub fn r#type(mut self, value: UpscaleType) -> Self {
             self.values[0] = Some(value.as_str().to_owned());
@@ -3215,201 +1502,73 @@ pub mod super_resolution {
             self.values[3] = Some(value.to_string());
             self
         }
+    }
 
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
+    crate::catalogue::value_enum! {
+        /// The values of `type` for `SuperResolution.upscale`.
+        UpscaleType("SuperResolution.upscale", "type") {
+            /// `2x` (the default).
+            X2 => "2x",
+            /// `4x`.
+            X4 => "4x",
+            /// `8x`.
+            X8 => "8x",
         }
     }
 
-    impl<'a> From<Upscale> for Transformation<'a> {
-        fn from(op: Upscale) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `sr.upscale(...)`.
-    impl fmt::Display for Upscale {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
-    }
-
-    /// The values of `type` for `SuperResolution.upscale`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum UpscaleType {
-        /// `2x` (the default).
-        X2,
-        /// `4x`.
-        X4,
-        /// `8x`.
-        X8,
-    }
-
-    impl UpscaleType {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[UpscaleType] = &[UpscaleType::X2, UpscaleType::X4, UpscaleType::X8];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                UpscaleType::X2 => "2x",
-                UpscaleType::X4 => "4x",
-                UpscaleType::X8 => "8x",
-            }
-        }
-    }
-
-    impl fmt::Display for UpscaleType {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-
-    /// The values of `model` for `SuperResolution.upscale`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum UpscaleModel {
-        /// `Picasso` (the default).
-        Picasso,
-        /// `Flash`.
-        Flash,
-    }
-
-    impl UpscaleModel {
-        /// Every value, in the catalogue's order.
-        pub const ALL: &[UpscaleModel] = &[UpscaleModel::Picasso, UpscaleModel::Flash];
-
-        /// The value as the URL writes it.
-        pub fn as_str(self) -> &'static str {
-            match self {
-                UpscaleModel::Picasso => "Picasso",
-                UpscaleModel::Flash => "Flash",
-            }
-        }
-    }
-
-    impl fmt::Display for UpscaleModel {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.as_str())
+    crate::catalogue::value_enum! {
+        /// The values of `model` for `SuperResolution.upscale`.
+        UpscaleModel("SuperResolution.upscale", "model") {
+            /// `Picasso` (the default).
+            Picasso => "Picasso",
+            /// `Flash`.
+            Flash => "Flash",
         }
     }
 }
 
 /// `VideoWatermarkRemoval` (`wmv` in URLs): [`remove`](fn@video_watermark_removal::remove).
 pub mod video_watermark_removal {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `VideoWatermarkRemoval.remove`, written `wmv.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Remove {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `VideoWatermarkRemoval.remove` with no parameters set: `wmv.remove()`.
-    pub fn remove() -> Remove {
-        Remove::default()
-    }
-
-    impl Remove {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::VIDEO_WATERMARK_REMOVAL_REMOVE
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Remove> for Transformation<'a> {
-        fn from(op: Remove) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `wmv.remove(...)`.
-    impl fmt::Display for Remove {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `VideoWatermarkRemoval.remove`, written `wmv.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
+        Remove,
+        /// Starts `VideoWatermarkRemoval.remove` with no parameters set: `wmv.remove()`.
+        remove,
+        table::VIDEO_WATERMARK_REMOVAL_REMOVE,
+        0
     }
 }
 
 /// `ViewDetection` (`vd` in URLs): [`detect`](fn@view_detection::detect).
 pub mod view_detection {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `ViewDetection.detect`, written `vd.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Detect {
-        values: [Option<String>; 0],
-    }
-
-    /// Starts `ViewDetection.detect` with no parameters set: `vd.detect()`.
-    pub fn detect() -> Detect {
-        Detect::default()
-    }
-
-    impl Detect {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::VIEW_DETECTION_DETECT
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Detect> for Transformation<'a> {
-        fn from(op: Detect) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `vd.detect(...)`.
-    impl fmt::Display for Detect {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
+    crate::catalogue::operation_builder! {
+        /// `ViewDetection.detect`, written `vd.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `ViewDetection.detect` with no parameters set: `vd.detect()`.
+        detect,
+        table::VIEW_DETECTION_DETECT,
+        0
     }
 }
 
 /// `WatermarkRemoval` (`wm` in URLs): [`remove`](fn@watermark_removal::remove).
 pub mod watermark_removal {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `WatermarkRemoval.remove`, written `wm.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Remove {
-        values: [Option<String>; 7],
-    }
-
-    /// Starts `WatermarkRemoval.remove` with no parameters set: `wm.remove()`.
-    pub fn remove() -> Remove {
-        Remove::default()
+    crate::catalogue::operation_builder! {
+        /// `WatermarkRemoval.remove`, written `wm.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
+        Remove,
+        /// Starts `WatermarkRemoval.remove` with no parameters set: `wm.remove()`.
+        remove,
+        table::WATERMARK_REMOVAL_REMOVE,
+        7
     }
 
     impl Remove {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::WATERMARK_REMOVAL_REMOVE
-        }
-
         /// `removeText` (`rem_text` in URLs): boolean; default `false`.
         pub fn remove_text(mut self, value: bool) -> Self {
             self.values[0] = Some(value.to_string());
@@ -3451,74 +1610,27 @@ pub mod watermark_removal {
             self.values[6] = Some(value.into());
             self
         }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Remove> for Transformation<'a> {
-        fn from(op: Remove) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `wm.remove(...)`.
-    impl fmt::Display for Remove {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
-        }
     }
 }
 
 /// `WatermarkDetection` (`wmc` in URLs): [`detect`](fn@watermark_detection::detect).
 pub mod watermark_detection {
-    use std::fmt;
+    use crate::catalogue::table;
 
-    use crate::Transformation;
-    use crate::catalogue::{OperationSpec, table};
-
-    /// `WatermarkDetection.detect`, written `wmc.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-    #[must_use]
-    pub struct Detect {
-        values: [Option<String>; 1],
-    }
-
-    /// Starts `WatermarkDetection.detect` with no parameters set: `wmc.detect()`.
-    pub fn detect() -> Detect {
-        Detect::default()
+    crate::catalogue::operation_builder! {
+        /// `WatermarkDetection.detect`, written `wmc.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `WatermarkDetection.detect` with no parameters set: `wmc.detect()`.
+        detect,
+        table::WATERMARK_DETECTION_DETECT,
+        1
     }
 
     impl Detect {
-        /// This operation in the catalogue.
-        pub fn spec() -> &'static OperationSpec {
-            &table::WATERMARK_DETECTION_DETECT
-        }
-
         /// `detectText` (`detect_text` in URLs): boolean; default `false`.
         pub fn detect_text(mut self, value: bool) -> Self {
             self.values[0] = Some(value.to_string());
             self
-        }
-
-        /// The transformation, in the catalogue's parameter order.
-        pub fn build(self) -> Transformation<'static> {
-            Self::spec().transformation(self.values)
-        }
-    }
-
-    impl<'a> From<Detect> for Transformation<'a> {
-        fn from(op: Detect) -> Self {
-            op.build()
-        }
-    }
-
-    /// The pattern text, e.g. `wmc.detect(...)`.
-    impl fmt::Display for Detect {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.clone().build(), f)
         }
     }
 }

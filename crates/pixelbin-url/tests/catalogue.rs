@@ -200,3 +200,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn enum_values_read_from_text() {
+    use pixelbin_url::plugins::basic::ResizeFit;
+    use pixelbin_url::plugins::super_resolution::UpscaleType;
+
+    assert_eq!("contain".parse::<ResizeFit>(), Ok(ResizeFit::Contain));
+    assert_eq!(UpscaleType::X4.to_string(), "4x");
+    assert_eq!(ResizeFit::ALL.len(), 5);
+    let err = "cover2".parse::<ResizeFit>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid value 'cover2' for parameter 'fit' of Basic.resize: expected one of cover, contain, fill, inside, outside"
+    );
+}

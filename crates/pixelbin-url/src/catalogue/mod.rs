@@ -44,6 +44,7 @@
 //! # Ok::<(), pixelbin_url::UrlError>(())
 //! ```
 
+mod builder;
 mod color;
 mod describe;
 mod error;
@@ -52,6 +53,7 @@ pub(crate) mod table;
 
 use std::borrow::Cow;
 
+pub(crate) use builder::{operation_builder, value_enum};
 pub use color::Color;
 pub use describe::{Description, ParamDescription};
 pub use error::CatalogueError;
