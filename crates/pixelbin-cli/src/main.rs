@@ -27,6 +27,7 @@ mod predictions;
 mod progress;
 mod transformations;
 mod upload;
+mod upload_many;
 mod url;
 mod walk;
 mod webhook;

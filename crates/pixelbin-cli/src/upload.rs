@@ -37,11 +37,16 @@ impl From<AccessArg> for Access {
 #[command(
     after_help = "Prints the file's URL (the file object with --json).\n\nExamples:\n  \
     pixelbin upload photo.jpg --path products/shoes --tag summer --tag sale\n  \
-    cat photo.jpg | pixelbin upload - --name photo --json"
+    cat photo.jpg | pixelbin upload - --name photo --json\n  \
+    pixelbin upload photos/ extra.png --path catalogue --skip-existing --journal up.jsonl\n\n\
+    Several paths or a directory upload every file (directories recursively, hidden files \
+    skipped, relative folders kept under --path), printing one line per file (one JSON line \
+    each with --json, then a summary)."
 )]
 pub struct UploadArgs {
-    /// The file to upload; `-` reads stdin.
-    pub file: PathBuf,
+    /// Files or directories to upload; `-` reads stdin (alone).
+    #[arg(required = true, value_name = "PATH")]
+    pub files: Vec<PathBuf>,
     /// Name of the stored file (default: the file name without its extension; with stdin, the
     /// server picks one).
     #[arg(long, value_name = "N")]
@@ -77,21 +82,46 @@ pub struct UploadArgs {
     /// Retries of a failed part.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RETRIES)]
     pub max_retries: u32,
+    /// Skip files whose name and size already exist in their remote folder (one listing per
+    /// folder).
+    #[arg(long)]
+    pub skip_existing: bool,
+    /// Journal file: a rerun skips the files it records as uploaded.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 }
 
 impl UploadArgs {
-    /// The upload request these flags describe.
-    pub fn request(&self) -> anyhow::Result<UploadRequest> {
-        let mut request = UploadRequest::new();
-        if let Some(name) = self.name.clone().or_else(|| default_name(&self.file)) {
+    /// Whether this is one file (or stdin) with nothing of the many-files mode asked for.
+    fn is_single_file(&self) -> bool {
+        match self.files.as_slice() {
+            [file] => {
+                !self.skip_existing
+                    && self.journal.is_none()
+                    && (file == Path::new("-") || !file.is_dir())
+            }
+            _ => false,
+        }
+    }
+
+    /// The upload request these flags describe for the single file `file`.
+    pub fn request(&self, file: &Path) -> anyhow::Result<UploadRequest> {
+        let mut request = self.shared_request()?;
+        if let Some(name) = self.name.clone().or_else(|| default_name(file)) {
             request = request.name(name);
         }
         if let Some(path) = &self.path {
             request = request.path(path);
         }
-        if let Some(format) = self.format.clone().or_else(|| default_format(&self.file)) {
+        if let Some(format) = self.format.clone().or_else(|| default_format(file)) {
             request = request.format(format);
         }
+        Ok(request)
+    }
+
+    /// The fields every file of the command shares: access, tags, metadata and the clash rules.
+    pub fn shared_request(&self) -> anyhow::Result<UploadRequest> {
+        let mut request = UploadRequest::new();
         if let Some(access) = self.access {
             request = request.access(access.into());
         }
@@ -124,9 +154,7 @@ fn default_name(file: &Path) -> Option<String> {
     if file == Path::new("-") {
         return None;
     }
-    file.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .filter(|s| !s.is_empty())
+    pixelbin::upload::default_name(file)
 }
 
 /// The file's extension in lower case (`jpg` as `jpeg`); `None` for stdin.
@@ -134,33 +162,38 @@ fn default_format(file: &Path) -> Option<String> {
     if file == Path::new("-") {
         return None;
     }
-    let ext = file.extension()?.to_string_lossy().to_ascii_lowercase();
-    match ext.as_str() {
-        "" => None,
-        "jpg" => Some("jpeg".to_string()),
-        _ => Some(ext),
-    }
+    pixelbin::upload::default_format(file)
 }
 
 /// Runs `pixelbin upload`.
 pub async fn run(args: UploadArgs, ctx: &Context) -> anyhow::Result<()> {
-    let request = args.request()?;
+    if !args.is_single_file() {
+        return crate::upload_many::run(&args, ctx).await;
+    }
+    let file_path = &args.files[0];
+    let request = args.request(file_path)?;
     let client = ctx.client()?;
-    let source = if args.file == Path::new("-") {
+    let source = if file_path == Path::new("-") {
         UploadSource::from_reader(tokio::io::stdin(), None)
     } else {
         // Fail early, with the path in the message, before any request is made.
-        tokio::fs::metadata(&args.file)
+        tokio::fs::metadata(file_path)
             .await
-            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", args.file.display())))?;
-        UploadSource::from_path(&args.file)
+            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file_path.display())))?;
+        UploadSource::from_path(file_path)
     };
-    let options = UploadOptions::default()
-        .chunk_size(args.chunk_size)
-        .concurrency(args.concurrency)
-        .max_retries(args.max_retries);
-    let file = upload_with_bar(&client, source, request, options, ctx.out).await?;
+    let file = upload_with_bar(&client, source, request, args.options(), ctx.out).await?;
     print_file(&file, ctx.out)
+}
+
+impl UploadArgs {
+    /// The options of each file's upload.
+    pub fn options(&self) -> UploadOptions {
+        UploadOptions::default()
+            .chunk_size(self.chunk_size)
+            .concurrency(self.concurrency)
+            .max_retries(self.max_retries)
+    }
 }
 
 /// Uploads with a byte progress bar (on a terminal, not with `--json`). Bad options and an
@@ -235,7 +268,7 @@ mod tests {
             "--metadata",
             r#"{"sku":"A-1"}"#,
         ]);
-        let body = serde_json::to_value(args.request().unwrap()).unwrap();
+        let body = serde_json::to_value(args.request(&args.files[0]).unwrap()).unwrap();
         assert_eq!(
             body,
             serde_json::json!({
@@ -249,13 +282,13 @@ mod tests {
     fn stdin_has_no_default_name_and_bad_metadata_is_refused() {
         let args = parse(&["-"]);
         assert!(
-            serde_json::to_value(args.request().unwrap())
+            serde_json::to_value(args.request(&args.files[0]).unwrap())
                 .unwrap()
                 .get("name")
                 .is_none()
         );
         let args = parse(&["a.JPG", "--name", "n", "--format", "webp"]);
-        let body = serde_json::to_value(args.request().unwrap()).unwrap();
+        let body = serde_json::to_value(args.request(&args.files[0]).unwrap()).unwrap();
         assert_eq!(
             (&body["name"], &body["format"]),
             (&"n".into(), &"webp".into())
@@ -270,7 +303,7 @@ mod tests {
         );
         assert_eq!(default_format(Path::new("dir/noext")), None);
         let args = parse(&["a.png", "--metadata", "[1]"]);
-        assert!(args.request().is_err());
+        assert!(args.request(&args.files[0]).is_err());
         assert!(Wrapper::try_parse_from(["x", "a.png", "--access", "public"]).is_err());
     }
 }

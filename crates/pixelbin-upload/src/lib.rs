@@ -97,6 +97,7 @@
 //! | `PixelbinIllegalArgumentError`        | [`UploadError::InvalidOptions`]        |
 
 mod error;
+mod many;
 mod options;
 mod progress;
 mod request;
@@ -108,6 +109,9 @@ mod window;
 mod wire;
 
 pub use error::UploadError;
+pub use many::{
+    ManyOptions, TreeFile, UploadItem, UploadStream, default_format, default_name, files_under,
+};
 pub use options::{
     DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF,
     DEFAULT_MAX_RETRIES, MAX_BACKOFF, MIN_COMPLETE_TIMEOUT, ProgressCallback, UploadOptions,

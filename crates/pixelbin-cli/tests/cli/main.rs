@@ -9,4 +9,5 @@ mod predictions;
 mod support;
 mod transformations;
 mod upload;
+mod upload_many;
 mod urls;
