@@ -36,6 +36,30 @@ impl Output {
     }
 }
 
+impl Output {
+    /// One result of a bulk command: a compact JSON line with `--json` (so results stream
+    /// line by line), else the line `human` writes.
+    pub fn emit_line<T, F>(&self, value: &T, human: F) -> anyhow::Result<()>
+    where
+        T: Serialize + ?Sized,
+        F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    {
+        if self.json {
+            let text = serde_json::to_string(value).context("could not encode a result line")?;
+            print_text(|w| writeln!(w, "{text}"))
+        } else {
+            print_text(human)
+        }
+    }
+
+    /// The closing line of a bulk command: `{"summary": ...}` with `--json`, else `text`.
+    pub fn emit_summary<T: Serialize>(&self, summary: &T, text: &str) -> anyhow::Result<()> {
+        self.emit_line(&serde_json::json!({ "summary": summary }), |w| {
+            writeln!(w, "{text}")
+        })
+    }
+}
+
 /// Writes lines to stdout whatever the mode (for output that is the same in both).
 pub fn print_text<F>(write: F) -> anyhow::Result<()>
 where

@@ -15,13 +15,11 @@ use pixelbin::predictions::{
     BatchItem, BatchOptions, Error as PredictionError, Prediction, PredictionStatus,
 };
 use serde::Serialize;
-use serde_json::json;
 
 use crate::context::Context;
 use crate::error::{CliError, Failure};
 use crate::inputs::{Inputs, RawValue};
 use crate::journal::{Entry, Journal};
-use crate::output::print_text;
 use crate::progress;
 use crate::walk;
 
@@ -207,17 +205,13 @@ pub async fn run(request: EachRequest<'_>, ctx: &Context) -> anyhow::Result<()> 
         )?;
     }
     bar.finish_and_clear();
-    if ctx.out.json {
-        print_text(|w| writeln!(w, "{}", json!({ "summary": summary })))?;
-    } else {
-        print_text(|w| {
-            writeln!(
-                w,
-                "{} inputs: {} succeeded, {} failed, {} errors, {} skipped",
-                summary.total, summary.succeeded, summary.failed, summary.errors, summary.skipped
-            )
-        })?;
-    }
+    ctx.out.emit_summary(
+        &summary,
+        &format!(
+            "{} inputs: {} succeeded, {} failed, {} errors, {} skipped",
+            summary.total, summary.succeeded, summary.failed, summary.errors, summary.skipped
+        ),
+    )?;
     if summary.errors > 0 {
         Err(anyhow::anyhow!(
             "{} of {} inputs ended with an error; rerun the same command to retry them (finished ones are skipped)",
@@ -367,31 +361,28 @@ fn record(journal: &Mutex<Option<Journal>>, entry: &Entry) -> anyhow::Result<()>
 }
 
 fn emit(ctx: &Context, line: &Line<'_>) -> anyhow::Result<()> {
-    if ctx.out.json {
-        let text = serde_json::to_string(line)?;
-        return print_text(|w| writeln!(w, "{text}"));
-    }
-    print_text(|w| match (&line.error, line.files.is_empty()) {
-        (Some(error), _) => writeln!(w, "{}: {} ({error})", line.input, line.status),
-        (None, false) => writeln!(
-            w,
-            "{}: {} -> {}",
-            line.input,
-            line.status,
-            line.files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        (None, true) => writeln!(
-            w,
-            "{}: {} {}",
-            line.input,
-            line.status,
-            line.outputs.join(" ")
-        ),
-    })
+    ctx.out
+        .emit_line(line, |w| match (&line.error, line.files.is_empty()) {
+            (Some(error), _) => writeln!(w, "{}: {} ({error})", line.input, line.status),
+            (None, false) => writeln!(
+                w,
+                "{}: {} -> {}",
+                line.input,
+                line.status,
+                line.files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (None, true) => writeln!(
+                w,
+                "{}: {} {}",
+                line.input,
+                line.status,
+                line.outputs.join(" ")
+            ),
+        })
 }
 
 /// The jobs of every `KEY=PATH`: one per file, directories walked.

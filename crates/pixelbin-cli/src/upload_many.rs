@@ -9,12 +9,10 @@ use pixelbin::PixelbinClient;
 use pixelbin::platform::ListFilesParams;
 use pixelbin::upload::{ManyOptions, UploadItem, UploadSource};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::context::Context;
 use crate::error::CliError;
 use crate::journal::{Entry, Journal};
-use crate::output::print_text;
 use crate::progress;
 use crate::upload::UploadArgs;
 use crate::walk;
@@ -152,17 +150,13 @@ pub async fn run(args: &UploadArgs, ctx: &Context) -> anyhow::Result<()> {
         )?;
     }
     bar.finish_and_clear();
-    if ctx.out.json {
-        print_text(|w| writeln!(w, "{}", json!({ "summary": summary })))?;
-    } else {
-        print_text(|w| {
-            writeln!(
-                w,
-                "{} files: {} uploaded, {} skipped, {} errors",
-                summary.total, summary.uploaded, summary.skipped, summary.errors
-            )
-        })?;
-    }
+    ctx.out.emit_summary(
+        &summary,
+        &format!(
+            "{} files: {} uploaded, {} skipped, {} errors",
+            summary.total, summary.uploaded, summary.skipped, summary.errors
+        ),
+    )?;
     if summary.errors > 0 {
         anyhow::bail!(
             "{} of {} files failed to upload; rerun with --journal (or --skip-existing) to retry only those",
@@ -225,11 +219,7 @@ fn folder_of(request: &pixelbin::upload::UploadRequest) -> String {
 }
 
 fn emit(ctx: &Context, line: &Line<'_>) -> anyhow::Result<()> {
-    if ctx.out.json {
-        let text = serde_json::to_string(line)?;
-        return print_text(|w| writeln!(w, "{text}"));
-    }
-    print_text(|w| match (&line.error, line.url) {
+    ctx.out.emit_line(line, |w| match (&line.error, line.url) {
         (Some(error), _) => writeln!(w, "{}: {} ({error})", line.input, line.status),
         (None, Some(url)) => writeln!(w, "{}: {} {url}", line.input, line.status),
         (None, None) => writeln!(w, "{}: {}", line.input, line.status),

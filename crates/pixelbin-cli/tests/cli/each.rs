@@ -21,14 +21,6 @@ fn limited(delay: Duration, running: u32) -> Emulator {
     .expect("the emulator starts")
 }
 
-/// The JSON lines of stdout.
-fn lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
 /// A folder of images: `a.png`, `sub/b.png`, `sub/deeper/c.jpg`, plus a hidden file.
 fn images(dir: &Path) {
     std::fs::create_dir_all(dir.join("sub/deeper")).unwrap();
@@ -55,7 +47,7 @@ fn a_folder_is_predicted_downloaded_and_a_rerun_skips_it() {
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(4), "a FAILURE and no error");
-    let lines = lines(&run.stdout);
+    let lines = json_lines(&run.stdout);
     assert_eq!(lines.len(), 5, "{lines:?}");
     let summary = &lines[4]["summary"];
     assert_eq!(
@@ -100,7 +92,7 @@ fn a_folder_is_predicted_downloaded_and_a_rerun_skips_it() {
         .output()
         .unwrap();
     assert_eq!(rerun.status.code(), Some(0));
-    let lines = super::each::lines(&rerun.stdout);
+    let lines = json_lines(&rerun.stdout);
     assert!(
         lines[..4].iter().all(|l| l["status"] == "SKIPPED"),
         "{lines:?}"
@@ -131,7 +123,7 @@ fn outputs_are_never_overwritten_without_the_flag() {
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(1));
-    let lines = lines(&run.stdout);
+    let lines = json_lines(&run.stdout);
     assert_eq!(lines[0]["status"], "ERROR");
     assert!(
         lines[0]["error"].as_str().unwrap().contains("--overwrite"),
@@ -225,7 +217,7 @@ fn a_killed_run_resumes_without_creating_acknowledged_jobs_again() {
         "{}",
         String::from_utf8_lossy(&rerun.stderr)
     );
-    let lines = lines(&rerun.stdout);
+    let lines = json_lines(&rerun.stdout);
     assert_eq!(lines.last().unwrap()["summary"]["succeeded"], 6);
     for line in &lines[..6] {
         let input = line["input"].as_str().unwrap();

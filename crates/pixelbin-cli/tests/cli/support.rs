@@ -82,3 +82,11 @@ pub fn png_file(dir: &Path, name: &str, width: u32, height: u32) -> PathBuf {
 pub fn s(path: &Path) -> &str {
     path.to_str().expect("UTF-8 path")
 }
+
+/// The JSON lines of a bulk command's stdout.
+pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}

@@ -6,13 +6,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-fn lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
 /// `photos/a.png`, `photos/summer/b.png`, `photos/summer/beach/c.jpg`, a hidden file, and a
 /// loose `extra.png` beside the folder.
 fn tree(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -40,7 +33,7 @@ fn a_tree_keeps_its_folders_under_the_remote_path() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let lines = lines(&run.stdout);
+    let lines = json_lines(&run.stdout);
     assert_eq!(lines.len(), 5, "{lines:?}");
     assert_eq!(
         lines[4],
@@ -111,7 +104,7 @@ fn skip_existing_lists_each_folder_once_and_skips_same_name_and_size() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let lines = lines(&run.stdout);
+    let lines = json_lines(&run.stdout);
     let status: HashMap<String, String> = lines[..3]
         .iter()
         .map(|l| {
@@ -155,7 +148,7 @@ fn a_journal_makes_a_rerun_skip_what_finished() {
         .output()
         .unwrap();
     assert!(run.status.success());
-    let lines = lines(&run.stdout);
+    let lines = json_lines(&run.stdout);
     assert!(
         lines[..3]
             .iter()
