@@ -57,14 +57,14 @@ impl Context {
             .domain(self.domain.as_str())
             .user_agent_prefix(USER_AGENT)
             .build()
-            .map_err(|e| {
-                let hint = match e {
-                    pixelbin::http::Error::InvalidCredential(_) => {
-                        "check --api-secret or PIXELBIN_API_TOKEN"
-                    }
-                    _ => "check --domain or PIXELBIN_DOMAIN",
-                };
-                CliError::usage(format!("{e}; {hint}"))
+            .map_err(|e| match e {
+                // The only credential error left once the secret is present: a short one.
+                pixelbin::http::Error::InvalidCredential(_) => CliError::usage(format!(
+                    "Invalid API Secret Token: the token from --api-secret or PIXELBIN_API_TOKEN \
+                     is shorter than {} characters; check that it holds the whole token",
+                    pixelbin::http::MIN_SECRET_LEN
+                )),
+                _ => CliError::usage(format!("{e}; check --domain or PIXELBIN_DOMAIN")),
             })?;
         PixelbinClient::new(config).context("could not set up the HTTP client")
     }

@@ -71,54 +71,106 @@ impl std::error::Error for CliError {}
 
 /// The one-line message and exit code for an error that ended a command.
 pub fn describe(error: &anyhow::Error) -> (String, ExitCode) {
-    let mut code = 1;
     let mut parts: Vec<String> = Vec::new();
-    let mut info = None;
     for cause in error.chain() {
-        if let Some(cli) = cause.downcast_ref::<CliError>() {
-            code = cli.failure.code();
-        }
-        if info.is_none() {
-            info = api_info(cause);
-        }
         let text = cause.to_string();
-        // Wrappers often repeat their source's text; keep each piece once.
+        // SDK errors read once; `anyhow` contexts of our own might still repeat a piece.
         if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
     }
     let mut message = parts.join(": ");
-    if let Some(info) = info {
+    if let Some(info) = sdk_error(error).and_then(http_info) {
         message.push_str(&format!(" (more: {info})"));
     }
-    (one_line(&message), ExitCode::from(code))
+    (one_line(&message), ExitCode::from(exit_code(error)))
 }
 
-/// Pixelbin's `info` link of an API error found at this level of the chain.
-fn api_info(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
-    if let Some(e) = cause.downcast_ref::<pixelbin::http::Error>() {
-        return http_info(e);
+/// The error as `--json` prints it on stdout: `{"error": {"message", "kind", "exitCode",
+/// "status", "errorCode", "exception", "info"}}`, the last four only for API errors.
+pub fn describe_json(error: &anyhow::Error) -> (serde_json::Value, ExitCode) {
+    let (message, code) = describe(error);
+    let mut fields = serde_json::Map::new();
+    fields.insert("message".into(), message.into());
+    fields.insert("kind".into(), kind(error).into());
+    fields.insert("exitCode".into(), exit_code(error).into());
+    if let Some(pixelbin::http::Error::Api {
+        status,
+        error_code,
+        exception,
+        info,
+        ..
+    }) = sdk_error(error)
+    {
+        fields.insert("status".into(), (*status).into());
+        fields.insert("errorCode".into(), error_code.clone().into());
+        fields.insert("exception".into(), exception.clone().into());
+        fields.insert("info".into(), info.as_deref().map(str::to_string).into());
     }
-    if let Some(e) = cause.downcast_ref::<pixelbin::Error>() {
-        return e.http_error().and_then(http_info);
-    }
-    if let Some(e) = cause.downcast_ref::<pixelbin::predictions::Error>() {
-        return match e {
-            pixelbin::predictions::Error::Http(inner) => http_info(inner),
-            _ => None,
+    (serde_json::json!({ "error": fields }), code)
+}
+
+fn exit_code(error: &anyhow::Error) -> u8 {
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<CliError>())
+        .map_or(1, |cli| cli.failure.code())
+}
+
+/// A stable, machine-readable name of what failed.
+fn kind(error: &anyhow::Error) -> &'static str {
+    if let Some(cli) = error.chain().find_map(|c| c.downcast_ref::<CliError>()) {
+        return match cli.failure {
+            Failure::Usage => "usage",
+            Failure::Mismatch => "mismatch",
+            Failure::PredictionFailed => "prediction_failed",
+            Failure::TimedOut => "timed_out",
         };
     }
-    if let Some(e) = cause.downcast_ref::<pixelbin::upload::UploadError>() {
-        use pixelbin::upload::UploadError;
-        return match e {
-            UploadError::SignedUrl(inner) => http_info(inner),
-            UploadError::Part { source, .. } | UploadError::Complete { source, .. } => {
-                http_info(source)
-            }
-            _ => None,
-        };
+    match sdk_error(error) {
+        Some(pixelbin::http::Error::Api { .. }) => "api",
+        Some(pixelbin::http::Error::Transport { .. }) => "transport",
+        Some(pixelbin::http::Error::Timeout { .. }) => "timeout",
+        Some(pixelbin::http::Error::Decode { .. }) => "decode",
+        Some(pixelbin::http::Error::InvalidCredential(_)) => "credential",
+        Some(pixelbin::http::Error::IllegalArgument(_)) => "invalid_argument",
+        Some(_) => "http",
+        None if error
+            .chain()
+            .any(|c| c.downcast_ref::<std::io::Error>().is_some()) =>
+        {
+            "io"
+        }
+        None => "other",
     }
-    None
+}
+
+/// The HTTP-layer error somewhere in the chain, whichever SDK layer wrapped it.
+fn sdk_error(error: &anyhow::Error) -> Option<&pixelbin::http::Error> {
+    error.chain().find_map(|cause| {
+        if let Some(e) = cause.downcast_ref::<pixelbin::http::Error>() {
+            return Some(e);
+        }
+        if let Some(e) = cause.downcast_ref::<pixelbin::Error>() {
+            return e.http_error();
+        }
+        if let Some(pixelbin::predictions::Error::Http(e)) =
+            cause.downcast_ref::<pixelbin::predictions::Error>()
+        {
+            return Some(e);
+        }
+        if let Some(e) = cause.downcast_ref::<pixelbin::upload::UploadError>() {
+            use pixelbin::upload::UploadError;
+            return match e {
+                UploadError::SignedUrl(inner) => Some(inner),
+                UploadError::Part { source, .. } | UploadError::Complete { source, .. } => {
+                    Some(source)
+                }
+                _ => None,
+            };
+        }
+        None
+    })
 }
 
 fn http_info(error: &pixelbin::http::Error) -> Option<String> {

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Results go to stdout (JSON with `--json`), progress and logs to stderr; errors are one line
-//! on stderr with an exit code from the table in `pixelbin --help`.
+//! on stderr (a JSON object on stdout with `--json`) with an exit code from the table in
+//! `pixelbin --help`.
 
 mod cli;
 mod context;
@@ -57,21 +58,35 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     init_tracing(cli.global.verbose);
+    let json = cli.global.json;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
-        Err(e) => return fail(&anyhow::Error::new(e).context("could not start the async runtime")),
+        Err(e) => {
+            return fail(
+                &anyhow::Error::new(e).context("could not start the async runtime"),
+                json,
+            );
+        }
     };
     match runtime.block_on(run(cli, secret_typed)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
+        Err(e) => fail(&e, json),
     }
 }
 
-/// Prints the one-line error and gives the exit code.
-fn fail(error: &anyhow::Error) -> ExitCode {
+/// Prints the error and gives the exit code: one line on stderr, or with `--json` a JSON
+/// object on stdout (where a script reading the result looks) unless the command already
+/// printed its result there (a failed job, a mismatch).
+fn fail(error: &anyhow::Error, json: bool) -> ExitCode {
+    if json && !output::json_printed() {
+        let (value, code) = error::describe_json(error);
+        if output::print_json(&value).is_ok() {
+            return code;
+        }
+    }
     let (message, code) = error::describe(error);
     eprintln!("error: {message}");
     code

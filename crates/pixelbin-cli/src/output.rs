@@ -4,6 +4,7 @@
 //! `pixelbin ... --json | jq` always sees exactly one JSON document.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use serde::Serialize;
@@ -72,15 +73,25 @@ where
         .context("could not write to stdout")
 }
 
+/// Whether a JSON document went to stdout: an error after it (a failed job, a signature that
+/// does not match) goes to stderr, so stdout still holds exactly one document.
+static JSON_PRINTED: AtomicBool = AtomicBool::new(false);
+
 /// Prints `value` as pretty JSON followed by a newline.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     let text =
         serde_json::to_string_pretty(value).context("could not encode the result as JSON")?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    JSON_PRINTED.store(true, Ordering::Relaxed);
     writeln!(out, "{text}")
         .and_then(|()| out.flush())
         .context("could not write to stdout")
+}
+
+/// Whether [`print_json`] has printed a document.
+pub fn json_printed() -> bool {
+    JSON_PRINTED.load(Ordering::Relaxed)
 }
 
 /// `value` or a dash when it is missing, for human tables.

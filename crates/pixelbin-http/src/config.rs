@@ -67,6 +67,7 @@ impl PixelbinConfig {
     /// need not mutate the process environment.
     pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let mut builder = Self::builder();
+        builder.secret_origin = SecretOrigin::Env;
         if let Some(secret) = lookup(ENV_API_TOKEN) {
             builder = builder.api_secret(secret);
         }
@@ -191,6 +192,7 @@ pub struct PixelbinConfigBuilder {
     domain: Option<String>,
     http: HttpOptions,
     retry: RetryPolicy,
+    secret_origin: SecretOrigin,
 }
 
 impl fmt::Debug for PixelbinConfigBuilder {
@@ -279,7 +281,7 @@ impl PixelbinConfigBuilder {
     /// Validates the options and builds the configuration.
     pub fn build(self) -> Result<PixelbinConfig, Error> {
         let api_secret = self.api_secret.unwrap_or_else(|| SecretString::from(""));
-        validate_secret(api_secret.expose_secret())?;
+        validate_secret(api_secret.expose_secret(), self.secret_origin)?;
         let domain = parse_domain(self.domain.as_deref().unwrap_or(DEFAULT_DOMAIN))?;
         validate_http(&self.http)?;
         Ok(PixelbinConfig {
@@ -291,16 +293,42 @@ impl PixelbinConfigBuilder {
     }
 }
 
-fn validate_secret(secret: &str) -> Result<(), Error> {
+/// The reference's texts ("No API Secret Token Present", "Invalid API Secret Token"), then
+/// what to do, said for where the secret came from.
+fn validate_secret(secret: &str, from: SecretOrigin) -> Result<(), Error> {
     if secret.is_empty() {
-        return Err(Error::InvalidCredential(
-            "No API Secret Token Present".into(),
-        ));
+        let todo = match from {
+            SecretOrigin::Builder => {
+                "pass your Pixelbin API token to PixelbinConfig::builder().api_secret(..), \
+                 or use PixelbinConfig::from_env and set PIXELBIN_API_TOKEN"
+            }
+            SecretOrigin::Env => {
+                "set the PIXELBIN_API_TOKEN environment variable to your Pixelbin API token"
+            }
+        };
+        return Err(Error::InvalidCredential(format!(
+            "No API Secret Token Present: {todo}"
+        )));
     }
     if secret.chars().count() < MIN_SECRET_LEN {
-        return Err(Error::InvalidCredential("Invalid API Secret Token".into()));
+        let holder = match from {
+            SecretOrigin::Builder => "the API secret given",
+            SecretOrigin::Env => "PIXELBIN_API_TOKEN",
+        };
+        return Err(Error::InvalidCredential(format!(
+            "Invalid API Secret Token: {holder} is shorter than {MIN_SECRET_LEN} characters; \
+             check that it holds the whole token"
+        )));
     }
     Ok(())
+}
+
+/// Where a secret came from, so a validation error can say what to fix.
+#[derive(Clone, Copy, Default)]
+enum SecretOrigin {
+    #[default]
+    Builder,
+    Env,
 }
 
 fn parse_domain(raw: &str) -> Result<Url, Error> {
@@ -366,11 +394,20 @@ mod tests {
     #[test]
     fn secret_validation_matches_the_reference() {
         let err = PixelbinConfig::builder().build().unwrap_err();
-        assert!(matches!(&err, Error::InvalidCredential(m) if m == "No API Secret Token Present"));
+        assert!(
+            matches!(&err, Error::InvalidCredential(m) if m.starts_with("No API Secret Token Present: pass your Pixelbin API token to PixelbinConfig::builder().api_secret(..)")),
+            "{err}"
+        );
         let err = PixelbinConfig::new("").unwrap_err();
-        assert_eq!(err.to_string(), "No API Secret Token Present");
+        assert!(
+            err.to_string().starts_with("No API Secret Token Present: "),
+            "{err}"
+        );
         let err = PixelbinConfig::new("abcd").unwrap_err();
-        assert!(matches!(&err, Error::InvalidCredential(m) if m == "Invalid API Secret Token"));
+        assert!(
+            matches!(&err, Error::InvalidCredential(m) if m.starts_with("Invalid API Secret Token: the API secret given is shorter than 5 characters")),
+            "{err}"
+        );
         assert!(PixelbinConfig::new("abcde").is_ok());
     }
 
@@ -430,7 +467,16 @@ mod tests {
         assert_eq!(config.api_secret().expose_secret(), "env-secret");
         assert_eq!(config.domain().as_str(), "http://localhost:9000/");
         let err = PixelbinConfig::from_lookup(|_| None).unwrap_err();
-        assert_eq!(err.to_string(), "No API Secret Token Present");
+        assert_eq!(
+            err.to_string(),
+            "No API Secret Token Present: set the PIXELBIN_API_TOKEN environment variable to your Pixelbin API token"
+        );
+        let short = |k: &str| (k == ENV_API_TOKEN).then(|| "abc".to_string());
+        let err = PixelbinConfig::from_lookup(short).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Invalid API Secret Token: PIXELBIN_API_TOKEN is shorter than 5 characters; check that it holds the whole token"
+        );
     }
 
     #[test]

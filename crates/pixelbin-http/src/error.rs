@@ -123,9 +123,9 @@ pub enum Error {
     /// A response arrived but its body is not what was expected.
     #[error("could not decode the response from Pixelbin: {message}")]
     Decode {
-        /// What could not be decoded, and why.
+        /// What could not be decoded, and why (the decoder's own text, which names the field).
         message: String,
-        /// The underlying decoder error.
+        /// An underlying error whose text is not in `message`; `None` when the message says it all.
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
@@ -189,13 +189,13 @@ impl Error {
     pub(crate) fn from_reqwest(err: reqwest::Error, timeout: Option<Duration>) -> Error {
         let err = err.without_url();
         // A connect error (refused, DNS, TLS, or a connect timeout) means the
-        // server never saw the request.
+        // server never saw the request. The reason ("Connection refused", ...)
+        // is in the source chain, so the message does not repeat it.
         if err.is_connect() {
             return Error::Transport {
-                message: format!(
-                    "could not connect to the server: {}; check the domain, proxy settings and network",
-                    error_chain(&err)
-                ),
+                message:
+                    "could not connect to the server; check the domain, proxy settings and network"
+                        .into(),
                 not_sent: true,
                 source: Some(Box::new(err)),
             };
@@ -205,43 +205,17 @@ impl Error {
                 after: timeout.unwrap_or_default(),
             };
         }
-        let what = if err.is_body() || err.is_decode() {
-            "reading the response failed"
+        let message = if err.is_body() || err.is_decode() {
+            "reading the response failed; the connection was lost or the body is malformed"
         } else {
             "sending the request failed"
         };
         Error::Transport {
-            message: format!("{what}: {}", error_chain(&err)),
+            message: message.into(),
             not_sent: false,
             source: Some(Box::new(err)),
         }
     }
-
-    pub(crate) fn decode(
-        message: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Error {
-        Error::Decode {
-            message: message.into(),
-            source: Some(Box::new(source)),
-        }
-    }
-}
-
-/// `Display` of an error and its sources, joined with ": " (hyper hides the
-/// useful part, e.g. "Connection refused", in the source chain).
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut next = err.source();
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = e.source();
-    }
-    out
 }
 
 fn api_display(status: u16, message: &str, error_code: Option<&str>) -> String {
@@ -251,7 +225,10 @@ fn api_display(status: u16, message: &str, error_code: Option<&str>) -> String {
         .unwrap_or("");
     let code = error_code.map(|c| format!(" [{c}]")).unwrap_or_default();
     let hint = match status {
-        401 | 403 => " (check the API token and that it has access to this organization)",
+        401 => {
+            " (the server did not accept the API token: check that PIXELBIN_API_TOKEN or api_secret holds a current token of this organization)"
+        }
+        403 => " (the API token has no access to this: check its permissions and the organization)",
         429 => " (rate limited; try again later)",
         _ => "",
     };

@@ -40,7 +40,11 @@ impl ApiResponse {
             };
             // A short excerpt helps to see what came back instead.
             let excerpt = truncate_utf8(&self.body, 200);
-            Error::decode(format!("{what} ({e}); body starts with: {excerpt}"), e)
+            // The decoder's text names the field; it goes in the message, not in `source`.
+            Error::Decode {
+                message: format!("{what}: {e}; body starts with: {excerpt}"),
+                source: None,
+            }
         })
     }
 

@@ -41,7 +41,7 @@ pub enum Error {
     },
 
     /// A file input given by path or reader could not be read.
-    #[error("could not read input '{key}' from {source_desc}: {source}")]
+    #[error("could not read input '{key}' from {source_desc}")]
     ReadInput {
         /// The input key (without the `input.` prefix).
         key: String,
@@ -122,7 +122,7 @@ pub enum Error {
     },
 
     /// Writing a downloaded output failed.
-    #[error("could not write output to {}: {source}", path.display())]
+    #[error("could not write output to {}", path.display())]
     WriteOutput {
         /// The destination (empty for a caller-supplied writer).
         path: PathBuf,

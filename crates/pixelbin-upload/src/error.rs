@@ -25,7 +25,7 @@ pub enum UploadError {
 
     /// The source could not be opened or read. When it failed after the
     /// upload had started, `resume` holds what was already sent.
-    #[error("cannot read the upload source: {source}")]
+    #[error("cannot read the upload source")]
     Source {
         /// The I/O error (with the file path for files).
         #[source]
@@ -35,12 +35,12 @@ pub enum UploadError {
     },
 
     /// The signed-url v2 request (step 1) failed; nothing was uploaded.
-    #[error("could not create the signed upload URL: {0}")]
+    #[error("could not create the signed upload URL; nothing was uploaded")]
     SignedUrl(#[source] pixelbin_http::Error),
 
     /// A part still failed after its retries; the other parts were stopped.
     #[error(
-        "part {part_number} failed after {attempts} attempt(s): {source}{}",
+        "part {part_number} failed after {attempts} attempt(s){}",
         retry_hint(source)
     )]
     Part {
@@ -57,7 +57,9 @@ pub enum UploadError {
 
     /// The completion request (step 3) failed after its retries; every part
     /// had been acknowledged.
-    #[error("completing the upload failed after {attempts} attempt(s): {source}")]
+    #[error(
+        "completing the upload failed after {attempts} attempt(s); every part is stored, Uploader::resume only completes it"
+    )]
     Complete {
         /// Attempts made (1 + retries).
         attempts: u32,
@@ -153,11 +155,16 @@ mod tests {
         };
         let text = err.to_string();
         assert!(
-            text.starts_with("part 7 failed after 3 attempt(s): "),
+            text.starts_with("part 7 failed after 3 attempt(s); "),
             "{text}"
         );
-        assert!(text.contains("503") && text.contains("busy"), "{text}");
         assert!(text.contains("Uploader::resume"), "{text}");
+        // The cause reads once: in the source, not repeated in the message.
+        let cause = std::error::Error::source(&err)
+            .expect("a source")
+            .to_string();
+        assert!(cause.contains("503") && cause.contains("busy"), "{cause}");
+        assert!(!text.contains("busy"), "{text}");
         assert!(!text.contains("pbs=sig"), "{text}");
         assert!(!format!("{err:?}").contains("pbs=sig"));
         assert_eq!(err.part_number(), Some(7));

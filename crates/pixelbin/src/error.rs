@@ -62,7 +62,7 @@ pub enum Error {
 
     /// The blocking client could not start its runtime (the OS refused a thread).
     #[cfg(feature = "blocking")]
-    #[error("could not start the runtime of the blocking Pixelbin client: {0}")]
+    #[error("could not start the runtime of the blocking Pixelbin client")]
     Runtime(#[source] std::io::Error),
 }
 
@@ -144,7 +144,15 @@ mod tests {
             assert_eq!(err.status(), Some(403), "{err:?}");
             assert_eq!(err.error_code(), Some("JR-1000"), "{err:?}");
             assert!(err.http_error().is_some(), "{err:?}");
-            assert!(err.to_string().contains("Usage Limit Exceeded"), "{err}");
+            // Said once along the chain: in the message or in a source.
+            let mut chain = vec![err.to_string()];
+            let mut next = std::error::Error::source(err);
+            while let Some(source) = next {
+                chain.push(source.to_string());
+                next = source.source();
+            }
+            let told = chain.iter().filter(|m| m.contains("Usage Limit Exceeded"));
+            assert_eq!(told.count(), 1, "{chain:?}");
         }
     }
 

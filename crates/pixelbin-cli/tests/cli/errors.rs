@@ -80,7 +80,10 @@ fn a_missing_or_short_secret_is_a_usage_error() {
         ])
         .assert()
         .code(2)
-        .stderr("error: Invalid API Secret Token; check --api-secret or PIXELBIN_API_TOKEN\n");
+        .stderr(
+            "error: Invalid API Secret Token: the token from --api-secret or PIXELBIN_API_TOKEN \
+             is shorter than 5 characters; check that it holds the whole token\n",
+        );
     assert_eq!(emu.request_count("*"), 0);
 }
 
@@ -164,4 +167,58 @@ fn help_lists_every_command_and_the_exit_codes() {
         .assert()
         .success()
         .stdout(predicate::str::starts_with("["));
+}
+
+#[test]
+fn with_json_an_api_error_is_a_json_object_on_stdout() {
+    let emu = emulator();
+    let wrong = "not-the-right-secret";
+    let out = bare()
+        .args([
+            "--domain",
+            &emu.url(),
+            "--api-secret",
+            wrong,
+            "--json",
+            "files",
+            "list",
+        ])
+        .assert()
+        .code(1)
+        .stderr("")
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains(wrong), "{stdout}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    let error = &value["error"];
+    assert_eq!(error["kind"], "api", "{value}");
+    assert_eq!(error["status"], 401, "{value}");
+    assert_eq!(error["errorCode"], "PB-EMU-0401", "{value}");
+    assert_eq!(error["exitCode"], 1, "{value}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("Invalid API Secret Token"), "{message}");
+}
+
+#[test]
+fn with_json_a_usage_error_keeps_its_exit_code() {
+    let emu = emulator();
+    let out = bare()
+        .args(["--domain", &emu.url(), "--json", "files", "list"])
+        .assert()
+        .code(2)
+        .stderr("")
+        .get_output()
+        .clone();
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(value["error"]["kind"], "usage", "{value}");
+    assert_eq!(value["error"]["exitCode"], 2, "{value}");
+    assert!(value["error"].get("status").is_none(), "{value}");
+    assert!(
+        value["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("No API Secret Token Present"),
+        "{value}"
+    );
 }
