@@ -81,7 +81,7 @@ fn main() -> ExitCode {
 /// object on stdout (where a script reading the result looks) unless the command already
 /// printed its result there (a failed job, a mismatch).
 fn fail(error: &anyhow::Error, json: bool) -> ExitCode {
-    if json && !output::json_printed() {
+    if json && !output::stdout_written() {
         let (value, code) = error::describe_json(error);
         if output::print_json(&value).is_ok() {
             return code;

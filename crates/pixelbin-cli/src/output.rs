@@ -68,14 +68,15 @@ where
 {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    STDOUT_WRITTEN.store(true, Ordering::Relaxed);
     write(&mut out)
         .and_then(|()| out.flush())
         .context("could not write to stdout")
 }
 
-/// Whether a JSON document went to stdout: an error after it (a failed job, a signature that
-/// does not match) goes to stderr, so stdout still holds exactly one document.
-static JSON_PRINTED: AtomicBool = AtomicBool::new(false);
+/// Whether a result went to stdout: an error after it (a failed job, a signature that does not
+/// match) goes to stderr, so stdout still holds exactly the command's own JSON.
+static STDOUT_WRITTEN: AtomicBool = AtomicBool::new(false);
 
 /// Prints `value` as pretty JSON followed by a newline.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
@@ -83,15 +84,15 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
         serde_json::to_string_pretty(value).context("could not encode the result as JSON")?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    JSON_PRINTED.store(true, Ordering::Relaxed);
+    STDOUT_WRITTEN.store(true, Ordering::Relaxed);
     writeln!(out, "{text}")
         .and_then(|()| out.flush())
         .context("could not write to stdout")
 }
 
-/// Whether [`print_json`] has printed a document.
-pub fn json_printed() -> bool {
-    JSON_PRINTED.load(Ordering::Relaxed)
+/// Whether [`print_json`] or [`print_text`] has written to stdout.
+pub fn stdout_written() -> bool {
+    STDOUT_WRITTEN.load(Ordering::Relaxed)
 }
 
 /// `value` or a dash when it is missing, for human tables.

@@ -399,10 +399,8 @@ fn build_client(config: &PixelbinConfig, env: &EnvLookup) -> Result<reqwest::Cli
         .redirect(crate::redirect::policy());
     let builder = ProxyPlan::new(http, env)?.apply(builder)?;
     builder.build().map_err(|e| Error::Transport {
-        message: format!(
-            "could not set up the HTTP client: {}; check the TLS features and proxy settings",
-            e
-        ),
+        message: "could not set up the HTTP client; check the TLS features and proxy settings"
+            .into(),
         not_sent: true,
         source: Some(Box::new(e.without_url())),
     })
