@@ -71,6 +71,19 @@ async fn serve(response: Option<&'static str>) -> String {
     format!("http://{addr}")
 }
 
+/// Uploads a few bytes, expecting the upload to fail.
+async fn upload_small(client: &PixelbinClient) -> pixelbin::upload::UploadError {
+    client
+        .uploader()
+        .upload(
+            UploadSource::from(vec![1u8; 8]),
+            UploadRequest::new(),
+            UploadOptions::default(),
+        )
+        .await
+        .unwrap_err()
+}
+
 /// A local port nothing listens on.
 async fn closed_port() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -128,15 +141,7 @@ async fn a_refused_connection_reads_once() {
     );
 
     // The same cause, wrapped by the uploader and by the facade.
-    let err = client
-        .uploader()
-        .upload(
-            UploadSource::from(vec![1u8; 8]),
-            UploadRequest::new(),
-            UploadOptions::default(),
-        )
-        .await
-        .unwrap_err();
+    let err = upload_small(&client).await;
     let chain = assert_reads_once(&pixelbin::Error::from(err));
     assert!(chain.len() >= 3, "{chain:?}");
 }
@@ -169,15 +174,7 @@ async fn an_api_4xx_reads_once() {
     let chain = assert_reads_once(&pixelbin::Error::from(err));
     assert!(chain[0].contains("File not found"), "{chain:?}");
 
-    let err = client
-        .uploader()
-        .upload(
-            UploadSource::from(vec![1u8; 8]),
-            UploadRequest::new(),
-            UploadOptions::default(),
-        )
-        .await
-        .unwrap_err();
+    let err = upload_small(&client).await;
     let chain = assert_reads_once(&pixelbin::Error::from(err));
     assert_eq!(chain.len(), 2, "{chain:?}");
     assert!(chain[1].contains("404"), "{chain:?}");
