@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
 use xtask::version::Bump;
-use xtask::{ci, codegen, release};
+use xtask::{bench, ci, codegen, release};
 
 /// Workspace automation for pixelbin-rs: the local CI gate and releases.
 ///
@@ -61,6 +61,9 @@ enum Command {
         #[arg(long)]
         skip_ci: bool,
     },
+    /// Benchmarks against release binaries and a local emulator; they print their figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Generate pixelbin-url's typed transformation builders from its catalogue.
     ///
     /// Reads `crates/pixelbin-url/catalogue/transformations.json` and the vectors in
@@ -90,6 +93,18 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// IMAGES generated images through `pixelbin predict erase_bg --each` against the emulator
+    /// (1 s jobs, 10 running, 50 req/s): time against the floor, the reference SDK's way beside
+    /// it (python from PIXELBIN_REFERENCE_PYTHON), then a kill -9 at half way and a rerun.
+    Batch {
+        /// Number of images.
+        #[arg(long, default_value_t = 500)]
+        images: usize,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
@@ -109,6 +124,9 @@ fn main() -> ExitCode {
                 skip_ci,
             },
         ),
+        Command::Bench(BenchCommand::Batch { images }) => {
+            bench::batch::run(&root, &bench::batch::Options { images })
+        }
         Command::Codegen { check } => codegen::run(&root, check),
         Command::CatalogueExtract { package } => refresh(
             &root,
