@@ -629,3 +629,47 @@ async fn a_client_built_in_async_code_works_on_a_plain_thread() {
         .unwrap();
     assert!(!models.is_empty());
 }
+
+#[test]
+fn a_batch_and_a_many_files_upload_iterate_to_the_end() {
+    use pixelbin::predictions::{BatchItem, BatchOptions};
+    use pixelbin::upload::{ManyOptions, UploadItem};
+    use std::sync::{Arc, Mutex};
+
+    let emulator = spawn(Duration::from_millis(50));
+    let client = PixelbinClient::new(config(&emulator)).unwrap();
+    let items = (0..3).map(|i| BatchItem::create(i, "erase_bg", erase_bg_input()));
+    let created = Arc::new(Mutex::new(Vec::new()));
+    let seen = created.clone();
+    let results: Vec<_> = client
+        .predictions()
+        .batch(items, BatchOptions::new(), move |key, job| {
+            seen.lock().unwrap().push((*key, job.id.clone()));
+        })
+        .unwrap()
+        .collect();
+    assert_eq!(results.len(), 3);
+    for (key, result) in &results {
+        let job = result.as_ref().unwrap();
+        assert_eq!(job.status, PredictionStatus::Success);
+        assert!(created.lock().unwrap().contains(&(*key, job.id.clone())));
+    }
+    assert_eq!(emulator.predictions_created(), 3);
+
+    let files = (0..3u8).map(|i| {
+        UploadItem::new(
+            i,
+            payload(5_000, i).into(),
+            UploadRequest::new().name(format!("many{i}")).path("many"),
+        )
+    });
+    let uploaded: Vec<_> = client
+        .uploader()
+        .upload_many(files, ManyOptions::new().files(2))
+        .collect();
+    assert_eq!(uploaded.len(), 3);
+    for (i, result) in uploaded {
+        let file = result.unwrap();
+        assert_eq!(file.path.as_deref(), Some("many"), "{i}");
+    }
+}

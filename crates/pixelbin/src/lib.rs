@@ -169,13 +169,14 @@ pub use pixelbin_platform::{
 #[allow(deprecated)]
 pub use pixelbin_platform::{FileInfo, Transformation};
 pub use pixelbin_predictions::{
-    FileInput, ModelInfo, ModelSchema, Prediction, PredictionInput, PredictionStatus, Predictions,
-    WaitOptions,
+    BatchItem, BatchOptions, BatchStream, FileInput, ModelInfo, ModelSchema, Prediction,
+    PredictionInput, PredictionStatus, Predictions, WaitOptions,
 };
 #[allow(deprecated)]
 pub use pixelbin_upload::UploadedFile;
 pub use pixelbin_upload::{
-    Progress, ResumeState, UploadOptions, UploadRequest, UploadSource, Uploader,
+    ManyOptions, Progress, ResumeState, UploadItem, UploadOptions, UploadRequest, UploadSource,
+    UploadStream, Uploader,
 };
 
 #[cfg(test)]

@@ -40,6 +40,7 @@
 //! use the async client there. Dropping the client inside a runtime is fine.
 
 mod assets;
+mod bulk;
 mod io;
 mod iter;
 mod organization;
@@ -54,6 +55,7 @@ use std::sync::Arc;
 use pixelbin_http::{PixelbinConfig, Transport};
 
 pub use self::assets::Assets;
+pub use self::bulk::BulkIter;
 pub use self::io::BlockingReader;
 pub use self::iter::ListIter;
 pub use self::organization::Organization;

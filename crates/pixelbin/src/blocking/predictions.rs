@@ -4,8 +4,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use pixelbin_http::Transport;
-use pixelbin_predictions::{ModelInfo, ModelSchema, Prediction, PredictionInput, WaitOptions};
+use pixelbin_predictions::{
+    BatchItem, BatchOptions, ModelInfo, ModelSchema, Prediction, PredictionInput, WaitOptions,
+};
 
+use super::bulk::BulkIter;
 use super::io::SyncWriter;
 use super::runtime::BlockingRuntime;
 use crate::Error;
@@ -68,6 +71,46 @@ impl Predictions {
             "Predictions::create_checked",
             self.inner.create_checked(name, input, webhook),
         )
+    }
+
+    /// Runs many jobs; see [`pixelbin_predictions::Predictions::batch_with`]. The iterator
+    /// yields `(key, result)` in completion order; `on_created` gets each job id as soon as its
+    /// create is acknowledged (persist it to resume with [`BatchItem::existing`]).
+    ///
+    /// ```no_run
+    /// use pixelbin::predictions::{BatchItem, BatchOptions};
+    /// use pixelbin::PredictionInput;
+    ///
+    /// # fn run(client: pixelbin::blocking::PixelbinClient) -> Result<(), pixelbin::Error> {
+    /// let items = ["a.jpg", "b.jpg"].map(|path| {
+    ///     BatchItem::create(path, "erase_bg", PredictionInput::new().file_path("image", path))
+    /// });
+    /// for (path, result) in client.predictions().batch(items, BatchOptions::new(), |_, _| {})? {
+    ///     println!("{path}: {:?}", result.map(|job| job.status));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn batch<K, I, F>(
+        &self,
+        items: I,
+        options: BatchOptions,
+        on_created: F,
+    ) -> Result<BulkIter<K, Prediction>, Error>
+    where
+        K: Send + 'static,
+        I: IntoIterator<Item = BatchItem<K>>,
+        I::IntoIter: Send + 'static,
+        F: FnMut(&K, &Prediction) + Send + 'static,
+    {
+        // The batch runs on a task of the client's runtime, so it starts inside it.
+        let stream = self.runtime.block_on("Predictions::batch", async {
+            self.inner.batch_with(items, options, on_created)
+        })?;
+        Ok(BulkIter::new(
+            self.runtime.clone(),
+            "Predictions::batch",
+            stream,
+        ))
     }
 
     /// The current state of a job; see [`pixelbin_predictions::Predictions::get`].

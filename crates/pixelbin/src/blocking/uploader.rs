@@ -3,8 +3,11 @@
 use std::fmt;
 
 use pixelbin_http::Transport;
-use pixelbin_upload::{FileObject, ResumeState, UploadOptions, UploadRequest, UploadSource};
+use pixelbin_upload::{
+    FileObject, ManyOptions, ResumeState, UploadItem, UploadOptions, UploadRequest, UploadSource,
+};
 
+use super::bulk::BulkIter;
 use super::runtime::BlockingRuntime;
 use crate::Error;
 
@@ -68,6 +71,22 @@ impl Uploader {
         self.runtime.run(
             "Uploader::resume",
             self.inner.resume(source, state, options),
+        )
+    }
+
+    /// Uploads many files, `options.files` at a time; see
+    /// [`pixelbin_upload::Uploader::upload_many`]. The iterator yields `(key, result)` as each
+    /// file ends.
+    pub fn upload_many<K, I>(&self, items: I, options: ManyOptions) -> BulkIter<K, FileObject>
+    where
+        K: Send + 'static,
+        I: IntoIterator<Item = UploadItem<K>>,
+        I::IntoIter: Send + 'static,
+    {
+        BulkIter::new(
+            self.runtime.clone(),
+            "Uploader::upload_many",
+            self.inner.upload_many(items, options),
         )
     }
 }
