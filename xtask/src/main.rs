@@ -23,7 +23,8 @@ enum Command {
     /// Run the local gate, stopping at the first failure.
     ///
     /// Steps, in order: `fmt` (cargo fmt --all -- --check), `clippy` (cargo clippy --workspace
-    /// --all-targets -- -D warnings), `test` (cargo test --workspace, doc-tests included), `doc`
+    /// --all-targets -- -D warnings), `test` (cargo test --workspace, doc-tests included, and with them the check that the
+    /// generated transformation builders are current), `doc`
     /// (RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps), `wasm` (cargo build -p
     /// pixelbin-url --target wasm32-unknown-unknown, adding the target through rustup if
     /// missing) and `examples` (cargo build --workspace --examples --features pixelbin/blocking). Each command is printed

@@ -65,6 +65,21 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Transformation URLs are built with typed builders for every operation of `@pixelbin/core`
+//! (generated from the catalogue in [`url::catalogue`]):
+//!
+//! ```
+//! use pixelbin::url::UrlObj;
+//! use pixelbin::url::plugins::{basic, erase_bg};
+//!
+//! let url = UrlObj::new("my-cloud", "shoe.jpeg")
+//!     .transform(erase_bg::bg().industry_type(erase_bg::BgIndustryType::Ecommerce))
+//!     .transform(basic::resize().width(400).fit(basic::ResizeFit::Inside))
+//!     .to_url()?;
+//! assert_eq!(url, "https://cdn.pixelbin.io/v2/my-cloud/erase.bg(i:ecommerce)~t.resize(w:400,f:inside)/shoe.jpeg");
+//! # Ok::<(), pixelbin::url::UrlError>(())
+//! ```
+//!
 //! The crate's `examples/` hold every example of the reference SDK's documentation, async and
 //! blocking; each reads `PIXELBIN_API_TOKEN` and `PIXELBIN_DOMAIN`, so it runs against
 //! `pixelbin-emulator` as well as the real service.

@@ -145,9 +145,7 @@ impl ParamType {
             }
             ParamType::Float => {
                 return match text.parse::<f64>() {
-                    Ok(v) if v.is_finite() && !text.starts_with('+') => {
-                        Ok(Cow::Owned(number::js_number(v)))
-                    }
+                    Ok(v) if v.is_finite() => Ok(Cow::Owned(number::js_number(v))),
                     _ => Err(self.expected()),
                 };
             }
