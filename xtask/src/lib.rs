@@ -5,7 +5,7 @@
 //! - `cargo xtask codegen` generates `pixelbin-url`'s typed transformation builders from its
 //!   catalogue, and `catalogue-extract` / `catalogue-vectors` refresh that catalogue and its
 //!   vectors from `@pixelbin/core` at development time ([`codegen`]);
-//! - `cargo xtask bench batch` runs the benchmarks that need release binaries ([`bench`]).
+//! - `cargo xtask bench batch` runs the benchmarks that need release binaries ([`bench`](mod@bench)).
 //!
 //! The pieces that decide things ([`version`], [`manifest`], [`changelog`], [`workspace`]) are
 //! pure functions tested on their own; [`release`] and [`ci`] drive cargo and git with them.
