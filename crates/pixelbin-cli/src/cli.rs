@@ -61,6 +61,11 @@ pub struct GlobalArgs {
         value_name = "SECRET"
     )]
     pub api_secret: Option<String>,
+    /// Time limit of each request in seconds: connecting, the answer's headers, and reading an
+    /// answer; also the longest a download may go without progress (default 15).
+    #[arg(long, global = true, env = "PIXELBIN_REQUEST_TIMEOUT", value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub request_timeout: Option<u64>,
     /// Print machine-readable JSON on stdout (no progress bars or spinners).
     #[arg(long, global = true)]
     pub json: bool,

@@ -1,5 +1,7 @@
 //! What every API command needs: the global flags and the client built from them.
 
+use std::time::Duration;
+
 use anyhow::Context as _;
 use pixelbin::{PixelbinClient, PixelbinConfig};
 
@@ -16,6 +18,8 @@ pub struct Context {
     pub domain: String,
     /// API secret (`--api-secret` / `PIXELBIN_API_TOKEN`); never printed.
     api_secret: Option<String>,
+    /// Per-request time limit (`--request-timeout` / `PIXELBIN_REQUEST_TIMEOUT`).
+    pub request_timeout: Option<Duration>,
     /// How results are printed.
     pub out: Output,
 }
@@ -28,6 +32,7 @@ impl std::fmt::Debug for Context {
                 "api_secret",
                 &self.api_secret.as_ref().map(|_| "<redacted>"),
             )
+            .field("request_timeout", &self.request_timeout)
             .field("out", &self.out)
             .finish()
     }
@@ -39,6 +44,7 @@ impl Context {
         Context {
             domain,
             api_secret,
+            request_timeout: None,
             out,
         }
     }
@@ -52,20 +58,30 @@ impl Context {
                  (create a token in the Pixelbin console under Settings > Tokens)",
             ));
         };
-        let config = PixelbinConfig::builder()
+        let mut builder = PixelbinConfig::builder()
             .api_secret(secret)
             .domain(self.domain.as_str())
-            .user_agent_prefix(USER_AGENT)
-            .build()
-            .map_err(|e| match e {
-                // The only credential error left once the secret is present: a short one.
-                pixelbin::http::Error::InvalidCredential(_) => CliError::usage(format!(
-                    "Invalid API Secret Token: the token from --api-secret or PIXELBIN_API_TOKEN \
-                     is shorter than {} characters; check that it holds the whole token",
-                    pixelbin::http::MIN_SECRET_LEN
-                )),
-                _ => CliError::usage(format!("{e}; check --domain or PIXELBIN_DOMAIN")),
-            })?;
+            .user_agent_prefix(USER_AGENT);
+        if let Some(limit) = self.request_timeout {
+            // One number bounds every phase: connect, headers, bodies, and a download's
+            // longest pause without progress.
+            builder = builder
+                .timeout(limit)
+                .connect_timeout(limit)
+                .stall_protection(pixelbin::http::StallProtection {
+                    grace: limit,
+                    min_bytes: 1024,
+                });
+        }
+        let config = builder.build().map_err(|e| match e {
+            // The only credential error left once the secret is present: a short one.
+            pixelbin::http::Error::InvalidCredential(_) => CliError::usage(format!(
+                "Invalid API Secret Token: the token from --api-secret or PIXELBIN_API_TOKEN \
+                 is shorter than {} characters; check that it holds the whole token",
+                pixelbin::http::MIN_SECRET_LEN
+            )),
+            _ => CliError::usage(format!("{e}; check --domain or PIXELBIN_DOMAIN")),
+        })?;
         PixelbinClient::new(config).context("could not set up the HTTP client")
     }
 }

@@ -83,7 +83,11 @@ pub fn describe(error: &anyhow::Error) -> (String, ExitCode) {
     if let Some(info) = sdk_error(error).and_then(http_info) {
         message.push_str(&format!(" (more: {info})"));
     }
-    (one_line(&message), ExitCode::from(exit_code(error)))
+    // Messages may quote URLs (output links, presigned uploads): never their signatures.
+    (
+        one_line(&pixelbin::http::redact_text(&message)),
+        ExitCode::from(exit_code(error)),
+    )
 }
 
 /// The error as `--json` prints it on stdout: `{"error": {"message", "kind", "exitCode",

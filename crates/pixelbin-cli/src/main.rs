@@ -96,7 +96,11 @@ async fn run(cli: Cli, secret_typed: bool) -> anyhow::Result<()> {
     let out = Output {
         json: cli.global.json,
     };
-    let ctx = Context::new(cli.global.domain, cli.global.api_secret.clone(), out);
+    let mut ctx = Context::new(cli.global.domain, cli.global.api_secret.clone(), out);
+    ctx.request_timeout = cli
+        .global
+        .request_timeout
+        .map(std::time::Duration::from_secs);
     match cli.command {
         Command::Predict(args) => predict::run(args, &ctx).await,
         Command::Predictions(command) => predictions::run(command, &ctx).await,

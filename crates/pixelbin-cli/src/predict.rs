@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use clap::Args;
 
@@ -64,8 +65,8 @@ pub struct PredictArgs {
     /// (default with --download: DIR/.pixelbin-journal.jsonl).
     #[arg(long, value_name = "FILE", requires = "each")]
     pub journal: Option<PathBuf>,
-    /// With --each: replace existing output files.
-    #[arg(long, requires = "each")]
+    /// Replace existing output files (default: refuse, leaving them untouched).
+    #[arg(long)]
     pub overwrite: bool,
 }
 
@@ -89,6 +90,20 @@ pub async fn run(args: PredictArgs, ctx: &Context) -> anyhow::Result<()> {
         predictions::check_download_dir(dir)?;
     }
     let client = ctx.client()?;
+    let created = Mutex::new(None);
+    let work = create_wait_save(&args, input, &client, ctx, &created);
+    predictions::within(args.wait_args.timeout, &created, work).await
+}
+
+/// Creates the job, then waits for it and saves its outputs when asked; `created` gets the
+/// job id as soon as there is one, for the message of a --timeout.
+async fn create_wait_save(
+    args: &PredictArgs,
+    input: pixelbin::predictions::PredictionInput,
+    client: &pixelbin::PixelbinClient,
+    ctx: &Context,
+    created: &Mutex<Option<String>>,
+) -> anyhow::Result<()> {
     let webhook = args.webhook.as_deref().filter(|w| !w.is_empty());
     let job = if args.validate {
         client
@@ -102,6 +117,7 @@ pub async fn run(args: PredictArgs, ctx: &Context) -> anyhow::Result<()> {
             .await
     }
     .map_err(predictions::classify)?;
+    *created.lock().unwrap_or_else(|e| e.into_inner()) = Some(job.id.clone());
     let wait = args.wait || args.download.is_some() || args.wait_args.timeout.is_some();
     if !wait {
         return predictions::print_prediction(&job, &[], ctx.out);
@@ -109,7 +125,14 @@ pub async fn run(args: PredictArgs, ctx: &Context) -> anyhow::Result<()> {
     let job = if job.is_finished() {
         job
     } else {
-        predictions::wait_for(&client, &job.id, &args.wait_args, ctx.out).await?
+        predictions::wait_for(client, &job.id, &args.wait_args, ctx.out).await?
     };
-    predictions::finish(&client, job, args.download.as_deref(), ctx.out).await
+    predictions::finish(
+        client,
+        job,
+        args.download.as_deref(),
+        args.overwrite,
+        ctx.out,
+    )
+    .await
 }

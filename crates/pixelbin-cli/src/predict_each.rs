@@ -304,43 +304,21 @@ pub fn output_path(dir: &Path, relative: &Path, url: &str, index: usize, count: 
     dir.join(name)
 }
 
-/// Downloads `url` to `target` through a temporary file in the same directory, renamed into
-/// place only when complete: an interrupted download never leaves a partial file, and an
-/// existing file is kept unless `overwrite`.
+/// Downloads `url` to `target` (atomic, retried, stall-protected; an existing file is kept
+/// unless `overwrite`), creating its folder.
 async fn save(
     client: &PixelbinClient,
     url: &str,
     target: &Path,
     overwrite: bool,
 ) -> anyhow::Result<()> {
-    if !overwrite && target.exists() {
-        anyhow::bail!(
-            "{} already exists; pass --overwrite to replace it",
-            target.display()
-        );
-    }
     let parent = target.parent().unwrap_or(Path::new("."));
     tokio::fs::create_dir_all(parent).await?;
-    let temp = tempfile::Builder::new()
-        .prefix(".pixelbin-download-")
-        .tempfile_in(parent)?;
-    let (file, temp_path) = temp.into_parts();
-    let mut file = tokio::fs::File::from_std(file);
-    client.predictions().download_output(url, &mut file).await?;
-    file.sync_all().await?;
-    drop(file);
-    let temp = tempfile::NamedTempFile::from_parts(std::fs::File::open(&temp_path)?, temp_path);
-    if overwrite {
-        temp.persist(target)?;
-    } else {
-        temp.persist_noclobber(target).map_err(|e| {
-            anyhow::anyhow!(
-                "{} already exists ({}); pass --overwrite to replace it",
-                target.display(),
-                e.error
-            )
-        })?;
-    }
+    let options = pixelbin::predictions::DownloadOptions::default().overwrite(overwrite);
+    client
+        .predictions()
+        .download_output_to(url, target, &options)
+        .await?;
     Ok(())
 }
 

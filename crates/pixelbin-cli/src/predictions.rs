@@ -3,12 +3,14 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use pixelbin::PixelbinClient;
 use pixelbin::predictions::{
-    Error as PredictionError, ModelInfo, ModelSchema, Prediction, PredictionStatus, WaitOptions,
+    DownloadOptions, Error as PredictionError, ModelInfo, ModelSchema, Prediction,
+    PredictionStatus, WaitOptions,
 };
 use serde_json::Value;
 
@@ -34,6 +36,9 @@ pub enum PredictionsCommand {
         /// Save the outputs into DIR (created if missing).
         #[arg(long, value_name = "DIR")]
         download: Option<PathBuf>,
+        /// Replace existing output files (default: refuse, leaving them untouched).
+        #[arg(long)]
+        overwrite: bool,
     },
     /// List the available models.
     List,
@@ -75,12 +80,21 @@ pub async fn run(command: PredictionsCommand, ctx: &Context) -> anyhow::Result<(
             let job = client.predictions().get(&id).await.map_err(classify)?;
             print_prediction(&job, &[], out)
         }
-        PredictionsCommand::Wait { id, wait, download } => {
+        PredictionsCommand::Wait {
+            id,
+            wait,
+            download,
+            overwrite,
+        } => {
             if let Some(dir) = &download {
                 check_download_dir(dir)?;
             }
-            let job = wait_for(&client, &id, &wait, out).await?;
-            finish(&client, job, download.as_deref(), out).await
+            let known = Mutex::new(Some(id.clone()));
+            within(wait.timeout, &known, async {
+                let job = wait_for(&client, &id, &wait, out).await?;
+                finish(&client, job, download.as_deref(), overwrite, out).await
+            })
+            .await
         }
         PredictionsCommand::List => {
             let models = client.predictions().list().await?;
@@ -150,18 +164,54 @@ pub async fn wait_for(
     }
 }
 
-/// Prints a finished job, saves its outputs when asked; exit code 4 when it failed.
+/// Runs `work` within `--timeout SECS` when given: the whole command (creating, waiting and
+/// downloading), not only the wait. Running out is exit code 5; `job` names the job to wait
+/// for again, when one was created.
+pub async fn within(
+    timeout: Option<u64>,
+    job: &Mutex<Option<String>>,
+    work: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let Some(secs) = timeout else {
+        return work.await;
+    };
+    match tokio::time::timeout(Duration::from_secs(secs), work).await {
+        Ok(result) => result,
+        Err(_) => {
+            let job = job.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            Err(timed_out(secs, job.as_deref()))
+        }
+    }
+}
+
+fn timed_out(secs: u64, job: Option<&str>) -> anyhow::Error {
+    let message = match job {
+        Some(id) => format!(
+            "gave up after --timeout {secs} s; job {id} keeps running on the server: run `pixelbin predictions wait {id}` to keep waiting"
+        ),
+        None => format!("gave up after --timeout {secs} s, before the job was created"),
+    };
+    CliError::failed(Failure::TimedOut, message)
+}
+
+/// Prints a finished job, saves its outputs when asked (replacing existing files only with
+/// `overwrite`); exit code 4 when it failed.
 pub async fn finish(
     client: &PixelbinClient,
     job: Prediction,
     download: Option<&Path>,
+    overwrite: bool,
     out: Output,
 ) -> anyhow::Result<()> {
     let mut saved = Vec::new();
     if job.status == PredictionStatus::Success
         && let Some(dir) = download
     {
-        saved = client.predictions().download_outputs(&job, dir).await?;
+        let options = DownloadOptions::default().overwrite(overwrite);
+        saved = client
+            .predictions()
+            .download_outputs_with(&job, dir, &options)
+            .await?;
     }
     print_prediction(&job, &saved, out)?;
     if job.status == PredictionStatus::Failure {
@@ -192,7 +242,8 @@ pub fn print_prediction(job: &Prediction, saved: &[PathBuf], out: Output) -> any
             writeln!(w, "  created:  {created}")?;
         }
         for url in job.output_urls() {
-            writeln!(w, "  output:   {url}")?;
+            // Signed links stay out of terminals and logs; --json or --download give the data.
+            writeln!(w, "  output:   {}", pixelbin::http::redact_url(url))?;
         }
         if let Some(credits) = job.consumed_credits {
             writeln!(w, "  credits:  {credits}")?;

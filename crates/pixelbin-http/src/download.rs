@@ -88,10 +88,10 @@ impl Transport {
         let started = tokio::time::Instant::now();
         let mut retries = 0;
         let written = loop {
-            let err = match self
-                .fetch_into(req.clone(), &mut file, options, target)
-                .await
-            {
+            // Failures before the body (connect, status, headers) were already retried by the
+            // stack; only a body that breaks is fetched again here.
+            let resp = self.send_streaming(req.clone(), options.max_bytes).await?;
+            let err = match write_body(resp, &mut file, target).await {
                 Ok(n) => break n,
                 Err(err) => err,
             };
@@ -133,40 +133,37 @@ impl Transport {
         })?;
         Ok(written)
     }
+}
 
-    /// One attempt: the whole body into `file`, from its start.
-    async fn fetch_into(
-        &self,
-        req: ApiRequest,
-        file: &mut tokio::fs::File,
-        options: &DownloadOptions,
-        target: &Path,
-    ) -> Result<u64, Error> {
-        let mut resp = self.send_streaming(req, options.max_bytes).await?;
-        let mut written = 0u64;
-        while let Some(chunk) = resp.chunk().await? {
-            file.write_all(&chunk)
-                .await
-                .map_err(|source| Error::WriteOutput {
-                    path: target.to_path_buf(),
-                    source,
-                })?;
-            written += chunk.len() as u64;
-        }
-        if let Some(declared) = resp.content_length()
-            && declared != written
-        {
-            // reqwest normally notices; a decoded (compressed) body may not.
-            return Err(Error::Transport {
-                message: format!(
-                    "the download ended after {written} of {declared} bytes; the connection was cut"
-                ),
-                not_sent: false,
-                source: None,
-            });
-        }
-        Ok(written)
+/// One attempt's body into `file`, from its start.
+async fn write_body(
+    mut resp: crate::transport::StreamingResponse,
+    file: &mut tokio::fs::File,
+    target: &Path,
+) -> Result<u64, Error> {
+    let mut written = 0u64;
+    while let Some(chunk) = resp.chunk().await? {
+        file.write_all(&chunk)
+            .await
+            .map_err(|source| Error::WriteOutput {
+                path: target.to_path_buf(),
+                source,
+            })?;
+        written += chunk.len() as u64;
     }
+    if let Some(declared) = resp.content_length()
+        && declared != written
+    {
+        // reqwest normally notices; a decoded (compressed) body may not.
+        return Err(Error::Transport {
+            message: format!(
+                "the download ended after {written} of {declared} bytes; the connection was cut"
+            ),
+            not_sent: false,
+            source: None,
+        });
+    }
+    Ok(written)
 }
 
 /// A new, uniquely named hidden file in `target`'s folder, removed when the

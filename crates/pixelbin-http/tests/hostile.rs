@@ -16,7 +16,7 @@ use pixelbin_http::{
 
 const SECRET: &str = "hostile-test-secret";
 /// A signature that must never show up in anything printed.
-const SIGNED: &str = "pbs=5ec7e75167&pbe=1999999999&pbt=key";
+const SIGNED: &str = hostile::SIGNED_QUERY;
 /// Far above the configured limits below: a call that ends has ended because of them.
 const GENEROUS: Duration = Duration::from_secs(20);
 

@@ -378,13 +378,37 @@ impl Predictions {
             })?;
         let mut written = Vec::new();
         for (url, path) in targets {
-            let _slot = self.slot().await;
-            self.transport
-                .download(ApiRequest::get(url), &path, options)
-                .await?;
+            self.save_output(url, &path, options).await?;
             written.push(path);
         }
         Ok(written)
+    }
+
+    /// Downloads one output URL into the file `target` (its folder must exist) and returns
+    /// its size: atomic, retried and stall-protected like
+    /// [`download_outputs_with`](Self::download_outputs_with); an existing `target` is
+    /// refused unless `options.overwrite`.
+    pub async fn download_output_to(
+        &self,
+        url: &str,
+        target: &Path,
+        options: &DownloadOptions,
+    ) -> Result<u64, Error> {
+        self.save_output(parse_output_url(url)?, target, options)
+            .await
+    }
+
+    async fn save_output(
+        &self,
+        url: Url,
+        target: &Path,
+        options: &DownloadOptions,
+    ) -> Result<u64, Error> {
+        let _slot = self.slot().await;
+        Ok(self
+            .transport
+            .download(ApiRequest::get(url), target, options)
+            .await?)
     }
 
     /// Streams one output URL into `writer` and returns the number of bytes written. The

@@ -4,6 +4,9 @@ mod assets;
 mod demo;
 mod each;
 mod errors;
+mod hostile;
+#[path = "../../../pixelbin-http/tests/support/hostile.rs"]
+mod hostile_server;
 mod predict;
 mod predictions;
 mod support;

@@ -19,6 +19,11 @@
 //! | `/huge`               | 200 with `content-length` 2 GiB, zeros generated on the fly     |
 //! | `/endless`            | 200, chunked, zeros forever                                     |
 //! | `/silent`             | reads the request, never answers                                |
+//! | `/away-PORT`          | 302 to `http://127.0.0.1:PORT/ok` with a signed query           |
+//! | `/job-SCENARIO`       | 200, a finished prediction whose output is `/SCENARIO/result.png` |
+//!
+//! Only the first path segment counts, so a client whose domain is
+//! `http://127.0.0.1:<port>/drip` meets the drip on every API call.
 
 #![allow(dead_code)]
 
@@ -27,6 +32,10 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
+
+/// The signed query of the links this server hands out; its signature
+/// (`5ec7e75167`) must never be printed by a client.
+pub const SIGNED_QUERY: &str = "pbs=5ec7e75167&pbe=1999999999&pbt=key";
 
 /// A running hostile server (it lives until the process ends).
 #[derive(Clone)]
@@ -107,7 +116,24 @@ fn serve(
         std::io::copy(&mut (&mut reader).take(length), &mut std::io::sink())?;
         seen.lock().unwrap().push(head.clone());
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        match path {
+        // The first segment picks the behaviour, so a client configured with
+        // `http://127.0.0.1:<port>/drip` as its domain meets it on every call.
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        if let Some(port) = first.strip_prefix("away-") {
+            redirect(
+                &mut out,
+                &format!("http://127.0.0.1:{port}/ok?{SIGNED_QUERY}"),
+            )?;
+            continue;
+        }
+        if let Some(scenario) = first.strip_prefix("job-") {
+            let output = format!("http://{addr}/{scenario}/result.png?{SIGNED_QUERY}");
+            let job =
+                format!("{{\"_id\":\"job-1\",\"status\":\"SUCCESS\",\"output\":[\"{output}\"]}}");
+            reply(&mut out, "200 OK", "application/json", job.as_bytes())?;
+            continue;
+        }
+        match format!("/{first}").as_str() {
             "/ok" => reply(&mut out, "200 OK", "application/json", b"{\"ok\":true}")?,
             "/file" => reply(&mut out, "200 OK", "image/png", &vec![b'x'; 64 * 1024])?,
             "/same" => {

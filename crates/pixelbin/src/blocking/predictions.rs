@@ -201,6 +201,34 @@ impl Predictions {
         )
     }
 
+    /// Downloads every output of a finished job into `dir`, replacing existing files when
+    /// `options` allow it; see [`pixelbin_predictions::Predictions::download_outputs_with`].
+    pub fn download_outputs_with(
+        &self,
+        prediction: &Prediction,
+        dir: impl AsRef<Path>,
+        options: &pixelbin_predictions::DownloadOptions,
+    ) -> Result<Vec<PathBuf>, Error> {
+        self.runtime.run(
+            "Predictions::download_outputs_with",
+            self.inner.download_outputs_with(prediction, dir, options),
+        )
+    }
+
+    /// Downloads one output URL into the file `target`, atomically; see
+    /// [`pixelbin_predictions::Predictions::download_output_to`].
+    pub fn download_output_to(
+        &self,
+        url: &str,
+        target: &Path,
+        options: &pixelbin_predictions::DownloadOptions,
+    ) -> Result<u64, Error> {
+        self.runtime.run(
+            "Predictions::download_output_to",
+            self.inner.download_output_to(url, target, options),
+        )
+    }
+
     /// Streams one output URL into `writer` and returns the number of bytes written; see
     /// [`pixelbin_predictions::Predictions::download_output`].
     pub fn download_output<W>(&self, url: &str, writer: &mut W) -> Result<u64, Error>
