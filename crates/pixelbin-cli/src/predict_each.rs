@@ -212,6 +212,11 @@ pub async fn run(request: EachRequest<'_>, ctx: &Context) -> anyhow::Result<()> 
             summary.total, summary.succeeded, summary.failed, summary.errors, summary.skipped
         ),
     )?;
+    outcome(&summary)
+}
+
+/// The command's result from its summary: any error is exit code 1, else any FAILURE is 4.
+fn outcome(summary: &Summary) -> anyhow::Result<()> {
     if summary.errors > 0 {
         Err(anyhow::anyhow!(
             "{} of {} inputs ended with an error; rerun the same command to retry them (finished ones are skipped)",
@@ -416,6 +421,26 @@ mod tests {
             output_path(dir, Path::new("noext"), "http://h/x", 0, 1),
             PathBuf::from("out/noext.bin")
         );
+    }
+
+    #[test]
+    fn exit_codes_follow_the_worst_outcome() {
+        let code = |succeeded, failed, errors, skipped| {
+            let summary = Summary {
+                total: succeeded + failed + errors + skipped,
+                succeeded,
+                failed,
+                errors,
+                skipped,
+            };
+            outcome(&summary)
+                .err()
+                .map(|e| crate::error::describe(&e).1)
+        };
+        assert_eq!(code(3, 0, 0, 2), None);
+        let failed = code(3, 1, 0, 0).unwrap();
+        assert_eq!(failed, std::process::ExitCode::from(4));
+        assert_eq!(code(3, 1, 1, 0).unwrap(), std::process::ExitCode::from(1));
     }
 
     #[test]

@@ -37,7 +37,7 @@ fn a_folder_is_predicted_downloaded_and_a_rerun_skips_it() {
     let photos = dir.path().join("photos");
     let out = dir.path().join("out");
     images(&photos);
-    std::fs::write(photos.join("empty.png"), b"").unwrap(); // the model fails on it
+    std::fs::write(photos.join("empty.png"), b"").unwrap(); // refused at create (400)
 
     let each = format!("image={}", photos.display());
     let run = pixelbin(&emu)
@@ -46,13 +46,13 @@ fn a_folder_is_predicted_downloaded_and_a_rerun_skips_it() {
         .arg("--json")
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(4), "a FAILURE and no error");
+    assert_eq!(run.status.code(), Some(1), "an input ended with an error");
     let lines = json_lines(&run.stdout);
     assert_eq!(lines.len(), 5, "{lines:?}");
     let summary = &lines[4]["summary"];
     assert_eq!(
         summary,
-        &serde_json::json!({"total": 4, "succeeded": 3, "failed": 1, "errors": 0, "skipped": 0})
+        &serde_json::json!({"total": 4, "succeeded": 3, "failed": 0, "errors": 1, "skipped": 0})
     );
     let mut by_input = HashMap::new();
     for line in &lines[..4] {
@@ -74,31 +74,37 @@ fn a_folder_is_predicted_downloaded_and_a_rerun_skips_it() {
     assert!(a["id"].is_string() && a["error"].is_null());
     assert_eq!(a["files"][0], out.join("a.png").display().to_string());
     assert_eq!(a["outputs"].as_array().unwrap().len(), 1);
-    let failed = &by_input[&photos.join("empty.png").display().to_string()];
-    assert_eq!(failed["status"], "FAILURE");
-    assert!(failed["error"].is_string());
+    let refused = &by_input[&photos.join("empty.png").display().to_string()];
+    assert_eq!(refused["status"], "ERROR");
+    assert!(refused["id"].is_null());
+    assert!(
+        refused["error"].as_str().unwrap().contains("empty"),
+        "{refused}"
+    );
     for file in ["a.png", "sub/b.png", "sub/deeper/c.png"] {
         let bytes = std::fs::read(out.join(file)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG"), "{file}");
     }
     assert!(!out.join(".hidden.png").exists());
-    assert_eq!(emu.predictions_created(), 4);
+    assert_eq!(emu.predictions_created(), 3);
 
-    // The same command again: everything is done, nothing is created.
+    // The same command again: what is done is skipped, only the refused input is tried again.
     let rerun = pixelbin(&emu)
         .args(["predict", "erase_bg", "--each", &each, "--download"])
         .arg(&out)
         .arg("--json")
         .output()
         .unwrap();
-    assert_eq!(rerun.status.code(), Some(0));
+    assert_eq!(rerun.status.code(), Some(1));
     let lines = json_lines(&rerun.stdout);
-    assert!(
-        lines[..4].iter().all(|l| l["status"] == "SKIPPED"),
-        "{lines:?}"
-    );
-    assert_eq!(lines[4]["summary"]["skipped"], 4);
-    assert_eq!(emu.predictions_created(), 4);
+    let skipped = lines[..4]
+        .iter()
+        .filter(|l| l["status"] == "SKIPPED")
+        .count();
+    assert_eq!(skipped, 3, "{lines:?}");
+    assert_eq!(lines[4]["summary"]["skipped"], 3);
+    assert_eq!(lines[4]["summary"]["errors"], 1);
+    assert_eq!(emu.predictions_created(), 3);
 }
 
 #[test]
