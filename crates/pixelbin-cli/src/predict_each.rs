@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
@@ -148,6 +149,15 @@ pub async fn run(request: EachRequest<'_>, ctx: &Context) -> anyhow::Result<()> 
     if let Some(webhook) = request.webhook.filter(|w| !w.is_empty()) {
         options = options.webhook(webhook);
     }
+    // Jobs started (acknowledged now, or created by an earlier run) and not yet finished.
+    let in_flight = Arc::new(AtomicUsize::new(
+        items.iter().filter(|item| item.is_existing()).count(),
+    ));
+    let hook_in_flight = in_flight.clone();
+    let hook_bar = bar.clone();
+    let (done_so_far, failed_so_far) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (hook_done, hook_failed) = (done_so_far.clone(), failed_so_far.clone());
     let hook_journal = journal.clone();
     let hook_error: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
     let hook_failure = hook_error.clone();
@@ -160,6 +170,13 @@ pub async fn run(request: EachRequest<'_>, ctx: &Context) -> anyhow::Result<()> 
                     id: Some(job.id.clone()),
                     ..Entry::default()
                 };
+                let running = hook_in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+                progress::set_batch_message(
+                    &hook_bar,
+                    hook_done.load(Ordering::Relaxed),
+                    hook_failed.load(Ordering::Relaxed),
+                    Some(running),
+                );
                 if let Err(e) = record(&hook_journal, &entry) {
                     hook_failure
                         .lock()
@@ -191,7 +208,19 @@ pub async fn run(request: EachRequest<'_>, ctx: &Context) -> anyhow::Result<()> 
             },
         )?;
         bar.inc(1);
-        progress::set_batch_message(&bar, summary.succeeded, summary.failed + summary.errors);
+        if id.is_some() {
+            let _ = in_flight.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_sub(1))
+            });
+        }
+        done_so_far.store(summary.succeeded, Ordering::Relaxed);
+        failed_so_far.store(summary.failed + summary.errors, Ordering::Relaxed);
+        progress::set_batch_message(
+            &bar,
+            summary.succeeded,
+            summary.failed + summary.errors,
+            Some(in_flight.load(Ordering::Relaxed)),
+        );
         emit(
             ctx,
             &Line {

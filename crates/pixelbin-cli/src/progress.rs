@@ -36,11 +36,17 @@ pub fn count_bar(out: Output, total: u64) -> ProgressBar {
     bar
 }
 
-/// Shows a batch's counts on its [`count_bar`]; inputs neither finished nor skipped are in
-/// flight or waiting.
-pub fn set_batch_message(bar: &ProgressBar, done: usize, failed: usize) {
-    let in_flight = bar.length().unwrap_or(0).saturating_sub(bar.position());
-    bar.set_message(format!("done {done}, failed {failed}, left {in_flight}"));
+/// Shows a batch's counts on its [`count_bar`]: finished well, finished badly, and in flight
+/// (the inputs started and not finished; unknown ones show as left to do).
+pub fn set_batch_message(bar: &ProgressBar, done: usize, failed: usize, in_flight: Option<usize>) {
+    let message = match in_flight {
+        Some(n) => format!("done {done}, failed {failed}, in flight {n}"),
+        None => {
+            let left = bar.length().unwrap_or(0).saturating_sub(bar.position());
+            format!("done {done}, failed {failed}, left {left}")
+        }
+    };
+    bar.set_message(message);
 }
 
 /// A byte progress bar with rate and ETA for an upload of `total` bytes (if known); a byte

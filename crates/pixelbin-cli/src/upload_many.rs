@@ -138,7 +138,7 @@ pub async fn run(args: &UploadArgs, ctx: &Context) -> anyhow::Result<()> {
             })?;
         }
         bar.inc(1);
-        progress::set_batch_message(&bar, summary.uploaded, summary.errors);
+        progress::set_batch_message(&bar, summary.uploaded, summary.errors, None);
         emit(
             ctx,
             &Line {

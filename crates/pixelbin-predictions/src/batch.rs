@@ -89,6 +89,11 @@ impl<K> BatchItem<K> {
     pub fn key(&self) -> &K {
         &self.key
     }
+
+    /// Whether this is a job created earlier, to wait for ([`BatchItem::existing`]).
+    pub fn is_existing(&self) -> bool {
+        matches!(self.job, BatchJob::Existing { .. })
+    }
 }
 
 impl<K: fmt::Debug> fmt::Debug for BatchItem<K> {
