@@ -89,6 +89,9 @@ pub struct EmulatorArgs {
     /// Sign webhook deliveries with this secret (`x-erbg-signature`); unsigned without it.
     #[arg(long, env = WEBHOOK_SECRET_ENV, hide_env_values = true, value_name = "SECRET")]
     pub webhook_secret: Option<WebhookSecret>,
+    /// Deliver webhooks to any host, not only to loopback receivers (localhost, 127.0.0.1, ::1).
+    #[arg(long)]
+    pub webhook_any_host: bool,
     /// Credits each API token starts with; a create then answers 403 Usage Limit Exceeded
     /// once they are spent (default: unlimited).
     #[arg(long, value_name = "N")]
@@ -146,6 +149,7 @@ impl EmulatorArgs {
             rate_limit: self.rate_limit,
             max_running_jobs: self.max_running_jobs,
             webhook_secret: self.webhook_secret.as_ref().map(|s| s.0.clone()),
+            webhook_any_host: self.webhook_any_host,
             credits: self.credits,
             ..EmulatorOptions::default()
         }

@@ -32,6 +32,9 @@ pub struct EmulatorOptions {
     pub webhook_timeout: Duration,
     /// Wait before the first webhook retry; it doubles for each further one. 1 s by default.
     pub webhook_backoff: Duration,
+    /// Deliver webhooks to any host; by default only to loopback receivers (`localhost`,
+    /// `127.0.0.1`, `::1`), so tests never reach beyond the machine.
+    pub webhook_any_host: bool,
     /// Credits each API token starts with; `None`: unlimited.
     pub credits: Option<u64>,
 }
@@ -49,6 +52,7 @@ impl Default for EmulatorOptions {
             webhook_secret: None,
             webhook_timeout: Duration::from_secs(10),
             webhook_backoff: Duration::from_secs(1),
+            webhook_any_host: false,
             credits: None,
         }
     }
@@ -74,6 +78,7 @@ impl fmt::Debug for EmulatorOptions {
             )
             .field("webhook_timeout", &self.webhook_timeout)
             .field("webhook_backoff", &self.webhook_backoff)
+            .field("webhook_any_host", &self.webhook_any_host)
             .field("credits", &self.credits)
             .finish()
     }

@@ -3,6 +3,9 @@
 //! JSON to that URL, signed with `x-erbg-signature: hex(HMAC-SHA256(webhook secret, raw body))`.
 //!
 //! The payload is this emulator's model of the service's webhook call, not a recording of it.
+//! Like image URLs (never downloaded), webhooks stay on this machine: only loopback receivers
+//! are called unless `webhook_any_host` is set, so a test's `https://example.com/hook` is
+//! logged as not sent instead of reaching the internet.
 //! A non-2xx answer, or none within the timeout, is retried up to [`RETRIES`] more times with
 //! doubling back-off. Every attempt is logged (see [`WebhookAttempt`]).
 
@@ -43,6 +46,7 @@ pub struct WebhookAttempt {
 pub struct Webhooks {
     client: reqwest::Client,
     secret: Option<String>,
+    any_host: bool,
     backoff: Duration,
     log: Mutex<VecDeque<WebhookAttempt>>,
 }
@@ -65,6 +69,7 @@ impl Webhooks {
         Ok(Webhooks {
             client,
             secret: options.webhook_secret.clone(),
+            any_host: options.webhook_any_host,
             backoff: options.webhook_backoff,
             log: Mutex::new(VecDeque::new()),
         })
@@ -158,20 +163,80 @@ pub fn schedule(state: &AppState, job_id: String, url: String, done_at: tokio::t
 
 async fn deliver(state: &AppState, job_id: &str, url: &str, done_at: tokio::time::Instant) {
     tokio::time::sleep_until(done_at).await;
+    let webhooks = &state.webhooks;
+    if !webhooks.any_host && !is_loopback(url) {
+        webhooks.record(WebhookAttempt {
+            url: url.to_string(),
+            job_id: job_id.to_string(),
+            attempt: 1,
+            status: None,
+            error: Some(
+                "not sent: the emulator delivers webhooks only to loopback receivers (localhost, \
+                 127.0.0.1, ::1) unless started with --webhook-any-host"
+                    .into(),
+            ),
+            time: crate::ids::now_iso(),
+        });
+        return;
+    }
     let Some(job) = state.store().jobs.get(job_id).cloned() else {
         return;
     };
     let body = crate::predictions::job_json(state, &job)
         .to_string()
         .into_bytes();
-    let mut backoff = state.webhooks.backoff;
+    let mut backoff = webhooks.backoff;
     for attempt in 1..=1 + RETRIES {
-        if state.webhooks.attempt(url, job_id, attempt, &body).await {
+        if webhooks.attempt(url, job_id, attempt, &body).await {
             return;
         }
         if attempt <= RETRIES {
             tokio::time::sleep(backoff).await;
             backoff = backoff.saturating_mul(2);
+        }
+    }
+}
+
+/// Whether `url` names this machine: `localhost` or a loopback address.
+fn is_loopback(url: &str) -> bool {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name.to_ascii_lowercase().ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_machine_is_loopback() {
+        for url in [
+            "http://localhost:8080/hook",
+            "http://127.0.0.1/hook",
+            "http://127.8.9.10:1/",
+            "http://[::1]:9/x",
+            "https://LOCALHOST/",
+            "http://app.localhost/",
+        ] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "https://example.com/webhook",
+            "http://10.0.0.1/",
+            "http://localhost.example.com/",
+            "http://[::2]/",
+            "not a url",
+        ] {
+            assert!(!is_loopback(url), "{url}");
         }
     }
 }

@@ -217,3 +217,20 @@ async fn a_webhook_must_be_an_http_url() {
         assert!(error_message(400, &body).contains("webhook"), "{body}");
     }
 }
+
+#[tokio::test]
+async fn other_hosts_are_not_called_by_default() {
+    let emu = emulator_with_webhooks().await;
+    create_with_webhook(&emu, "https://example.com/webhook").await;
+    let log = attempts(&emu, 1).await;
+    assert_eq!(log[0]["status"], Value::Null);
+    assert!(
+        log[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("only to loopback"),
+        "{log}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(emu.webhook_attempts().len(), 1);
+}

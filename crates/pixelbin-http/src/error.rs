@@ -13,6 +13,10 @@ use std::time::Duration;
 /// few KiB are enough to tell what happened.
 pub const MAX_RAW_ERROR_BODY: usize = 4 * 1024;
 
+/// Pixelbin's `errorCode` for a spent usage limit ("Usage Limit Exceeded", 403); see
+/// [`Error::is_usage_limit`].
+pub const USAGE_LIMIT_ERROR_CODE: &str = "JR-1000";
+
 /// Everything that can go wrong when talking to Pixelbin.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -145,6 +149,32 @@ impl Error {
         match self {
             Error::Api { error_code, .. } => error_code.as_deref(),
             _ => None,
+        }
+    }
+
+    /// Whether this is Pixelbin's usage-limit error: the account's credits are spent
+    /// (`403`, `errorCode` [`USAGE_LIMIT_ERROR_CODE`], `exception` `UsageBlockedError`,
+    /// message "Usage Limit Exceeded"). Retrying does not help; more credits do.
+    ///
+    /// ```
+    /// use pixelbin_http::{Error, http::StatusCode};
+    ///
+    /// let body = br#"{"message":"Usage Limit Exceeded","status":403,"errorCode":"JR-1000","exception":"UsageBlockedError"}"#;
+    /// assert!(Error::from_response(StatusCode::FORBIDDEN, body).is_usage_limit());
+    /// assert!(!Error::from_response(StatusCode::FORBIDDEN, b"{}").is_usage_limit());
+    /// ```
+    pub fn is_usage_limit(&self) -> bool {
+        match self {
+            Error::Api {
+                status,
+                error_code,
+                exception,
+                ..
+            } => {
+                error_code.as_deref() == Some(USAGE_LIMIT_ERROR_CODE)
+                    || (*status == 403 && exception.as_deref() == Some("UsageBlockedError"))
+            }
+            _ => false,
         }
     }
 

@@ -109,7 +109,7 @@ pub use config::{
     HttpOptions, MIN_SECRET_LEN, PixelbinConfig, PixelbinConfigBuilder,
 };
 pub use download::DownloadOptions;
-pub use error::{Error, MAX_RAW_ERROR_BODY};
+pub use error::{Error, MAX_RAW_ERROR_BODY, USAGE_LIMIT_ERROR_CODE};
 pub use multipart::Form;
 pub use redact::{redact_text, redact_url};
 pub use request::{ApiRequest, RequestOptions};

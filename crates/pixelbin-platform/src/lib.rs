@@ -1,12 +1,14 @@
 //! The Pixelbin platform APIs: files, folders, listings, credentials, presets, playground,
 //! uploads, the organization's app details and the transformation context.
 //!
-//! Three handles mirror the reference SDK's groups, each built from a shared
+//! Four handles mirror the reference SDKs' groups, each built from a shared
 //! [`pixelbin_http::Transport`] (cheap to clone, one connection pool):
 //!
 //! - [`Assets`] (`pixelbin.assets`): everything in the reference's `ASSETS.md`;
 //! - [`Organization`] (`pixelbin.organization`): `getAppOrgDetails`;
-//! - [`TransformationApi`] (`pixelbin.transformation`): `getTransformationContext`.
+//! - [`TransformationApi`] (`pixelbin.transformation`): `getTransformationContext`;
+//! - [`Billing`] (`billing` of the JS admin SDK `@pixelbin/admin`; the Python reference has
+//!   none): current credit and storage usage.
 //!
 //! Methods are the reference's names in snake_case (`listFiles` → [`Assets::list_files`],
 //! `createSignedUrlV2` → [`Assets::create_signed_url_v2`]). Calls with several optional
@@ -56,12 +58,14 @@
 //! | `assets.createSignedUrl` / `createSignedUrlV2` | [`Assets::create_signed_url`], [`Assets::create_signed_url_v2`] |
 //! | `organization.getAppOrgDetails` | [`Organization::get_app_org_details`] |
 //! | `transformation.getTransformationContext` | [`TransformationApi::get_transformation_context`] |
+//! | `billing.getUsageV2` / `getUsage` (deprecated), from `@pixelbin/admin` | [`Billing::get_usage`], [`Billing::get_subscription_usage`] |
 //!
 //! Query strings follow the reference: lists as `tags[0]=a&tags[1]=b`, booleans as
 //! `true`/`false`, unset or empty values left out. One deliberate difference: an explicit
 //! `false` (e.g. `archived(false)`) is sent, where the reference drops every falsy value.
 
 mod assets;
+mod billing;
 mod credentials;
 mod endpoint;
 mod files;
@@ -80,6 +84,7 @@ mod uploads;
 mod validate;
 
 pub use assets::Assets;
+pub use billing::{Billing, SubscriptionUsage, Usage, UsageFigure};
 pub use credentials::CredentialsInfo;
 #[allow(deprecated)]
 pub use files::{FileInfo, UploadResponse};
@@ -118,6 +123,7 @@ mod tests {
         assert_handle::<Assets>();
         assert_handle::<Organization>();
         assert_handle::<TransformationApi>();
+        assert_handle::<Billing>();
     }
 
     /// Every call's future is `Send`, so it can be spawned or driven by a blocking wrapper.
@@ -156,7 +162,12 @@ mod tests {
         assert_send(&assets.create_signed_url(SignedUrlParams::new()));
         assert_send(&assets.create_signed_url_v2(SignedUrlV2Params::new()));
         assert_send(&Organization::new(transport.clone()).get_app_org_details());
-        assert_send(&TransformationApi::new(transport).get_transformation_context(None));
+        assert_send(&TransformationApi::new(transport.clone()).get_transformation_context(None));
+        let billing = Billing::new(transport);
+        assert_send(&billing.get_usage());
+        #[allow(deprecated)]
+        let subscription = billing.get_subscription_usage();
+        assert_send(&subscription);
     }
 
     #[test]
@@ -165,7 +176,8 @@ mod tests {
         for debug in [
             format!("{:?}", Assets::new(transport.clone())),
             format!("{:?}", Organization::new(transport.clone())),
-            format!("{:?}", TransformationApi::new(transport)),
+            format!("{:?}", TransformationApi::new(transport.clone())),
+            format!("{:?}", Billing::new(transport)),
         ] {
             assert!(!debug.contains("very-secret-token"), "{debug}");
         }

@@ -148,6 +148,12 @@ impl Error {
         }
     }
 
+    /// Whether this is Pixelbin's usage-limit error (credits spent: `403`, `JR-1000`); see
+    /// [`pixelbin_http::Error::is_usage_limit`].
+    pub fn is_usage_limit(&self) -> bool {
+        matches!(self, Error::Http(e) if e.is_usage_limit())
+    }
+
     /// The last prediction state carried by a wait error ([`Error::WaitExhausted`],
     /// [`Error::DeadlineExceeded`]) or by [`Error::PredictionFailed`].
     pub fn last_prediction(&self) -> Option<&Prediction> {

@@ -69,6 +69,7 @@ mod prediction;
 mod sniff;
 mod validate;
 mod wait;
+mod webhook;
 
 pub use batch::{BatchItem, BatchOptions, BatchStream};
 pub use client::Predictions;
@@ -78,8 +79,9 @@ pub use name::ModelName;
 /// How output downloads treat existing files and large bodies (from `pixelbin-http`).
 pub use pixelbin_http::DownloadOptions;
 pub use prediction::{ModelInfo, ModelSchema, Prediction, PredictionStatus, PredictionUrls};
-pub use validate::validate_input;
+pub use validate::{check_file_size, validate_input};
 pub use wait::{
     DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_FACTOR, DEFAULT_RETRY_INTERVAL, MAX_ATTEMPTS_LIMIT,
     MAX_RETRY_FACTOR, MAX_RETRY_INTERVAL, MIN_RETRY_INTERVAL, WaitOptions,
 };
+pub use webhook::{WEBHOOK_SIGNATURE_HEADER, WebhookError, WebhookEvent};

@@ -322,7 +322,7 @@ fn check_file(key: &str, file: &FileInput, prop: &Value, problems: &mut Vec<Inpu
             .any(|s| content_type_matches(s, &content_type))
     {
         problem(format!(
-            "content type {content_type} is not supported; use one of {}",
+            "content type {content_type} is not in the model's supportedContentTypes; use one of {}",
             supported.join(", ")
         ));
     }
@@ -333,11 +333,8 @@ fn check_file(key: &str, file: &FileInput, prop: &Value, problems: &mut Vec<Inpu
         return;
     };
     let limit = |name: &str| rules.get(name).and_then(Value::as_u64);
-    if let Some(max) = limit("maxSize").filter(|m| data.len() as u64 > *m) {
-        problem(format!(
-            "file is {} bytes, more than the model's limit of {max} bytes",
-            data.len()
-        ));
+    if let Some(message) = size_problem(prop, data.len() as u64) {
+        problem(message);
     }
     if let Some((w, h)) = sniff::dimensions_of(data) {
         for (name, actual, is_max) in [
@@ -360,11 +357,55 @@ fn check_file(key: &str, file: &FileInput, prop: &Value, problems: &mut Vec<Inpu
                     };
                     let rel = if is_max { "more" } else { "less" };
                     problem(format!(
-                        "image {what} is {actual} px, {rel} than the model's {name} of {bound} px"
+                        "image {what} is {actual} px, {rel} than the model's imageValidation.{name} of {bound} px"
                     ));
                 }
             }
         }
+    }
+}
+
+/// The broken `imageValidation.maxSize` of field schema `prop`, if a file of `size` bytes
+/// breaks it.
+fn size_problem(prop: &Value, size: u64) -> Option<String> {
+    let max = keyword(prop, "imageValidation")?
+        .get("maxSize")
+        .and_then(Value::as_u64)?;
+    (size > max).then(|| {
+        format!(
+            "file is {size} bytes, more than the model's imageValidation.maxSize of {max} bytes"
+        )
+    })
+}
+
+/// Checks the size of a file for input `key` against the schema's `imageValidation.maxSize`,
+/// before its bytes are read: for a file streamed from disk, whose size the file system
+/// knows. [`validate_input`] applies the same rule (and every other one) to files in memory;
+/// this is that rule alone, so a caller streaming a file refuses an oversized one the same
+/// way, with the same message.
+///
+/// ```
+/// use pixelbin_predictions::{check_file_size, ModelSchema};
+/// let schema: ModelSchema = serde_json::from_value(serde_json::json!({
+///     "name": "erase_bg",
+///     "input": {"type": "object", "properties": {
+///         "image": {"type": "string", "imageValidation": {"maxSize": 1024}}
+///     }}
+/// })).unwrap();
+/// assert!(check_file_size(&schema, "image", 1024).is_ok());
+/// let err = check_file_size(&schema, "image", 1025).unwrap_err();
+/// assert!(err.to_string().contains("imageValidation.maxSize of 1024 bytes"));
+/// ```
+pub fn check_file_size(schema: &ModelSchema, key: &str, size: u64) -> Result<(), Error> {
+    let problem = SchemaFields::of(&schema.input)
+        .and_then(|fields| fields.properties.get(key))
+        .and_then(|prop| size_problem(prop, size));
+    match problem {
+        None => Ok(()),
+        Some(message) => Err(Error::InvalidInput {
+            model: schema.name.clone(),
+            problems: vec![InputProblem::new(key, message)],
+        }),
     }
 }
 
@@ -471,21 +512,23 @@ mod tests {
         });
         assert_eq!(
             problems(&too_big),
-            vec!["image: file is 2000 bytes, more than the model's limit of 1024 bytes"]
+            vec![
+                "image: file is 2000 bytes, more than the model's imageValidation.maxSize of 1024 bytes"
+            ]
         );
         let too_wide = PredictionInput::new().file("image", png_header(1001, 900));
         assert_eq!(
             problems(&too_wide),
             vec![
-                "image: image width is 1001 px, more than the model's maxWidth of 1000 px",
-                "image: image height is 900 px, more than the model's maxHeight of 800 px",
+                "image: image width is 1001 px, more than the model's imageValidation.maxWidth of 1000 px",
+                "image: image height is 900 px, more than the model's imageValidation.maxHeight of 800 px",
             ]
         );
         let gif = PredictionInput::new().file("image", &b"GIF89a\x01\x00\x01\x00"[..]);
         assert_eq!(
             problems(&gif),
             vec![
-                "image: content type image/gif is not supported; use one of image/png, image/jpeg, image/webp"
+                "image: content type image/gif is not in the model's supportedContentTypes; use one of image/png, image/jpeg, image/webp"
             ]
         );
         let file_for_text = PredictionInput::new()

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use pixelbin_http::{PixelbinConfig, Transport};
-use pixelbin_platform::{Assets, Organization, TransformationApi};
+use pixelbin_platform::{Assets, Billing, Organization, TransformationApi};
 use pixelbin_predictions::Predictions;
 use pixelbin_upload::Uploader;
 
@@ -38,6 +38,7 @@ struct Handles {
     assets: Assets,
     organization: Organization,
     transformation: TransformationApi,
+    billing: Billing,
 }
 
 impl PixelbinClient {
@@ -63,6 +64,7 @@ impl PixelbinClient {
             assets: Assets::new(transport.clone()),
             organization: Organization::new(transport.clone()),
             transformation: TransformationApi::new(transport.clone()),
+            billing: Billing::new(transport.clone()),
             transport,
         };
         PixelbinClient {
@@ -104,6 +106,11 @@ impl PixelbinClient {
     /// The transformation context: the reference's `pixelbin.transformation`.
     pub fn transformation(&self) -> &TransformationApi {
         &self.handles.transformation
+    }
+
+    /// Credit and storage usage: `billing` of the JS admin SDK `@pixelbin/admin`.
+    pub fn billing(&self) -> &Billing {
+        &self.handles.billing
     }
 }
 

@@ -99,6 +99,19 @@ impl Error {
         }
     }
 
+    /// Whether this is Pixelbin's usage-limit error (the account's credits are spent: `403`,
+    /// `errorCode` `JR-1000`, `UsageBlockedError`), whichever API produced it.
+    ///
+    /// ```
+    /// let body = br#"{"message":"Usage Limit Exceeded","status":403,"errorCode":"JR-1000"}"#;
+    /// let http = pixelbin::http::Error::from_response(pixelbin::http::http::StatusCode::FORBIDDEN, body);
+    /// assert!(pixelbin::Error::from(http).is_usage_limit());
+    /// ```
+    pub fn is_usage_limit(&self) -> bool {
+        self.http_error()
+            .is_some_and(pixelbin_http::Error::is_usage_limit)
+    }
+
     /// The underlying HTTP-layer error, whichever API produced it.
     pub fn http_error(&self) -> Option<&pixelbin_http::Error> {
         match self {

@@ -136,6 +136,7 @@
 //! | `assets.listFiles` / `listFilesAsync` | [`Assets::list_files`], [`Assets::list_files_stream`] |
 //! | `assets.createSignedUrlV2` (and every other `assets.*`) | [`Assets::create_signed_url_v2`] (snake_case) |
 //! | `organization.getAppOrgDetails` | [`Organization::get_app_org_details`] |
+//! | `billing.getUsageV2` / `getUsage` (deprecated; JS `@pixelbin/admin` only) | [`Billing::get_usage`], [`Billing::get_subscription_usage`] |
 //! | `transformation.getTransformationContext` | [`TransformationApi::get_transformation_context`] |
 //! | `utils.url.url_to_obj` / `obj_to_url` | [`url::url_to_obj`], [`url::obj_to_url`] |
 //! | `utils.security.sign_url` | [`url::sign_url`] |
@@ -177,15 +178,15 @@ pub use pixelbin_url as url;
 
 pub use pixelbin_http::{PixelbinConfig, PixelbinConfigBuilder, RetryPolicy, Transport};
 pub use pixelbin_platform::{
-    Access, Assets, FileItem, FileObject, ListFilesParams, ListFilesResponse, Organization,
-    TransformationApi,
+    Access, Assets, Billing, FileItem, FileObject, ListFilesParams, ListFilesResponse,
+    Organization, SubscriptionUsage, TransformationApi, Usage, UsageFigure,
 };
 // Former names, kept deprecated for one release.
 #[allow(deprecated)]
 pub use pixelbin_platform::{FileInfo, Transformation};
 pub use pixelbin_predictions::{
     BatchItem, BatchOptions, BatchStream, FileInput, ModelInfo, ModelSchema, Prediction,
-    PredictionInput, PredictionStatus, Predictions, WaitOptions,
+    PredictionInput, PredictionStatus, Predictions, WaitOptions, WebhookEvent,
 };
 #[allow(deprecated)]
 pub use pixelbin_upload::UploadedFile;
@@ -211,6 +212,7 @@ mod tests {
             assert_shareable::<blocking::Assets>();
             assert_shareable::<blocking::Organization>();
             assert_shareable::<blocking::TransformationApi>();
+            assert_shareable::<blocking::Billing>();
         }
     }
 

@@ -2,7 +2,7 @@
 //!
 //! [`PixelbinClient`] mirrors [`pixelbin::PixelbinClient`](crate::PixelbinClient) method for
 //! method: the same handles (`predictions()`, `uploader()`, `assets()`, `organization()`,
-//! `transformation()`), the same methods with the same arguments, returning when the call is
+//! `transformation()`, `billing()`), the same methods with the same arguments, returning when the call is
 //! done. Every method returns [`pixelbin::Error`](crate::Error); paginated listings become
 //! iterators ([`ListIter`]) and `std::io` readers and writers take the place of async ones
 //! ([`BlockingReader`], [`Predictions::download_output`]).
@@ -40,6 +40,7 @@
 //! use the async client there. Dropping the client inside a runtime is fine.
 
 mod assets;
+mod billing;
 mod bulk;
 mod io;
 mod iter;
@@ -55,6 +56,7 @@ use std::sync::Arc;
 use pixelbin_http::{PixelbinConfig, Transport};
 
 pub use self::assets::Assets;
+pub use self::billing::Billing;
 pub use self::bulk::BulkIter;
 pub use self::io::BlockingReader;
 pub use self::iter::ListIter;
@@ -83,6 +85,7 @@ struct Handles {
     assets: Assets,
     organization: Organization,
     transformation: TransformationApi,
+    billing: Billing,
 }
 
 impl PixelbinClient {
@@ -110,7 +113,11 @@ impl PixelbinClient {
             uploader: Uploader::new(client.uploader().clone(), runtime.clone()),
             assets: Assets::new(client.assets().clone(), runtime.clone()),
             organization: Organization::new(client.organization().clone(), runtime.clone()),
-            transformation: TransformationApi::new(client.transformation().clone(), runtime),
+            transformation: TransformationApi::new(
+                client.transformation().clone(),
+                runtime.clone(),
+            ),
+            billing: Billing::new(client.billing().clone(), runtime),
             client,
         };
         Ok(PixelbinClient {
@@ -151,6 +158,11 @@ impl PixelbinClient {
     /// The transformation context: the reference's `pixelbin.transformation`.
     pub fn transformation(&self) -> &TransformationApi {
         &self.handles.transformation
+    }
+
+    /// Credit and storage usage: `billing` of the JS admin SDK `@pixelbin/admin`.
+    pub fn billing(&self) -> &Billing {
+        &self.handles.billing
     }
 }
 
