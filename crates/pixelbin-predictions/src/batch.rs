@@ -4,8 +4,10 @@
 //! The driver is one task owning every decision, so the rules read in one place:
 //!
 //! - **How many jobs run** ([`Window`]): like TCP's AIMD, the window grows by one job per
-//!   window-full of accepted creates (doubling at first, until the first refusal) and shrinks to
-//!   4/5 on a 429; the refused input is tried again after the server's `Retry-After`.
+//!   window-full of accepted creates (doubling at first, until the first refusal) and shrinks
+//!   on a 429 to the jobs the server was running for us, never by less than one nor to less
+//!   than half, once per round (creates already on their way when it shrank do not shrink it
+//!   again); the refused input is tried again after the server's `Retry-After`.
 //! - **When a job is polled** ([`PollClock`]): first near the completion time learnt from
 //!   finished jobs, never sooner than [`POLL_FLOOR`] after the create or the previous poll
 //!   (the reference's own minimum interval), then at half the job's age.
@@ -283,6 +285,7 @@ impl Predictions {
             options,
             on_created: Box::new(on_created),
             sender,
+            waiting: 0,
         };
         BatchStream {
             results,
@@ -294,34 +297,40 @@ impl Predictions {
 /// The adaptive number of jobs in flight.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Window {
-    size: f64,
-    max: f64,
+    size: usize,
+    max: usize,
     fixed: bool,
     /// Until the first refusal the window doubles each round (slow start).
     slow_start: bool,
+    /// Creates accepted since the window last grew (it grows by one per window-full).
+    credit: usize,
+    /// Bumped at each decrease: a refusal of a create sent before it is not reacted to again.
+    epoch: u64,
 }
 
 impl Window {
     fn new(options: &BatchOptions) -> Window {
-        match options.concurrency {
-            Some(n) => Window {
-                size: n as f64,
-                max: n as f64,
-                fixed: true,
-                slow_start: false,
-            },
-            None => Window {
-                size: 2f64.min(options.max_concurrency as f64),
-                max: options.max_concurrency as f64,
-                fixed: false,
-                slow_start: true,
-            },
+        let (size, max, fixed) = match options.concurrency {
+            Some(n) => (n, n, true),
+            None => (
+                2.min(options.max_concurrency),
+                options.max_concurrency,
+                false,
+            ),
+        };
+        Window {
+            size,
+            max,
+            fixed,
+            slow_start: !fixed,
+            credit: 0,
+            epoch: 0,
         }
     }
 
     /// Jobs allowed in flight now.
     pub(crate) fn allowed(&self) -> usize {
-        self.size as usize
+        self.size
     }
 
     /// A create was accepted: grow (one job per accepted create in slow start, else one per
@@ -330,21 +339,29 @@ impl Window {
         if self.fixed {
             return;
         }
-        let step = if self.slow_start {
-            1.0
-        } else {
-            1.0 / self.size
-        };
-        self.size = (self.size + step).min(self.max);
+        self.credit += 1;
+        if self.slow_start || self.credit >= self.size {
+            self.credit = 0;
+            self.size = (self.size + 1).min(self.max);
+        }
     }
 
-    /// A create was refused with 429: shrink.
-    pub(crate) fn on_refused(&mut self) {
-        if self.fixed {
+    /// The round a create starts in; hand it back to [`on_refused`](Self::on_refused).
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// A create sent in round `epoch` was refused with 429 while `running` of our jobs were
+    /// known to run: shrink to that capacity, by at least one and at most half, once a round.
+    pub(crate) fn on_refused(&mut self, epoch: u64, running: usize) {
+        if self.fixed || epoch != self.epoch {
             return;
         }
+        self.epoch += 1;
         self.slow_start = false;
-        self.size = (self.size * 0.8).floor().max(1.0);
+        self.credit = 0;
+        let shrunk = running.max(self.size / 2).min(self.size.saturating_sub(1));
+        self.size = shrunk.max(1);
     }
 }
 
@@ -431,10 +448,13 @@ impl Shared {
 enum Event<K> {
     /// The create was accepted.
     Created(K, Prediction, Instant),
-    /// The create was refused (429) or never sent: try again at the instant.
-    Again(BatchItem<K>, Instant, bool),
-    /// The input is done.
+    /// The create was refused (429, with the window's round it was sent in) or never sent
+    /// (`None`): try again at the instant.
+    Again(BatchItem<K>, Instant, Option<u64>),
+    /// The create failed: the input is done.
     Done(K, Result<Prediction, Error>),
+    /// A job's wait ended: the input is done.
+    Finished(K, Result<Prediction, Error>),
 }
 
 struct Driver<K> {
@@ -447,6 +467,8 @@ struct Driver<K> {
     options: BatchOptions,
     on_created: CreatedHook<K>,
     sender: mpsc::Sender<(K, Result<Prediction, Error>)>,
+    /// Jobs created (or known) and being waited for.
+    waiting: usize,
 }
 
 impl<K: Send + 'static> Driver<K> {
@@ -467,6 +489,9 @@ impl<K: Send + 'static> Driver<K> {
                     next
                 };
                 let Some(item) = item else { break };
+                if item.is_existing() {
+                    self.waiting += 1;
+                }
                 in_flight.push(self.start(item));
             }
             if in_flight.is_empty() && exhausted && self.retries.is_empty() {
@@ -481,6 +506,7 @@ impl<K: Send + 'static> Driver<K> {
             match event {
                 Event::Created(key, job, acked) => {
                     self.window.on_accepted();
+                    self.waiting += 1;
                     (self.on_created)(&key, &job);
                     in_flight.push(Box::pin(wait_for(
                         self.predictions.clone(),
@@ -491,14 +517,20 @@ impl<K: Send + 'static> Driver<K> {
                         self.options.job_timeout,
                     )));
                 }
-                Event::Again(item, at, refused) => {
-                    if refused {
-                        self.window.on_refused();
+                Event::Again(item, at, refused_in) => {
+                    if let Some(epoch) = refused_in {
+                        self.window.on_refused(epoch, self.waiting);
                     }
                     let position = self.retries.partition_point(|(t, _)| *t <= at);
                     self.retries.insert(position, (at, item));
                 }
                 Event::Done(key, result) => {
+                    if self.sender.send((key, result)).await.is_err() {
+                        return;
+                    }
+                }
+                Event::Finished(key, result) => {
+                    self.waiting = self.waiting.saturating_sub(1);
                     if self.sender.send((key, result)).await.is_err() {
                         return;
                     }
@@ -513,6 +545,7 @@ impl<K: Send + 'static> Driver<K> {
         let shared = self.shared.clone();
         let timeout = self.options.job_timeout;
         let webhook = self.options.webhook.clone();
+        let epoch = self.window.epoch();
         match item.job {
             BatchJob::Existing { id } => Box::pin(wait_for(
                 predictions,
@@ -534,7 +567,7 @@ impl<K: Send + 'static> Driver<K> {
                 let result = predictions
                     .create_once(&model, input, webhook.as_deref())
                     .await;
-                create_outcome(item.key, model, copy, refusals, unsent, result)
+                create_outcome(item.key, model, copy, (refusals, unsent), epoch, result)
             }),
         }
     }
@@ -545,8 +578,8 @@ fn create_outcome<K>(
     key: K,
     model: String,
     copy: Option<PredictionInput>,
-    refusals: u32,
-    unsent: u32,
+    (refusals, unsent): (u32, u32),
+    epoch: u64,
     result: Result<Prediction, Error>,
 ) -> Event<K> {
     let error = match result {
@@ -580,7 +613,7 @@ fn create_outcome<K>(
                 },
             },
             Instant::now() + wait,
-            refusals_now > refusals,
+            (refusals_now > refusals).then_some(epoch),
         ),
         _ => match error {
             Error::Http(http) if may_have_been_created(&http) => Event::Done(
@@ -620,7 +653,7 @@ async fn wait_for<K>(
     let mut last: Option<Prediction> = None;
     loop {
         if next > deadline {
-            return Event::Done(
+            return Event::Finished(
                 key,
                 Err(Error::DeadlineExceeded {
                     id: Some(id),
@@ -641,7 +674,7 @@ async fn wait_for<K>(
                 let age = now.saturating_duration_since(since);
                 if job.status.is_final() {
                     shared.clock().on_finished(age, polls);
-                    return Event::Done(key, Ok(job));
+                    return Event::Finished(key, Ok(job));
                 }
                 next = now + shared.clock().after_unfinished(age);
                 last = Some(job);
@@ -653,7 +686,7 @@ async fn wait_for<K>(
                     .unwrap_or(POLL_FLOOR);
                 next = now + wait.max(POLL_FLOOR);
             }
-            Err(error) => return Event::Done(key, Err(error)),
+            Err(error) => return Event::Finished(key, Err(error)),
         }
     }
 }
@@ -685,24 +718,34 @@ mod tests {
     fn window_grows_fast_then_slowly_and_shrinks_on_refusal() {
         let mut window = Window::new(&BatchOptions::new().max_concurrency(20));
         assert_eq!(window.allowed(), 2);
-        for _ in 0..8 {
+        for _ in 0..10 {
             window.on_accepted();
         }
+        assert_eq!(window.allowed(), 12);
+        // Refused while 10 ran: the server's capacity.
+        let round = window.epoch();
+        window.on_refused(round, 10);
         assert_eq!(window.allowed(), 10);
-        window.on_refused();
-        assert_eq!(window.allowed(), 8);
-        for _ in 0..8 {
+        // Another create of the same round refused: already reacted to.
+        window.on_refused(round, 10);
+        assert_eq!(window.allowed(), 10);
+        for _ in 0..9 {
             window.on_accepted();
         }
         assert_eq!(
             window.allowed(),
-            8,
+            10,
             "one job per window-full after a refusal"
         );
         window.on_accepted();
-        assert_eq!(window.allowed(), 9);
+        assert_eq!(window.allowed(), 11);
+        // At least one less, at most half.
+        window.on_refused(window.epoch(), 11);
+        assert_eq!(window.allowed(), 10);
+        window.on_refused(window.epoch(), 0);
+        assert_eq!(window.allowed(), 5);
         for _ in 0..20 {
-            window.on_refused();
+            window.on_refused(window.epoch(), 0);
         }
         assert_eq!(window.allowed(), 1);
     }
@@ -711,7 +754,7 @@ mod tests {
     fn a_fixed_window_never_moves() {
         let mut window = Window::new(&BatchOptions::new().concurrency(3));
         window.on_accepted();
-        window.on_refused();
+        window.on_refused(window.epoch(), 0);
         assert_eq!(window.allowed(), 3);
     }
 
