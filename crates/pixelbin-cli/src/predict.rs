@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use clap::Args;
+use pixelbin::predictions::{InputValue, check_file_size};
 
 use crate::context::Context;
 use crate::inputs::Inputs;
@@ -105,6 +106,36 @@ async fn create_wait_save(
     created: &Mutex<Option<String>>,
 ) -> anyhow::Result<()> {
     let webhook = args.webhook.as_deref().filter(|w| !w.is_empty());
+    let input = if input.has_files() && !args.validate {
+        // A file above the model's size limit is refused before it is sent. Loading reads
+        // only each file's size and first bytes; the files stream from disk when sent.
+        pixelbin::predictions::ModelName::parse(&args.name).map_err(predictions::classify)?;
+        let input = input.load().await.map_err(predictions::classify)?;
+        let schema = client
+            .predictions()
+            .get_schema(&args.name)
+            .await
+            .map_err(predictions::classify)?;
+        for (key, value) in input.iter() {
+            let files = match value {
+                InputValue::File(f) => vec![f],
+                InputValue::List(items) => items
+                    .iter()
+                    .filter_map(|item| match item {
+                        InputValue::File(f) => Some(f),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for size in files.into_iter().filter_map(|f| f.size()) {
+                check_file_size(&schema, key, size).map_err(predictions::classify)?;
+            }
+        }
+        input
+    } else {
+        input
+    };
     let job = if args.validate {
         client
             .predictions()

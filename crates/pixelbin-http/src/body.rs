@@ -5,7 +5,7 @@ use std::fmt;
 use bytes::Bytes;
 
 use crate::error::Error;
-use crate::multipart::Form;
+use crate::multipart::{Form, Segment};
 
 /// A replayable request body: cloning it is cheap (`Bytes` are reference
 /// counted), so a retried request sends exactly the same bytes.
@@ -81,10 +81,24 @@ impl Body {
             Body::Empty => reqwest::Body::from(Bytes::new()),
             Body::Bytes { bytes, .. } => reqwest::Body::from(bytes),
             Body::Multipart(form) => {
-                let segments = form.into_segments();
-                reqwest::Body::wrap_stream(futures::stream::iter(
-                    segments.into_iter().map(Ok::<Bytes, std::io::Error>),
-                ))
+                use futures::{StreamExt as _, TryStreamExt as _};
+                use tokio::io::AsyncReadExt as _;
+                let stream = futures::stream::iter(form.into_segments()).flat_map(|segment| {
+                    match segment {
+                        Segment::Bytes(b) => futures::stream::once(async move { Ok(b) }).boxed(),
+                        // Opened only when the body is sent; `take` keeps to the announced
+                        // length, and hyper fails a body that ends before it.
+                        Segment::File { path, len } => {
+                            futures::stream::once(tokio::fs::File::open(path))
+                                .map_ok(move |file| {
+                                    tokio_util::io::ReaderStream::new(file.take(len))
+                                })
+                                .try_flatten()
+                                .boxed()
+                        }
+                    }
+                });
+                reqwest::Body::wrap_stream(stream)
             }
         }
     }

@@ -20,7 +20,8 @@ use rand::Rng;
 ///     .text("webhook", "https://example.com/hook")
 ///     .file("input.image", "image.jpg", "image/jpeg", Bytes::from_static(b"\xff\xd8..."));
 /// assert!(form.content_type().starts_with("multipart/form-data; boundary="));
-/// assert_eq!(form.content_length(), form.to_bytes().len() as u64);
+/// assert_eq!(form.content_length(), form.to_bytes()?.len() as u64);
+/// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Form {
@@ -34,7 +35,31 @@ struct Part {
     filename: Option<String>,
     /// `--boundary` line and part headers, ending with the blank line.
     head: Bytes,
-    data: Bytes,
+    data: Segment,
+}
+
+/// A piece of the encoded form: bytes in memory, or a file read while sending.
+#[derive(Clone)]
+pub(crate) enum Segment {
+    /// Bytes sent as they are.
+    Bytes(Bytes),
+    /// The first `len` bytes of a file, opened and streamed at each send
+    /// (so a retry reads it again and memory stays flat).
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Bytes announced in `Content-Length`.
+        len: u64,
+    },
+}
+
+impl Segment {
+    fn len(&self) -> u64 {
+        match self {
+            Segment::Bytes(b) => b.len() as u64,
+            Segment::File { len, .. } => *len,
+        }
+    }
 }
 
 const CRLF: &[u8] = b"\r\n";
@@ -68,22 +93,53 @@ impl Form {
             name,
             filename: None,
             head,
-            data: Bytes::from(value.into()),
+            data: Segment::Bytes(Bytes::from(value.into())),
         });
         self
     }
 
     /// Adds a file field; `data` is sent as it is, without copying.
     pub fn file(
-        mut self,
+        self,
         name: impl Into<String>,
         filename: impl Into<String>,
         content_type: impl Into<String>,
         data: Bytes,
     ) -> Form {
-        let name = name.into();
-        let filename = filename.into();
-        let content_type = content_type.into();
+        self.file_part(
+            name.into(),
+            filename.into(),
+            content_type.into(),
+            Segment::Bytes(data),
+        )
+    }
+
+    /// Adds a file field streamed from disk while sending: the first `len`
+    /// bytes of the file at `path` (its size when the form is built). The file
+    /// is opened at each send, never read whole into memory; a file that has
+    /// become shorter fails the send.
+    pub fn file_path(
+        self,
+        name: impl Into<String>,
+        filename: impl Into<String>,
+        content_type: impl Into<String>,
+        path: impl Into<std::path::PathBuf>,
+        len: u64,
+    ) -> Form {
+        let data = Segment::File {
+            path: path.into(),
+            len,
+        };
+        self.file_part(name.into(), filename.into(), content_type.into(), data)
+    }
+
+    fn file_part(
+        mut self,
+        name: String,
+        filename: String,
+        content_type: String,
+        data: Segment,
+    ) -> Form {
         let head = self.part_head(&name, Some(&filename), Some(&content_type));
         self.parts.push(Part {
             name,
@@ -106,12 +162,12 @@ impl Form {
 
     /// Exact size in bytes of the encoded form.
     pub fn content_length(&self) -> u64 {
-        let parts: usize = self
+        let parts: u64 = self
             .parts
             .iter()
-            .map(|p| p.head.len() + p.data.len() + CRLF.len())
+            .map(|p| (p.head.len() + CRLF.len()) as u64 + p.data.len())
             .sum();
-        (parts + self.closing_len()) as u64
+        parts + self.closing_len() as u64
     }
 
     /// Number of parts.
@@ -124,26 +180,37 @@ impl Form {
         self.parts.is_empty()
     }
 
-    /// The encoded form as one buffer. This copies every part; the transport
-    /// itself streams the segments instead. Meant for tests and inspection.
-    pub fn to_bytes(&self) -> Bytes {
-        let mut out = BytesMut::with_capacity(self.content_length() as usize);
+    /// The encoded form as one buffer. This copies every part (and reads
+    /// file parts from disk); the transport itself streams the segments
+    /// instead. Meant for tests and inspection.
+    pub fn to_bytes(&self) -> std::io::Result<Bytes> {
+        let mut out = BytesMut::new();
         for segment in self.clone().into_segments() {
-            out.extend_from_slice(&segment);
+            match segment {
+                Segment::Bytes(b) => out.extend_from_slice(&b),
+                Segment::File { path, len } => {
+                    use std::io::Read as _;
+                    let mut data = Vec::new();
+                    std::fs::File::open(path)?
+                        .take(len)
+                        .read_to_end(&mut data)?;
+                    out.extend_from_slice(&data);
+                }
+            }
         }
-        out.freeze()
+        Ok(out.freeze())
     }
 
     /// The encoded form as a list of segments, data parts not copied.
-    pub(crate) fn into_segments(self) -> Vec<Bytes> {
+    pub(crate) fn into_segments(self) -> Vec<Segment> {
         let closing = self.closing();
         let mut out = Vec::with_capacity(self.parts.len() * 3 + 1);
         for part in self.parts {
-            out.push(part.head);
+            out.push(Segment::Bytes(part.head));
             out.push(part.data);
-            out.push(Bytes::from_static(CRLF));
+            out.push(Segment::Bytes(Bytes::from_static(CRLF)));
         }
-        out.push(closing);
+        out.push(Segment::Bytes(closing));
         out
     }
 
@@ -228,7 +295,7 @@ mod tests {
              --{b}\r\nContent-Disposition: form-data; name=\"input.image\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\nJPEG\r\n\
              --{b}--\r\n"
         );
-        assert_eq!(form.to_bytes(), expected.as_bytes());
+        assert_eq!(form.to_bytes().unwrap(), expected.as_bytes());
         assert_eq!(form.content_length(), expected.len() as u64);
         assert_eq!(form.len(), 2);
     }
@@ -238,10 +305,10 @@ mod tests {
         let form = Form::new();
         assert!(form.is_empty());
         assert_eq!(
-            form.to_bytes(),
+            form.to_bytes().unwrap(),
             format!("--{}--\r\n", form.boundary()).as_bytes()
         );
-        assert_eq!(form.content_length(), form.to_bytes().len() as u64);
+        assert_eq!(form.content_length(), form.to_bytes().unwrap().len() as u64);
     }
 
     #[test]
@@ -249,11 +316,33 @@ mod tests {
         let data = Bytes::from(vec![7u8; 1024 * 1024]);
         let form = Form::new().file("file", "big.bin", "application/octet-stream", data.clone());
         let segments = form.clone().into_segments();
-        assert_eq!(segments[1].as_ptr(), data.as_ptr());
+        let Segment::Bytes(part) = &segments[1] else {
+            panic!("a bytes part")
+        };
+        assert_eq!(part.as_ptr(), data.as_ptr());
         assert_eq!(
             form.content_length(),
-            segments.iter().map(|s| s.len() as u64).sum::<u64>()
+            segments.iter().map(Segment::len).sum::<u64>()
         );
+    }
+
+    #[test]
+    fn file_parts_are_read_from_disk_with_their_announced_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.bin");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let form = Form::new().text("a", "b").file_path(
+            "file",
+            "in.bin",
+            "application/octet-stream",
+            &path,
+            10,
+        );
+        let bytes = form.to_bytes().unwrap();
+        assert_eq!(form.content_length(), bytes.len() as u64);
+        assert!(bytes.windows(10).any(|w| w == b"0123456789"));
+        std::fs::remove_file(&path).unwrap();
+        assert!(form.to_bytes().is_err());
     }
 
     #[test]
@@ -264,7 +353,7 @@ mod tests {
             "image/jpeg\r\nX-Evil: 1",
             Bytes::new(),
         );
-        let text = String::from_utf8(form.to_bytes().to_vec()).unwrap();
+        let text = String::from_utf8(form.to_bytes().unwrap().to_vec()).unwrap();
         assert!(text.contains("name=\"a%22b\"; filename=\"x%0D%0Ay.jpg\""));
         assert!(text.contains("Content-Type: image/jpegX-Evil: 1\r\n"));
     }

@@ -221,7 +221,7 @@ async fn retried_bodies_are_identical() {
         let seen = seen.clone();
         async move {
             let form = match req.into_body() {
-                pixelbin_http::Body::Multipart(form) => form.to_bytes(),
+                pixelbin_http::Body::Multipart(form) => form.to_bytes().unwrap(),
                 other => panic!("expected multipart, got {other:?}"),
             };
             seen.lock().unwrap().push(form);

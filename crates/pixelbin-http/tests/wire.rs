@@ -358,7 +358,7 @@ async fn multipart_is_sent_with_content_length_and_exact_bytes() {
         "application/octet-stream",
         data,
     );
-    let expected = form.to_bytes();
+    let expected = form.to_bytes().unwrap();
     let content_type = form.content_type();
     let resp = transport
         .send(

@@ -27,6 +27,14 @@ pub(crate) enum Part {
         content_type: String,
         data: Bytes,
     },
+    /// A file streamed from disk when sent.
+    DiskFile {
+        name: String,
+        filename: String,
+        content_type: String,
+        path: std::path::PathBuf,
+        len: u64,
+    },
 }
 
 /// The encoded body, before it becomes a transport [`pixelbin_http::Body`].
@@ -66,6 +74,13 @@ impl Encoded {
                             content_type,
                             data,
                         } => form.file(name, filename, content_type, data),
+                        Part::DiskFile {
+                            name,
+                            filename,
+                            content_type,
+                            path,
+                            len,
+                        } => form.file_path(name, filename, content_type, path, len),
                     };
                 }
                 Ok(pixelbin_http::Body::Multipart(form))
@@ -224,14 +239,21 @@ fn multipart_parts(
                 }
             }
         }
-        InputValue::File(f) => match f.data() {
-            Some(data) => parts.push(Part::File {
+        InputValue::File(f) => match (f.data(), f.on_disk()) {
+            (Some(data), _) => parts.push(Part::File {
                 name: name.clone(),
                 filename: f.effective_filename(key),
                 content_type: f.effective_content_type(key),
                 data: data.clone(),
             }),
-            None => problems.push(InputProblem::new(
+            (None, Some((path, len))) => parts.push(Part::DiskFile {
+                name: name.clone(),
+                filename: f.effective_filename(key),
+                content_type: f.effective_content_type(key),
+                path: path.to_path_buf(),
+                len,
+            }),
+            (None, None) => problems.push(InputProblem::new(
                 key,
                 "file was not loaded; call PredictionInput::load first",
             )),

@@ -23,7 +23,17 @@ enum FileSource {
     /// Any reader, read to its end when the request is sent. Behind a mutex only so that
     /// [`PredictionInput`] stays `Sync`; it is taken exactly once.
     Reader(Mutex<Option<BoxedReader>>),
+    /// A regular file after [`PredictionInput::load`]: its size and first bytes are known
+    /// (for checks and sniffing); the rest is streamed from disk when the request is sent.
+    OnDisk {
+        path: PathBuf,
+        len: u64,
+        head: Bytes,
+    },
 }
+
+/// How much of a file on disk is read up front, to sniff its type and pixel size.
+const HEAD_LEN: u64 = 64 * 1024;
 
 impl fmt::Debug for FileSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -31,6 +41,9 @@ impl fmt::Debug for FileSource {
             FileSource::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
             FileSource::Path(p) => f.debug_tuple("Path").field(p).finish(),
             FileSource::Reader(_) => f.write_str("Reader(..)"),
+            FileSource::OnDisk { path, len, .. } => {
+                write!(f, "OnDisk({}, {len} bytes)", path.display())
+            }
         }
     }
 }
@@ -90,10 +103,38 @@ impl FileInput {
         self
     }
 
-    /// The bytes, if they are in memory (always true after [`PredictionInput::load`]).
+    /// The bytes, if they are in memory (after [`PredictionInput::load`], true for readers;
+    /// a regular file stays on disk and is streamed when sent).
     pub fn data(&self) -> Option<&Bytes> {
         match &self.source {
             FileSource::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The size in bytes, when known (bytes in memory, or a file after
+    /// [`PredictionInput::load`]).
+    pub fn size(&self) -> Option<u64> {
+        match &self.source {
+            FileSource::Bytes(b) => Some(b.len() as u64),
+            FileSource::OnDisk { len, .. } => Some(*len),
+            _ => None,
+        }
+    }
+
+    /// The first bytes, enough to sniff the type and pixel size, when known.
+    pub(crate) fn head(&self) -> Option<&[u8]> {
+        match &self.source {
+            FileSource::Bytes(b) => Some(b),
+            FileSource::OnDisk { head, .. } => Some(head),
+            _ => None,
+        }
+    }
+
+    /// The file to stream and its size, for a loaded regular file.
+    pub(crate) fn on_disk(&self) -> Option<(&std::path::Path, u64)> {
+        match &self.source {
+            FileSource::OnDisk { path, len, .. } => Some((path, *len)),
             _ => None,
         }
     }
@@ -103,7 +144,7 @@ impl FileInput {
         if let Some(name) = &self.filename {
             return name.clone();
         }
-        if let FileSource::Path(p) = &self.source
+        if let FileSource::Path(p) | FileSource::OnDisk { path: p, .. } = &self.source
             && let Some(name) = p.file_name()
         {
             return name.to_string_lossy().into_owned();
@@ -116,7 +157,7 @@ impl FileInput {
         if let Some(ct) = &self.content_type {
             return ct.clone();
         }
-        if let Some(ct) = self.data().and_then(|d| sniff::content_type_of(d)) {
+        if let Some(ct) = self.head().and_then(sniff::content_type_of) {
             return ct.to_string();
         }
         sniff::content_type_for_name(&self.effective_filename(key))
@@ -129,6 +170,11 @@ impl FileInput {
         let source = match &self.source {
             FileSource::Bytes(b) => FileSource::Bytes(b.clone()),
             FileSource::Path(p) => FileSource::Path(p.clone()),
+            FileSource::OnDisk { path, len, head } => FileSource::OnDisk {
+                path: path.clone(),
+                len: *len,
+                head: head.clone(),
+            },
             FileSource::Reader(_) => return None,
         };
         Some(FileInput {
@@ -147,16 +193,46 @@ impl FileInput {
         } = self;
         let (data, filename) = match source {
             FileSource::Bytes(b) => (b, filename),
+            source @ FileSource::OnDisk { .. } => {
+                return Ok(FileInput {
+                    source,
+                    filename,
+                    content_type,
+                });
+            }
             FileSource::Path(path) => {
-                let data = tokio::fs::read(&path)
-                    .await
-                    .map_err(|source| Error::ReadInput {
-                        key: key.to_string(),
-                        source_desc: path.display().to_string(),
-                        source,
-                    })?;
+                let read_err = |source| Error::ReadInput {
+                    key: key.to_string(),
+                    source_desc: path.display().to_string(),
+                    source,
+                };
                 let filename =
                     filename.or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
+                let mut file = tokio::fs::File::open(&path).await.map_err(read_err)?;
+                let meta = file.metadata().await.map_err(read_err)?;
+                if meta.is_file() {
+                    // A regular file stays on disk: streamed when sent, so a large
+                    // input costs no memory; a retry reads it again.
+                    let mut head = Vec::new();
+                    (&mut file)
+                        .take(HEAD_LEN)
+                        .read_to_end(&mut head)
+                        .await
+                        .map_err(read_err)?;
+                    return Ok(FileInput {
+                        source: FileSource::OnDisk {
+                            path,
+                            len: meta.len(),
+                            head: Bytes::from(head),
+                        },
+                        filename,
+                        content_type,
+                    });
+                }
+                // A pipe or process substitution has no size and can be read only once:
+                // it is read into memory so that a retry can send it again.
+                let mut data = Vec::new();
+                file.read_to_end(&mut data).await.map_err(read_err)?;
                 (Bytes::from(data), filename)
             }
             FileSource::Reader(slot) => {
@@ -555,7 +631,14 @@ mod tests {
         let Some(InputValue::File(f)) = loaded.get("image") else {
             panic!("image is not a file")
         };
-        assert_eq!(f.data().unwrap().as_ref(), b"path-bytes");
+        // A regular file stays on disk: its size and first bytes are known, nothing more.
+        assert!(f.data().is_none());
+        assert_eq!(f.size(), Some(10));
+        assert_eq!(f.head(), Some(&b"path-bytes"[..]));
+        assert_eq!(
+            f.on_disk().map(|(p, _)| p.to_path_buf()),
+            Some(path.clone())
+        );
         assert_eq!(f.effective_filename("image"), "in.png");
         let Some(InputValue::File(f)) = loaded.get("mask") else {
             panic!("mask is not a file")

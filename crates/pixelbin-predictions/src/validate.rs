@@ -326,17 +326,23 @@ fn check_file(key: &str, file: &FileInput, prop: &Value, problems: &mut Vec<Inpu
             supported.join(", ")
         ));
     }
+    check_file_limits(key, file, prop, problems);
+}
+
+/// The model's `imageValidation` limits (byte size, pixel size) for one file.
+fn check_file_limits(key: &str, file: &FileInput, prop: &Value, problems: &mut Vec<InputProblem>) {
+    let mut problem = |msg: String| problems.push(InputProblem::new(key, msg));
     let Some(rules) = keyword(prop, "imageValidation") else {
         return;
     };
-    let Some(data) = file.data() else {
+    let (Some(size), Some(head)) = (file.size(), file.head()) else {
         return;
     };
     let limit = |name: &str| rules.get(name).and_then(Value::as_u64);
-    if let Some(message) = size_problem(prop, data.len() as u64) {
+    if let Some(message) = size_problem(prop, size) {
         problem(message);
     }
-    if let Some((w, h)) = sniff::dimensions_of(data) {
+    if let Some((w, h)) = sniff::dimensions_of(head) {
         for (name, actual, is_max) in [
             ("maxWidth", w, true),
             ("maxHeight", h, true),

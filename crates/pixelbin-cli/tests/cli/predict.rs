@@ -343,3 +343,26 @@ fn a_file_whose_name_is_not_utf8_is_sent() {
         "{fields:?}"
     );
 }
+
+#[test]
+fn a_file_above_the_models_size_limit_is_refused_before_create() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    // Sparse: 30 MB on paper, above the emulator's 25 MiB imageValidation.maxSize, no disk used.
+    let big = dir.path().join("big.png");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(30_000_000)
+        .unwrap();
+    let out = pixelbin(&emu)
+        .args(["predict", "erase_bg", "--input"])
+        .arg(format!("image=@{}", big.display()))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("30000000 bytes"), "{stderr}");
+    assert!(stderr.contains("limit"), "{stderr}");
+    assert_eq!(emu.request_count("predictions.create"), 0);
+}
