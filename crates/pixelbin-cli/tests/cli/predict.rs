@@ -363,6 +363,6 @@ fn a_file_above_the_models_size_limit_is_refused_before_create() {
         .clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("30000000 bytes"), "{stderr}");
-    assert!(stderr.contains("limit"), "{stderr}");
+    assert!(stderr.contains("maxSize"), "{stderr}");
     assert_eq!(emu.request_count("predictions.create"), 0);
 }
