@@ -97,9 +97,11 @@ pub enum Command {
     /// long names (offline).
     #[command(subcommand)]
     Transformations(TransformationsCommand),
-    /// Webhook signatures: verify.
+    /// Webhooks: verify a signature, or receive deliveries locally.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// The account's credit and storage usage (the Billing API's current usage).
+    Usage,
     /// Serve a local Pixelbin-compatible emulator in the foreground (until Ctrl-C).
     Emulator(EmulatorArgs),
     /// See everything work in seconds, against an emulator started in this process.

@@ -83,6 +83,9 @@ pub fn describe(error: &anyhow::Error) -> (String, ExitCode) {
     if let Some(info) = sdk_error(error).and_then(http_info) {
         message.push_str(&format!(" (more: {info})"));
     }
+    if sdk_error(error).is_some_and(pixelbin::http::Error::is_usage_limit) {
+        message.push_str("; the account's credits are spent, `pixelbin usage` shows them");
+    }
     // Messages may quote URLs (output links, presigned uploads): never their signatures.
     (
         one_line(&pixelbin::http::redact_text(&message)),
@@ -132,6 +135,7 @@ fn kind(error: &anyhow::Error) -> &'static str {
         };
     }
     match sdk_error(error) {
+        Some(e) if e.is_usage_limit() => "usage_limit",
         Some(pixelbin::http::Error::Api { .. }) => "api",
         Some(pixelbin::http::Error::Transport { .. }) => "transport",
         Some(pixelbin::http::Error::Timeout { .. }) => "timeout",

@@ -30,8 +30,10 @@ mod transformations;
 mod upload;
 mod upload_many;
 mod url;
+mod usage;
 mod walk;
 mod webhook;
+mod webhook_listen;
 
 use std::process::ExitCode;
 
@@ -109,7 +111,8 @@ async fn run(cli: Cli, secret_typed: bool) -> anyhow::Result<()> {
         Command::Folders(command) => folders::run(command, &ctx).await,
         Command::Url(command) => url::run(command, out),
         Command::Transformations(command) => transformations::run(command, out),
-        Command::Webhook(command) => webhook::run(command, out),
+        Command::Webhook(command) => webhook::run(command, out).await,
+        Command::Usage => usage::run(&ctx).await,
         Command::Emulator(args) => {
             let typed = cli.global.api_secret.filter(|_| secret_typed);
             emulator::run(args, emulator::accepted_secret(typed), out).await

@@ -1,4 +1,5 @@
-//! `pixelbin webhook verify`: check the `x-erbg-signature` of a webhook call.
+//! `pixelbin webhook verify`: check the `x-erbg-signature` of a webhook call;
+//! `pixelbin webhook listen`: receive deliveries locally, check each, optionally forward them.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -20,6 +21,33 @@ pub enum WebhookCommand {
         after_help = "Example:\n  pixelbin webhook verify --secret \"$WEBHOOK_SECRET\" --signature \"$SIG\" < body.json"
     )]
     Verify(VerifyArgs),
+    /// Receive webhook deliveries on 127.0.0.1: every POST (any path) is checked against the
+    /// secret in constant time, answered 200 when its signature is valid and 401 when not,
+    /// printed as one line (with --json: {"valid": BOOL, "event": OBJECT}), and, when valid,
+    /// forwarded to --forward. Runs until Ctrl-C.
+    #[command(
+        after_help = "Example (with an emulator delivering to it):\n  pixelbin emulator --webhook-secret whsec &\n  pixelbin webhook listen --port 9000 --secret whsec --forward http://localhost:3000/hooks/pixelbin"
+    )]
+    Listen(ListenArgs),
+}
+
+/// `pixelbin webhook listen`
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Port on 127.0.0.1 (0 picks a free one; the address is printed on stderr).
+    #[arg(long, value_name = "N")]
+    pub port: u16,
+    /// The webhook secret deliveries are signed with (never printed).
+    #[arg(
+        long,
+        value_name = "S",
+        env = "PIXELBIN_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub secret: String,
+    /// Forward each valid delivery (same body and signature) to this http(s) URL.
+    #[arg(long, value_name = "URL", value_parser = parse_forward_url)]
+    pub forward: Option<String>,
 }
 
 /// `pixelbin webhook verify`
@@ -42,8 +70,25 @@ pub struct VerifyArgs {
 }
 
 /// Runs a `webhook` subcommand.
-pub fn run(command: WebhookCommand, out: Output) -> anyhow::Result<()> {
-    let WebhookCommand::Verify(args) = command;
+pub async fn run(command: WebhookCommand, out: Output) -> anyhow::Result<()> {
+    match command {
+        WebhookCommand::Verify(args) => verify(args, out),
+        WebhookCommand::Listen(args) => crate::webhook_listen::run(args, out).await,
+    }
+}
+
+/// An absolute http(s) URL to forward deliveries to.
+fn parse_forward_url(s: &str) -> Result<String, String> {
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(s.to_string()),
+        _ => Err(format!(
+            "'{s}' is not an absolute http(s) URL, e.g. http://localhost:3000/hooks"
+        )),
+    }
+}
+
+/// `pixelbin webhook verify`
+fn verify(args: VerifyArgs, out: Output) -> anyhow::Result<()> {
     // The raw bytes, exactly as received: re-encoding the JSON would change the signature.
     let body = match &args.body_file {
         Some(path) => std::fs::read(path)

@@ -14,3 +14,4 @@ mod transformations;
 mod upload;
 mod upload_many;
 mod urls;
+mod webhooks;
