@@ -37,30 +37,38 @@ pub struct ListenArgs {
     /// Port on 127.0.0.1 (0 picks a free one; the address is printed on stderr).
     #[arg(long, value_name = "N")]
     pub port: u16,
-    /// The webhook secret deliveries are signed with (never printed).
-    #[arg(
-        long,
-        value_name = "S",
-        env = "PIXELBIN_WEBHOOK_SECRET",
-        hide_env_values = true
-    )]
-    pub secret: String,
+    #[command(flatten)]
+    pub secret: SecretArg,
     /// Forward each valid delivery (same body and signature) to this http(s) URL.
     #[arg(long, value_name = "URL", value_parser = parse_forward_url)]
     pub forward: Option<String>,
 }
 
-/// `pixelbin webhook verify`
-#[derive(Debug, Args)]
-pub struct VerifyArgs {
-    /// The webhook secret configured in the Pixelbin console (never printed).
+/// `--secret` of the webhook commands; `Debug` hides it.
+#[derive(Args)]
+pub struct SecretArg {
+    /// The webhook secret configured in the Pixelbin console, which deliveries are signed
+    /// with (never printed).
     #[arg(
-        long,
+        long = "secret",
         value_name = "S",
         env = "PIXELBIN_WEBHOOK_SECRET",
         hide_env_values = true
     )]
-    pub secret: String,
+    pub value: String,
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretArg(<redacted>)")
+    }
+}
+
+/// `pixelbin webhook verify`
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub secret: SecretArg,
     /// The x-erbg-signature header value: 64 hex digits.
     #[arg(long, value_name = "HEX")]
     pub signature: String,
@@ -101,7 +109,7 @@ fn verify(args: VerifyArgs, out: Output) -> anyhow::Result<()> {
             body
         }
     };
-    match pixelbin::url::verify_webhook_signature(&body, &args.signature, &args.secret) {
+    match pixelbin::url::verify_webhook_signature(&body, &args.signature, &args.secret.value) {
         Ok(()) => out.emit(&json!({ "valid": true }), |w| {
             writeln!(
                 w,

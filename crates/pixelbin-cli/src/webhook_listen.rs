@@ -67,7 +67,7 @@ pub async fn run(args: ListenArgs, out: Output) -> anyhow::Result<()> {
         .local_addr()
         .context("could not read the bound address")?;
     let receiver = Arc::new(Receiver {
-        secret: args.secret,
+        secret: args.secret.value,
         forward,
         out,
     });
