@@ -7,7 +7,7 @@ use futures::TryStreamExt;
 use pixelbin::platform::{FileItem, FileObject, ListFilesParams};
 
 use crate::context::Context;
-use crate::output::{Output, human_bytes, or_dash};
+use crate::output::{Output, human_bytes, or_dash, print_text};
 
 /// `pixelbin files ...`
 #[derive(Debug, Subcommand)]
@@ -106,14 +106,35 @@ pub async fn run(command: FilesCommand, ctx: &Context) -> anyhow::Result<()> {
     let out = ctx.out;
     match command {
         FilesCommand::List(args) if args.all => {
-            let items: Vec<FileItem> = assets
-                .list_files_stream(args.params())
-                .try_collect()
-                .await?;
-            out.emit(&items, |w| {
-                write_items(w, &items)?;
-                writeln!(w, "{} item(s)", items.len())
-            })
+            // Printed as pages arrive, one item at a time: memory stays flat however many
+            // pages there are. With --json the items still form one JSON array.
+            let mut items = std::pin::pin!(assets.list_files_stream(args.params()));
+            let mut count = 0u64;
+            if out.json {
+                print_text(|w| write!(w, "["))?;
+            }
+            let walked = async {
+                while let Some(item) = items.try_next().await? {
+                    if out.json {
+                        let text = serde_json::to_string(&item)?;
+                        let sep = if count == 0 { "\n  " } else { ",\n  " };
+                        print_text(|w| write!(w, "{sep}{text}"))?;
+                    } else {
+                        print_text(|w| write_items(w, std::slice::from_ref(&item)))?;
+                    }
+                    count += 1;
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            if out.json {
+                // Closed even after an error, so stdout stays one JSON document.
+                let end = if count == 0 { "]" } else { "\n]" };
+                print_text(|w| writeln!(w, "{end}"))?;
+            } else if walked.is_ok() {
+                print_text(|w| writeln!(w, "{count} item(s)"))?;
+            }
+            walked
         }
         FilesCommand::List(args) => {
             let page = assets.list_files(args.params()).await?;

@@ -154,3 +154,25 @@ fn predict_timeout_bounds_the_create_request_too() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("--timeout 2 s"), "{stderr}");
 }
+
+#[test]
+fn files_list_all_prints_each_page_as_it_arrives() {
+    let api = Hostile::start();
+    for json in [false, true] {
+        let mut cmd = bare();
+        cmd.args(["--domain", &api.url("/pages"), "--api-secret", SECRET])
+            .args(["--request-timeout", "1", "files", "list", "--all"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.assert().code(1).get_output().clone();
+        // Page 1 was printed before page 2 stalled.
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(stdout.contains("first.png"), "{stdout}");
+        if json {
+            // Still one JSON document: the array is closed after the error.
+            let items: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(items.as_array().map(Vec::len), Some(1), "{stdout}");
+        }
+    }
+}

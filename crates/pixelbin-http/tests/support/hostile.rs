@@ -21,6 +21,7 @@
 //! | `/silent`             | reads the request, never answers                                |
 //! | `/away-PORT`          | 302 to `http://127.0.0.1:PORT/ok` with a signed query           |
 //! | `/job-SCENARIO`       | 200, a finished prediction whose output is `/SCENARIO/result.png` |
+//! | `/pages`              | a listing page 1 with `hasNext`; any later page never answers   |
 //!
 //! Only the first path segment counts, so a client whose domain is
 //! `http://127.0.0.1:<port>/drip` meets the drip on every API call.
@@ -132,6 +133,15 @@ fn serve(
                 format!("{{\"_id\":\"job-1\",\"status\":\"SUCCESS\",\"output\":[\"{output}\"]}}");
             reply(&mut out, "200 OK", "application/json", job.as_bytes())?;
             continue;
+        }
+        if first == "pages" {
+            // A listing whose first page comes at once and whose next page never does.
+            if param(query, "pageNo").is_none_or(|n| n == "1") {
+                let page = r#"{"items":[{"_id":"a1","name":"first.png","fileId":"first.png"}],"page":{"type":"number","size":1,"current":1,"hasNext":true,"itemTotal":99}}"#;
+                reply(&mut out, "200 OK", "application/json", page.as_bytes())?;
+                continue;
+            }
+            hold();
         }
         match format!("/{first}").as_str() {
             "/ok" => reply(&mut out, "200 OK", "application/json", b"{\"ok\":true}")?,
