@@ -92,6 +92,37 @@ impl Transport {
         join_api_path(self.inner.config.domain(), path)
     }
 
+    /// [`api_url`](Self::api_url) for `base` (an absolute API path) followed by `segments`,
+    /// each percent-encoded as one path segment: a `?`, `#` or `%` in a file name cannot
+    /// change the request, and a `/` inside an id cannot reach another endpoint. Every
+    /// endpoint URL of the SDK is built here.
+    ///
+    /// ```
+    /// use pixelbin_http::{PixelbinConfig, Transport};
+    ///
+    /// let transport = Transport::new(PixelbinConfig::new("secret-token")?)?;
+    /// let url = transport.endpoint("/service/platform/assets/v1.0/files", &["a/b?c.png"])?;
+    /// assert_eq!(
+    ///     url.as_str(),
+    ///     "https://api.pixelbin.io/service/platform/assets/v1.0/files/a%2Fb%3Fc.png"
+    /// );
+    /// # Ok::<(), pixelbin_http::Error>(())
+    /// ```
+    pub fn endpoint(&self, base: &str, segments: &[&str]) -> Result<Url, Error> {
+        let mut url = self.api_url(base);
+        if !segments.is_empty() {
+            url.path_segments_mut()
+                .map_err(|()| {
+                    Error::IllegalArgument(format!(
+                        "the configured domain cannot carry a path ({base}); use an http(s) URL such as https://api.pixelbin.io"
+                    ))
+                })?
+                .pop_if_empty()
+                .extend(segments);
+        }
+        Ok(url)
+    }
+
     /// Sends `req` through the stack (user layers, tracing, retry, auth for
     /// the API origin, user agent, timeout) and reads the whole body.
     ///

@@ -84,26 +84,7 @@ impl fmt::Debug for UploadFile {
 
 /// A content type for common asset extensions; `application/octet-stream` otherwise.
 fn guess_content_type(filename: &str) -> &'static str {
-    let extension = filename
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase());
-    match extension.as_deref() {
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("webp") => "image/webp",
-        Some("gif") => "image/gif",
-        Some("avif") => "image/avif",
-        Some("heic") => "image/heic",
-        Some("tif" | "tiff") => "image/tiff",
-        Some("bmp") => "image/bmp",
-        Some("svg") => "image/svg+xml",
-        Some("ico") => "image/x-icon",
-        Some("pdf") => "application/pdf",
-        Some("mp4") => "video/mp4",
-        Some("webm") => "video/webm",
-        Some("mov") => "video/quicktime",
-        _ => "application/octet-stream",
-    }
+    pixelbin_http::model::content_type_for_name(filename).unwrap_or("application/octet-stream")
 }
 
 /// Where and how to store an uploaded asset ([`Assets::file_upload`], [`Assets::url_upload`]).

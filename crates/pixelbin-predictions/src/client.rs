@@ -103,17 +103,7 @@ impl Predictions {
 
     /// `base` joined with `segments`, each percent-encoded as one path segment.
     fn url(&self, base: &str, segments: &[&str]) -> Result<Url, Error> {
-        let mut url = self.transport.api_url(base);
-        url.path_segments_mut()
-            .map_err(|()| {
-                Error::IllegalArgument(format!(
-                    "the configured domain {} cannot take a path; use an http(s) URL",
-                    self.transport.config().domain()
-                ))
-            })?
-            .pop_if_empty()
-            .extend(segments);
-        Ok(url)
+        Ok(self.transport.endpoint(base, segments)?)
     }
 
     /// Submits a prediction job for model `name` (`plugin_operation`, e.g. `erase_bg`).

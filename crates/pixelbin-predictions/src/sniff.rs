@@ -29,25 +29,7 @@ pub(crate) fn content_type_of(data: &[u8]) -> Option<&'static str> {
 }
 
 /// The content type for a file name's extension (case-insensitive).
-pub(crate) fn content_type_for_name(filename: &str) -> Option<&'static str> {
-    let ext = filename.rsplit_once('.')?.1.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "jpg" | "jpeg" | "jfif" => "image/jpeg",
-        "png" => "image/png",
-        "webp" => "image/webp",
-        "gif" => "image/gif",
-        "avif" => "image/avif",
-        "heic" | "heif" => "image/heic",
-        "tif" | "tiff" => "image/tiff",
-        "bmp" => "image/bmp",
-        "svg" => "image/svg+xml",
-        "pdf" => "application/pdf",
-        "mp4" => "video/mp4",
-        "json" => "application/json",
-        "txt" => "text/plain",
-        _ => return None,
-    })
-}
+pub(crate) use pixelbin_http::model::content_type_for_name;
 
 /// Width and height in pixels for PNG, JPEG, GIF, WebP and BMP; `None` when not recognised.
 pub(crate) fn dimensions_of(data: &[u8]) -> Option<(u32, u32)> {

@@ -1,4 +1,5 @@
-//! Wire types shared by the platform API and the multipart uploader.
+//! Wire types shared by the platform API and the multipart uploader, and the
+//! extension to content-type table ([`content_type_for_name`]).
 //!
 //! `pixelbin-platform` and `pixelbin-upload` are sibling crates over this one, so the types both
 //! decode from the service live here once: the [`Access`] level of an asset and the stored
@@ -19,6 +20,8 @@
 mod access;
 mod file;
 pub mod lenient;
+mod mime;
 
 pub use access::Access;
 pub use file::FileObject;
+pub use mime::content_type_for_name;
