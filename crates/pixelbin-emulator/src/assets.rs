@@ -14,8 +14,8 @@ use crate::extract::{JsonBody, parse};
 use crate::ids;
 use crate::state::AppState;
 use crate::store::{
-    Clash, CredentialRecord, FolderRecord, PLAYGROUND_FILE_ID, PresetRecord, Store, join_path,
-    normalize_path, remove_blob, slugify,
+    Clash, FolderRecord, PLAYGROUND_FILE_ID, PresetRecord, Store, join_path, normalize_path,
+    remove_blob, slugify,
 };
 use crate::upload::check_access;
 
@@ -559,24 +559,10 @@ pub async fn add_credentials(
     if request.plugin_id.is_empty() {
         return Err(ApiError::validation("pluginId must not be empty"));
     }
+    let id = state.new_id();
     let mut store = state.store();
-    if store.credentials.contains_key(&request.plugin_id) {
-        return Err(ApiError::conflict(format!(
-            "Credentials for plugin '{}' already exist: update them with PATCH",
-            request.plugin_id
-        )));
-    }
-    let now = ids::now_iso();
-    let record = CredentialRecord {
-        id: state.new_id(),
-        plugin_id: request.plugin_id,
-        credentials: request.credentials,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    let body = record.to_json();
-    store.credentials.insert(record.plugin_id.clone(), record);
-    Ok(Json(body))
+    let record = store.add_credentials(id, request.plugin_id, request.credentials)?;
+    Ok(Json(record.to_json()))
 }
 
 /// Body of a credentials update.
@@ -645,27 +631,15 @@ pub async fn add_preset(
             "presetName and transformation must not be empty",
         ));
     }
+    let id = state.new_id();
     let mut store = state.store();
-    if store.presets.contains_key(&request.preset_name) {
-        return Err(ApiError::conflict(format!(
-            "Preset '{}' already exists",
-            request.preset_name
-        )));
-    }
-    let now = ids::now_iso();
-    let record = PresetRecord {
-        id: state.new_id(),
-        seq: store.next_seq(),
-        preset_name: request.preset_name,
-        transformation: request.transformation,
-        params: request.params.unwrap_or_else(|| json!({})),
-        archived: false,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    let body = record.to_json();
-    store.presets.insert(record.preset_name.clone(), record);
-    Ok(Json(body))
+    let record = store.add_preset(
+        id,
+        request.preset_name,
+        request.transformation,
+        request.params.unwrap_or_else(|| json!({})),
+    )?;
+    Ok(Json(record.to_json()))
 }
 
 /// `GET /service/platform/assets/v1.0/presets`

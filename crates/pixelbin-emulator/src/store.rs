@@ -535,6 +535,57 @@ impl Store {
         let id = record.id.clone();
         Ok(self.folders.entry(id).or_insert(record))
     }
+
+    /// Saves preset `name` with id `id`; a preset of that name already there is a 409.
+    pub fn add_preset(
+        &mut self,
+        id: String,
+        name: String,
+        transformation: String,
+        params: Value,
+    ) -> ApiResult<&PresetRecord> {
+        if self.presets.contains_key(&name) {
+            return Err(ApiError::conflict(format!(
+                "Preset '{name}' already exists"
+            )));
+        }
+        let now = ids::now_iso();
+        let record = PresetRecord {
+            id,
+            seq: self.next_seq(),
+            preset_name: name.clone(),
+            transformation,
+            params,
+            archived: false,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        Ok(self.presets.entry(name).or_insert(record))
+    }
+
+    /// Saves the credentials of `plugin_id` with id `id`; credentials already there are a 409
+    /// (they are changed with an update).
+    pub fn add_credentials(
+        &mut self,
+        id: String,
+        plugin_id: String,
+        credentials: Value,
+    ) -> ApiResult<&CredentialRecord> {
+        if self.credentials.contains_key(&plugin_id) {
+            return Err(ApiError::conflict(format!(
+                "Credentials for plugin '{plugin_id}' already exist: update them with PATCH"
+            )));
+        }
+        let now = ids::now_iso();
+        let record = CredentialRecord {
+            id,
+            plugin_id: plugin_id.clone(),
+            credentials,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        Ok(self.credentials.entry(plugin_id).or_insert(record))
+    }
 }
 
 /// What to do when a new file's name is taken.
@@ -718,5 +769,25 @@ mod tests {
         let on_file = store.create_folder(name, path, &mut new_id).unwrap_err();
         assert!(on_file.message.contains("file"), "{}", on_file.message);
         assert!(store.create_folder("a/b", "", &mut new_id).is_err());
+    }
+
+    #[test]
+    fn presets_and_credentials_are_unique_by_name() {
+        let mut store = Store::default();
+        store
+            .add_preset("1".into(), "p".into(), "t.flip()".into(), json!({}))
+            .unwrap();
+        let again = store
+            .add_preset("2".into(), "p".into(), "t.flop()".into(), json!({}))
+            .unwrap_err();
+        assert_eq!(again.status.as_u16(), 409);
+        assert_eq!(store.presets["p"].transformation, "t.flip()");
+        store
+            .add_credentials("3".into(), "awsRek".into(), json!({"k": 1}))
+            .unwrap();
+        let again = store
+            .add_credentials("4".into(), "awsRek".into(), json!({}))
+            .unwrap_err();
+        assert!(again.message.contains("PATCH"), "{}", again.message);
     }
 }
