@@ -101,16 +101,18 @@ pub async fn run(out: Output) -> anyhow::Result<()> {
     let image = pixelbin_emulator::media::sample_png(256, 256);
     let size = image.len() as u64;
     let chunk_size = 64 * 1024;
-    let file = upload::upload_with_bar(
+    let (file, _) = upload::upload_with_bar(
         &client,
-        UploadSource::from(image),
-        UploadRequest::new()
-            .name("demo-photo")
-            .path("demo")
-            .format("png")
-            .access(Access::PublicRead)
-            .tags(["demo"])
-            .overwrite(true),
+        upload::Job::Upload(
+            UploadSource::from(image),
+            UploadRequest::new()
+                .name("demo-photo")
+                .path("demo")
+                .format("png")
+                .access(Access::PublicRead)
+                .tags(["demo"])
+                .overwrite(true),
+        ),
         UploadOptions::default()
             .chunk_size(chunk_size)
             .concurrency(2),

@@ -1,13 +1,17 @@
 //! `pixelbin upload FILE`: signed multipart upload with a progress bar.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Instant, SystemTime};
 
 use clap::{Args, ValueEnum};
 use pixelbin::PixelbinClient;
 use pixelbin::upload::{
-    Access, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, FileObject, UploadError,
-    UploadOptions, UploadRequest, UploadSource,
+    Access, DEFAULT_MAX_RETRIES, FileObject, ResumeState, UploadError, UploadOptions,
+    UploadRequest, UploadSource,
 };
+use serde::Serialize;
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -38,10 +42,13 @@ impl From<AccessArg> for Access {
     after_help = "Prints the file's URL (the file object with --json).\n\nExamples:\n  \
     pixelbin upload photo.jpg --path products/shoes --tag summer --tag sale\n  \
     cat photo.jpg | pixelbin upload - --name photo --json\n  \
-    pixelbin upload photos/ extra.png --path catalogue --skip-existing --journal up.jsonl\n\n\
+    pixelbin upload photos/ extra.png --path catalogue --skip-existing --journal up.jsonl\n  \
+    pixelbin upload backup.tar --resume-file backup.upload   # after a crash, sends only what is missing\n\n\
     Several paths or a directory upload every file (directories recursively, hidden files \
     skipped, relative folders kept under --path), printing one line per file (one JSON line \
-    each with --json, then a summary)."
+    each with --json, then a summary).\n\n\
+    Without --chunk-size, parts are 5 MiB (10 MiB with --concurrency), grown so a large file fits \
+    in 10,000 parts; a --chunk-size that needs more than 10,000 parts is refused before any request."
 )]
 pub struct UploadArgs {
     /// Files or directories to upload; `-` reads stdin (alone).
@@ -73,12 +80,22 @@ pub struct UploadArgs {
     /// Add unique characters to the name when it is taken.
     #[arg(long)]
     pub filename_override: bool,
-    /// Size of each part in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_CHUNK_SIZE)]
-    pub chunk_size: usize,
-    /// Parts in flight at once.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY)]
-    pub concurrency: usize,
+    /// Size of each part in bytes (default: chosen, see below).
+    #[arg(long, value_name = "BYTES")]
+    pub chunk_size: Option<usize>,
+    /// Parts in flight at once (default: adapts to the network within --memory-budget).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Most bytes of the file held in memory by the adaptive concurrency.
+    #[arg(long, value_name = "BYTES")]
+    pub memory_budget: Option<usize>,
+    /// Keep the upload's progress in this file; rerunning the same command after a crash,
+    /// Ctrl-C or network loss sends only the missing parts. Removed once the upload completes.
+    #[arg(long, value_name = "F")]
+    pub resume_file: Option<PathBuf>,
+    /// With --resume-file: start a fresh upload even if the file holds an interrupted one.
+    #[arg(long, requires = "resume_file")]
+    pub restart: bool,
     /// Retries of a failed part.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RETRIES)]
     pub max_retries: u32,
@@ -168,64 +185,201 @@ fn default_format(file: &Path) -> Option<String> {
 /// Runs `pixelbin upload`.
 pub async fn run(args: UploadArgs, ctx: &Context) -> anyhow::Result<()> {
     if !args.is_single_file() {
+        if args.resume_file.is_some() {
+            return Err(CliError::usage(
+                "--resume-file keeps the progress of one file; give a single file with it",
+            ));
+        }
         return crate::upload_many::run(&args, ctx).await;
     }
     let file_path = &args.files[0];
     let request = args.request(file_path)?;
     let client = ctx.client()?;
-    let source = if file_path == Path::new("-") {
-        UploadSource::from_reader(tokio::io::stdin(), None)
-    } else {
+    let stdin = file_path == Path::new("-");
+    let source = || {
+        if stdin {
+            UploadSource::from_reader(tokio::io::stdin(), None)
+        } else {
+            UploadSource::from_path(file_path)
+        }
+    };
+    if !stdin {
         // Fail early, with the path in the message, before any request is made.
         tokio::fs::metadata(file_path)
             .await
             .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file_path.display())))?;
-        UploadSource::from_path(file_path)
+    }
+    let mut options = args.options();
+    let resume = match &args.resume_file {
+        Some(_) if stdin => {
+            return Err(CliError::usage(
+                "--resume-file needs a file: a stream from stdin cannot be read again",
+            ));
+        }
+        Some(state_file) => {
+            options = options.state_file(state_file);
+            interrupted_upload(state_file, args.restart)?
+        }
+        None => None,
     };
-    let file = upload_with_bar(&client, source, request, args.options(), ctx.out).await?;
-    print_file(&file, ctx.out)
+    let (file, transfer) = match resume {
+        Some(state) => {
+            let state_file = args.resume_file.as_deref().unwrap_or(Path::new(""));
+            let missing = state.missing_parts().map(|m| m.len());
+            if let Some(missing) = missing
+                && !ctx.out.json
+            {
+                eprintln!(
+                    "resuming the upload recorded in {}: {missing} part(s) left to send",
+                    state_file.display()
+                );
+            }
+            upload_with_bar(
+                &client,
+                Job::Resume(source(), Box::new(state)),
+                options,
+                ctx.out,
+            )
+            .await
+            .map_err(|e| match e.downcast_ref::<UploadError>() {
+                Some(UploadError::InvalidState(why)) => CliError::usage(format!(
+                    "cannot resume the upload recorded in {}: {why}; run again with \
+                         --restart to upload it afresh",
+                    state_file.display()
+                )),
+                _ => e,
+            })?
+        }
+        None => upload_with_bar(&client, Job::Upload(source(), request), options, ctx.out).await?,
+    };
+    print_file(&file, &transfer, ctx.out)
 }
 
 impl UploadArgs {
     /// The options of each file's upload.
     pub fn options(&self) -> UploadOptions {
-        UploadOptions::default()
-            .chunk_size(self.chunk_size)
-            .concurrency(self.concurrency)
-            .max_retries(self.max_retries)
+        let mut options = UploadOptions::default().max_retries(self.max_retries);
+        if let Some(bytes) = self.chunk_size {
+            options = options.chunk_size(bytes);
+        }
+        if let Some(parts) = self.concurrency {
+            options = options.concurrency(parts);
+        }
+        if let Some(bytes) = self.memory_budget {
+            options = options.memory_budget(bytes);
+        }
+        options
     }
 }
 
-/// Uploads with a byte progress bar (on a terminal, not with `--json`). Bad options and an
-/// unreadable or empty source are usage errors (exit code 2).
+/// The interrupted upload recorded in `state_file`, if it can be finished; `None` to start
+/// afresh (no file, or `restart`).
+fn interrupted_upload(state_file: &Path, restart: bool) -> anyhow::Result<Option<ResumeState>> {
+    if restart || !state_file.exists() {
+        return Ok(None);
+    }
+    let state = ResumeState::load(state_file)?;
+    if state.is_expired(SystemTime::now()) {
+        return Err(CliError::usage(format!(
+            "cannot resume the upload recorded in {}: its presigned URL has expired; run again \
+             with --restart to upload the file afresh",
+            state_file.display()
+        )));
+    }
+    Ok(Some(state))
+}
+
+/// What [`upload_with_bar`] does.
+pub enum Job {
+    /// A new upload.
+    Upload(UploadSource, UploadRequest),
+    /// Finishing an interrupted one.
+    Resume(UploadSource, Box<ResumeState>),
+}
+
+/// How the transfer went (in `--json` output as `transfer`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transfer {
+    /// Bytes stored, including parts stored by an earlier, interrupted run.
+    pub bytes: u64,
+    /// Time taken, in seconds.
+    pub seconds: f64,
+    /// Bytes sent per second in this run.
+    pub bytes_per_second: f64,
+    /// Parts allowed in flight at the end (the adaptive limit, or --concurrency).
+    pub concurrency: usize,
+    /// Most parts that were in flight at once.
+    pub max_parts_in_flight: usize,
+}
+
+/// Uploads with a byte progress bar showing throughput and parts in flight (on a terminal,
+/// not with `--json`). Bad options and an unreadable or empty source are usage errors (exit
+/// code 2).
 pub async fn upload_with_bar(
     client: &PixelbinClient,
-    source: UploadSource,
-    request: UploadRequest,
+    job: Job,
     options: UploadOptions,
     out: Output,
-) -> anyhow::Result<FileObject> {
-    let bar = progress::bytes_bar(out, source.len());
+) -> anyhow::Result<(FileObject, Transfer)> {
+    let len = match &job {
+        Job::Upload(source, _) | Job::Resume(source, _) => source.len(),
+    };
+    let bar = progress::bytes_bar(out, len);
     bar.set_message("uploading");
     let reporter = bar.clone();
+    let last = Arc::new(std::sync::Mutex::new(None));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (seen, most) = (last.clone(), peak.clone());
+    let started = Instant::now();
     let options = options.on_progress(move |p| {
         if let Some(total) = p.total_bytes {
             progress::set_bytes_total(&reporter, total);
         }
         reporter.set_position(p.bytes_acknowledged);
+        reporter.set_message(format!(
+            "uploading, {}/{} parts in flight",
+            p.parts_in_flight, p.concurrency
+        ));
+        most.fetch_max(p.parts_in_flight, Ordering::Relaxed);
+        if let Ok(mut slot) = seen.lock() {
+            *slot = Some((p, started.elapsed()));
+        }
     });
-    let result = client.uploader().upload(source, request, options).await;
+    let result = match job {
+        Job::Upload(source, request) => client.uploader().upload(source, request, options).await,
+        Job::Resume(source, state) => client.uploader().resume(source, *state, options).await,
+    };
     bar.finish_and_clear();
-    result.map_err(|e| match e {
+    let file = result.map_err(|e| match e {
         UploadError::InvalidOptions(_) | UploadError::EmptySource => CliError::usage(e.to_string()),
         UploadError::Source { resume: None, .. } => CliError::usage(e.to_string()),
         other => other.into(),
-    })
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let progress = last.lock().ok().and_then(|p| *p);
+    let bytes = progress.map_or(0, |(p, _)| p.bytes_acknowledged);
+    let transfer = Transfer {
+        bytes,
+        seconds,
+        bytes_per_second: if seconds > 0.0 {
+            bytes as f64 / seconds
+        } else {
+            0.0
+        },
+        concurrency: progress.map_or(0, |(p, _)| p.concurrency),
+        max_parts_in_flight: peak.load(Ordering::Relaxed),
+    };
+    Ok((file, transfer))
 }
 
-/// The URL, or the whole file object with `--json`.
-fn print_file(file: &FileObject, out: Output) -> anyhow::Result<()> {
-    out.emit(file, |w| match &file.url {
+/// The URL, or the whole file object (with `transfer`) with `--json`.
+fn print_file(file: &FileObject, transfer: &Transfer, out: Output) -> anyhow::Result<()> {
+    let mut value = serde_json::to_value(file)?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert("transfer".into(), serde_json::to_value(transfer)?);
+    }
+    out.emit(&value, |w| match &file.url {
         Some(url) => writeln!(w, "{url}"),
         None => writeln!(
             w,

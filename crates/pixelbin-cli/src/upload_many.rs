@@ -7,7 +7,7 @@ use std::path::Path;
 use futures::{StreamExt, TryStreamExt};
 use pixelbin::PixelbinClient;
 use pixelbin::platform::ListFilesParams;
-use pixelbin::upload::{ManyOptions, UploadItem, UploadSource};
+use pixelbin::upload::{DEFAULT_CONCURRENCY, ManyOptions, UploadItem, UploadSource};
 use serde::Serialize;
 
 use crate::context::Context;
@@ -116,7 +116,7 @@ pub async fn run(args: &UploadArgs, ctx: &Context) -> anyhow::Result<()> {
 
     let options = ManyOptions::new()
         .files(FILES_AT_ONCE)
-        .parts(FILES_AT_ONCE * args.concurrency.max(1))
+        .parts(FILES_AT_ONCE * args.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1))
         .upload(args.options());
     let mut results = client.uploader().upload_many(items, options);
     while let Some((input, result)) = results.next().await {

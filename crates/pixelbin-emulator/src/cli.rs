@@ -35,7 +35,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::options::route_matches;
-use crate::{EmulatorOptions, Fault, route_names};
+use crate::{EmulatorOptions, Fault, NetworkModel, route_names};
 
 /// The environment variable holding the one API secret a served emulator accepts.
 pub const API_SECRET_ENV: &str = "PIXELBIN_EMULATOR_API_SECRET";
@@ -96,6 +96,22 @@ pub struct EmulatorArgs {
     /// once they are spent (default: unlimited).
     #[arg(long, value_name = "N")]
     pub credits: Option<u64>,
+    /// Network model: round-trip time added to every request/response exchange.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub rtt_ms: u64,
+    /// Network model: bandwidth cap of each connection, each direction, in Mbit/s.
+    #[arg(long, value_parser = parse_mbit, value_name = "MBIT")]
+    pub conn_mbit: Option<f64>,
+    /// Network model: bandwidth cap of the uplink shared by all connections, in Mbit/s.
+    #[arg(long, value_parser = parse_mbit, value_name = "MBIT")]
+    pub link_mbit: Option<f64>,
+    /// Network model: round trips a new connection costs before it is served.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub connect_rtts: u32,
+    /// Base of the presigned and file URLs handed out (behind a proxy, port mapping or tunnel),
+    /// e.g. https://emulator.example.test.
+    #[arg(long, value_parser = parse_public_url, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// The environment variable holding the secret webhook deliveries are signed with.
@@ -140,12 +156,20 @@ impl EmulatorArgs {
         } else {
             Vec::new()
         };
+        let network = NetworkModel {
+            rtt: Duration::from_millis(self.rtt_ms),
+            conn_mbit: self.conn_mbit,
+            link_mbit: self.link_mbit,
+            connect_rtts: self.connect_rtts,
+        };
         EmulatorOptions {
             port: self.port,
             api_secret,
             prediction_delay: Duration::from_millis(self.prediction_delay_ms),
             faults,
             seed: self.seed,
+            network: (network != NetworkModel::default()).then_some(network),
+            public_url: self.public_url.clone(),
             rate_limit: self.rate_limit,
             max_running_jobs: self.max_running_jobs,
             webhook_secret: self.webhook_secret.as_ref().map(|s| s.0.clone()),
@@ -153,6 +177,28 @@ impl EmulatorArgs {
             credits: self.credits,
             ..EmulatorOptions::default()
         }
+    }
+}
+
+/// A positive bandwidth in Mbit/s.
+fn parse_mbit(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(mbit) if mbit.is_finite() && mbit > 0.0 => Ok(mbit),
+        _ => Err(format!(
+            "'{s}' is not a positive number of Mbit/s, e.g. 128"
+        )),
+    }
+}
+
+/// An absolute http(s) URL.
+fn parse_public_url(s: &str) -> Result<String, String> {
+    match url::Url::parse(s) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.query().is_none() => {
+            Ok(s.trim_end_matches('/').to_owned())
+        }
+        _ => Err(format!(
+            "'{s}' is not an http(s) URL without a query, e.g. https://emulator.example.test"
+        )),
     }
 }
 

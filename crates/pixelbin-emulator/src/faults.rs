@@ -24,11 +24,18 @@ pub struct FaultPlan {
     rng: StdRng,
 }
 
-/// "Fail the next `remaining` requests of `route` with `status`."
+/// "Fail (or delay) the next `remaining` requests of `route`."
 struct Scripted {
     route: String,
     remaining: u64,
-    status: u16,
+    action: ScriptedAction,
+}
+
+/// What a scripted fault does.
+#[derive(Clone, Copy)]
+enum ScriptedAction {
+    Fail(u16),
+    Delay(Duration),
 }
 
 /// What to do with one request.
@@ -75,7 +82,17 @@ impl FaultPlan {
         self.scripted.push(Scripted {
             route: route.to_string(),
             remaining: count,
-            status,
+            action: ScriptedAction::Fail(status),
+        });
+    }
+
+    /// Delays the next `count` requests on `route` (a name or glob) by `latency`, then
+    /// handles them normally.
+    pub fn delay_next(&mut self, route: &str, count: u64, latency: Duration) {
+        self.scripted.push(Scripted {
+            route: route.to_string(),
+            remaining: count,
+            action: ScriptedAction::Delay(latency),
         });
     }
 
@@ -87,12 +104,15 @@ impl FaultPlan {
             .find(|s| s.remaining > 0 && route_matches(&s.route, route))
         {
             script.remaining -= 1;
-            let status = script.status;
+            let action = script.action;
             self.scripted.retain(|s| s.remaining > 0);
-            return Decision::Fail {
-                latency: Duration::ZERO,
-                status,
-                retry_after: None,
+            return match action {
+                ScriptedAction::Fail(status) => Decision::Fail {
+                    latency: Duration::ZERO,
+                    status,
+                    retry_after: None,
+                },
+                ScriptedAction::Delay(latency) => Decision::Pass { latency },
             };
         }
         let mut latency = Duration::ZERO;

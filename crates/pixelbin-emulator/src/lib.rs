@@ -52,6 +52,7 @@ mod ids;
 mod limits;
 pub mod media;
 mod models;
+mod network;
 mod options;
 mod org;
 mod predictions;
@@ -70,6 +71,7 @@ use std::thread::JoinHandle;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::network::NetworkModel;
 pub use crate::options::{EmulatorOptions, Fault};
 pub use crate::record::{RecordedBody, RecordedField, RecordedRequest};
 pub use crate::routes::route_names;
@@ -81,6 +83,7 @@ pub use crate::webhooks::WebhookAttempt;
 /// [`spawn`]: Emulator::spawn
 pub struct Emulator {
     addr: SocketAddr,
+    local_url: String,
     state: state::AppState,
     shutdown: CancellationToken,
     thread: Option<JoinHandle<()>>,
@@ -108,13 +111,24 @@ impl Emulator {
         }
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(state::Shared::new(&options, format!("http://{addr}"))?);
+        let local_url = format!("http://{addr}");
+        let public_url = match &options.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => local_url.clone(),
+        };
+        let state = Arc::new(state::Shared::new(&options, public_url)?);
         let shutdown = state.shutdown.clone();
         let app = routes::router(state.clone());
-        tokio::spawn(server::serve(listener, app, shutdown.clone()));
+        let network = options
+            .network
+            .clone()
+            .filter(|m| !m.is_transparent() || m.connect_rtts > 0)
+            .map(network::Network::new);
+        tokio::spawn(server::serve(listener, app, shutdown.clone(), network));
         tracing::info!(%addr, "pixelbin-emulator started");
         Ok(Emulator {
             addr,
+            local_url,
             state,
             shutdown,
             thread: None,
@@ -167,8 +181,14 @@ impl Emulator {
         Ok(emulator)
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT`, without a trailing slash: where to point the SDK.
     pub fn url(&self) -> String {
+        self.local_url.clone()
+    }
+
+    /// The base of the URLs the emulator hands out ([`EmulatorOptions::public_url`], or
+    /// [`url`](Self::url)).
+    pub fn public_url(&self) -> String {
         self.state.base_url.clone()
     }
 
@@ -220,6 +240,14 @@ impl Emulator {
     pub fn fail_next(&self, route: &str, count: u64, status: u16) {
         if let Ok(mut plan) = self.state.faults.write() {
             plan.fail_next(route, count, status);
+        }
+    }
+
+    /// Delays the next `count` requests on `route` (a name or glob) by `latency` before
+    /// handling them normally: one slow request among fast ones (e.g. to test hedging).
+    pub fn delay_next(&self, route: &str, count: u64, latency: std::time::Duration) {
+        if let Ok(mut plan) = self.state.faults.write() {
+            plan.delay_next(route, count, latency);
         }
     }
 

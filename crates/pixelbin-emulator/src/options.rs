@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::network::NetworkModel;
+
 /// Options for a local emulator.
 ///
 /// The default accepts any well-formed Bearer token, binds port 0 (a free port), moves predictions
@@ -37,6 +39,13 @@ pub struct EmulatorOptions {
     pub webhook_any_host: bool,
     /// Credits each API token starts with; `None`: unlimited.
     pub credits: Option<u64>,
+    /// A model of the network applied to the emulator's own connections (latency, bandwidth
+    /// caps); `None` serves at loopback speed.
+    pub network: Option<NetworkModel>,
+    /// The base of the presigned upload URLs and file/output URLs the emulator hands out,
+    /// e.g. `https://emulator.example.test` behind a proxy, a port mapping or a tunnel;
+    /// `None` uses the address it listens on.
+    pub public_url: Option<String>,
 }
 
 impl Default for EmulatorOptions {
@@ -54,6 +63,8 @@ impl Default for EmulatorOptions {
             webhook_backoff: Duration::from_secs(1),
             webhook_any_host: false,
             credits: None,
+            network: None,
+            public_url: None,
         }
     }
 }
@@ -80,6 +91,8 @@ impl fmt::Debug for EmulatorOptions {
             .field("webhook_backoff", &self.webhook_backoff)
             .field("webhook_any_host", &self.webhook_any_host)
             .field("credits", &self.credits)
+            .field("network", &self.network)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }

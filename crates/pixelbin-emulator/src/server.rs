@@ -2,25 +2,34 @@
 //! purpose (fault injection) and to stop everything when the emulator is dropped.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
+use tokio_util::either::Either;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 use crate::faults::ConnReset;
+use crate::network::Network;
 
-/// Accepts connections until `shutdown` is cancelled.
-pub async fn serve(listener: TcpListener, app: Router, shutdown: CancellationToken) {
+/// Accepts connections until `shutdown` is cancelled; with a `network`, each connection is
+/// shaped by its model.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: CancellationToken,
+    network: Option<Arc<Network>>,
+) {
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    tokio::spawn(serve_connection(stream, app.clone(), shutdown.clone()));
+                    tokio::spawn(serve_connection(stream, app.clone(), shutdown.clone(), network.clone()));
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: wait instead of spinning.
@@ -33,7 +42,12 @@ pub async fn serve(listener: TcpListener, app: Router, shutdown: CancellationTok
 }
 
 /// Serves one connection; a [`ConnReset`] cancelled by a handler drops it with a TCP reset.
-async fn serve_connection(stream: TcpStream, app: Router, shutdown: CancellationToken) {
+async fn serve_connection(
+    stream: TcpStream,
+    app: Router,
+    shutdown: CancellationToken,
+    network: Option<Arc<Network>>,
+) {
     let _ = stream.set_nodelay(true);
     // A second handle on the socket lets us set SO_LINGER=0 after hyper owns the stream, so
     // closing it sends RST rather than FIN.
@@ -59,6 +73,13 @@ async fn serve_connection(stream: TcpStream, app: Router, shutdown: Cancellation
             Ok::<_, Infallible>(response)
         }
     });
+    let stream = match &network {
+        Some(network) => {
+            network.connect().await;
+            Either::Right(network.shape(stream))
+        }
+        None => Either::Left(stream),
+    };
     let connection = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(TokioIo::new(stream), service);

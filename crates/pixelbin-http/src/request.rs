@@ -9,6 +9,7 @@ use url::Url;
 use crate::body::Body;
 use crate::error::Error;
 use crate::multipart::Form;
+use crate::retry::RetryPolicy;
 use crate::transport::HttpRequest;
 
 /// One request to Pixelbin (or to a presigned upload URL).
@@ -33,7 +34,7 @@ pub struct ApiRequest {
 
 /// Per-request settings that travel with the request through the tower stack
 /// (as an `http::Request` extension), so layers can read them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct RequestOptions {
     /// `Some(true)`: safe to repeat after a timeout or 5xx even for POST;
@@ -42,8 +43,11 @@ pub struct RequestOptions {
     pub idempotent: Option<bool>,
     /// Time limit of each attempt, instead of the configured one.
     pub timeout: Option<Duration>,
-    /// Retries allowed, instead of the configured `RetryPolicy::max_retries`.
+    /// Retries allowed, instead of the policy's `max_retries`.
     pub max_retries: Option<u32>,
+    /// How often and how long to retry this request, instead of the
+    /// configured policy (what is retried is always [`crate::retry`]'s table).
+    pub retry: Option<RetryPolicy>,
     /// Whether the API `Authorization` header may be added (only ever for the
     /// configured API origin).
     pub auth: bool,
@@ -55,6 +59,7 @@ impl Default for RequestOptions {
             idempotent: None,
             timeout: None,
             max_retries: None,
+            retry: None,
             auth: true,
         }
     }
@@ -148,6 +153,13 @@ impl ApiRequest {
     /// Retries allowed for this request (0: a single attempt).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.options.max_retries = Some(n);
+        self
+    }
+
+    /// Retries this request per `policy` instead of the configured one
+    /// (a [`max_retries`](Self::max_retries) set on the request still wins).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
         self
     }
 

@@ -26,11 +26,17 @@
 //!
 //! How long to wait: the server's `Retry-After` (seconds or an HTTP date) when
 //! present, otherwise exponential backoff with full jitter — a random delay
-//! between zero and `initial_backoff * 2^retry` — so clients that failed
-//! together do not come back together. Every delay is capped at
-//! `max_backoff`. Retrying stops after `max_retries` retries, or when the next
-//! attempt would start after `retry_deadline` has passed since the first one;
-//! the last outcome is then returned as it is.
+//! between zero and `initial_backoff * exponential_factor^retry` (factor 2 by
+//! default) — so clients that failed together do not come back together. Every
+//! delay is capped at `max_backoff`. Retrying stops after `max_retries`
+//! retries, or when the next attempt would start after `retry_deadline` has
+//! passed since the first one; the last outcome is then returned as it is.
+//!
+//! The transport's configured [`RetryPolicy`] applies to every request; a
+//! request may carry its own ([`ApiRequest::retry`](crate::ApiRequest::retry)),
+//! as upload parts do with the reference's `maxRetries` and
+//! `exponentialFactor`. A per-request policy changes how often and how long,
+//! never what: the table above holds for every request.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -46,13 +52,18 @@ use crate::request::RequestOptions;
 use crate::transport::{HttpRequest, HttpResponse};
 
 /// How often and how long to retry. `Default`: 3 retries, 200 ms initial
-/// backoff, 10 s maximum backoff, 60 s overall deadline.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// backoff growing by a factor of 2, 10 s maximum backoff, 60 s overall deadline.
+#[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt; 0 disables retrying.
     pub max_retries: u32,
-    /// Upper bound of the first backoff; doubles with each retry.
+    /// Upper bound of the first backoff; multiplied by `exponential_factor`
+    /// with each retry.
     pub initial_backoff: Duration,
+    /// Growth of the backoff bound per retry (the reference upload's
+    /// `exponentialFactor`; default 2). A factor that is negative or not a
+    /// number counts as 0 (no wait after the first retry).
+    pub exponential_factor: f64,
     /// No single wait is longer than this, `Retry-After` included.
     pub max_backoff: Duration,
     /// No retry starts later than this after the first attempt began.
@@ -64,6 +75,7 @@ impl Default for RetryPolicy {
         RetryPolicy {
             max_retries: 3,
             initial_backoff: Duration::from_millis(200),
+            exponential_factor: 2.0,
             max_backoff: Duration::from_secs(10),
             retry_deadline: Duration::from_secs(60),
         }
@@ -81,7 +93,7 @@ impl RetryPolicy {
 
     /// The backoff before retry number `retry` (0 for the first retry) when
     /// the server gave no `Retry-After`: uniformly random in
-    /// `0..=min(max_backoff, initial_backoff * 2^retry)` ("full jitter").
+    /// `0..=min(max_backoff, initial_backoff * exponential_factor^retry)` ("full jitter").
     pub fn backoff(&self, retry: u32) -> Duration {
         let ceiling = self.backoff_ceiling(retry);
         let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
@@ -93,9 +105,17 @@ impl RetryPolicy {
 
     /// The upper bound of [`backoff`](Self::backoff) for retry number `retry`.
     pub fn backoff_ceiling(&self, retry: u32) -> Duration {
-        let factor = 2u32.checked_pow(retry).unwrap_or(u32::MAX);
-        self.initial_backoff
-            .checked_mul(factor)
+        let factor = if self.exponential_factor >= 0.0 {
+            self.exponential_factor
+        } else {
+            0.0 // negative or NaN
+        };
+        let secs = self.initial_backoff.as_secs_f64() * factor.powf(f64::from(retry));
+        if secs.is_nan() {
+            // 0 * infinity: no wait, as 0^n.
+            return Duration::ZERO;
+        }
+        Duration::try_from_secs_f64(secs)
             .unwrap_or(self.max_backoff)
             .min(self.max_backoff)
     }
@@ -321,6 +341,7 @@ where
     let idempotent = options
         .idempotent
         .unwrap_or_else(|| is_idempotent_method(req.method()));
+    let policy = options.retry.clone().unwrap_or(policy);
     let max_retries = options.max_retries.unwrap_or(policy.max_retries);
     let started = tokio::time::Instant::now();
     let span = tracing::Span::current();
@@ -539,6 +560,7 @@ mod tests {
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(1),
             retry_deadline: Duration::from_secs(60),
+            ..RetryPolicy::default()
         };
         assert_eq!(policy.backoff_ceiling(0), Duration::from_millis(100));
         assert_eq!(policy.backoff_ceiling(1), Duration::from_millis(200));
@@ -559,5 +581,32 @@ mod tests {
             Duration::from_secs(1)
         );
         assert_eq!(RetryPolicy::none().max_retries, 0);
+    }
+
+    #[test]
+    fn the_exponential_factor_sets_the_growth() {
+        let policy = |factor: f64| RetryPolicy {
+            initial_backoff: Duration::from_secs(1),
+            exponential_factor: factor,
+            max_backoff: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        };
+        let three = policy(3.0);
+        assert_eq!(three.backoff_ceiling(0), Duration::from_secs(1));
+        assert_eq!(three.backoff_ceiling(1), Duration::from_secs(3));
+        assert_eq!(three.backoff_ceiling(2), Duration::from_secs(9));
+        assert_eq!(three.backoff_ceiling(10), Duration::from_secs(60));
+        assert_eq!(three.backoff_ceiling(u32::MAX), Duration::from_secs(60));
+        // Factor 0 waits only before the first retry; 1 keeps the delay flat.
+        assert_eq!(policy(0.0).backoff_ceiling(1), Duration::ZERO);
+        assert_eq!(policy(1.0).backoff_ceiling(7), Duration::from_secs(1));
+        for odd in [-2.0, f64::NAN] {
+            assert_eq!(policy(odd).backoff_ceiling(0), Duration::from_secs(1));
+            assert_eq!(policy(odd).backoff_ceiling(2), Duration::ZERO);
+        }
+        assert_eq!(
+            policy(f64::INFINITY).backoff_ceiling(1),
+            Duration::from_secs(60)
+        );
     }
 }

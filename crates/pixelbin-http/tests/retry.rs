@@ -22,6 +22,7 @@ async fn retry_after_seconds_is_honoured() {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_secs(60),
         retry_deadline: Duration::from_secs(600),
+        ..RetryPolicy::default()
     };
     let (transport, attempts) = fake_transport(config(API, policy), |n, _req| async move {
         Ok(if n == 1 {
@@ -80,6 +81,7 @@ async fn retry_after_is_clamped_to_max_backoff() {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_secs(5),
         retry_deadline: Duration::from_secs(600),
+        ..RetryPolicy::default()
     };
     let (transport, attempts) = fake_transport(config(API, policy), |_n, _req| async move {
         Ok(response(503, &[("retry-after", "3600")], ""))
@@ -101,6 +103,7 @@ async fn retry_deadline_stops_retrying() {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_secs(60),
         retry_deadline: Duration::from_secs(25),
+        ..RetryPolicy::default()
     };
     let (transport, attempts) = fake_transport(config(API, policy), |_n, _req| async move {
         Ok(response(503, &[("retry-after", "10")], "busy"))
@@ -121,6 +124,7 @@ async fn backoff_waits_grow_but_stay_under_the_ceiling() {
         initial_backoff: Duration::from_secs(1),
         max_backoff: Duration::from_secs(4),
         retry_deadline: Duration::from_secs(600),
+        ..RetryPolicy::default()
     };
     let (transport, attempts) = fake_transport(config(API, policy), |_n, _req| async move {
         Ok(response(500, &[], ""))
@@ -151,6 +155,7 @@ async fn slow_server_times_out_each_attempt() {
                 initial_backoff: Duration::from_millis(1),
                 max_backoff: Duration::from_millis(1),
                 retry_deadline: Duration::from_secs(600),
+                ..RetryPolicy::default()
             })
             .build()
             .unwrap(),

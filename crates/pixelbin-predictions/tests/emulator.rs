@@ -49,6 +49,7 @@ fn config(url: &str, secret: &str) -> PixelbinConfig {
             initial_backoff: Duration::from_millis(10),
             max_backoff: Duration::from_millis(100),
             retry_deadline: Duration::from_secs(5),
+            ..RetryPolicy::default()
         })
         .build()
         .expect("valid test config")

@@ -39,15 +39,10 @@ pub enum UploadError {
     SignedUrl(#[source] pixelbin_http::Error),
 
     /// A part still failed after its retries; the other parts were stopped.
-    #[error(
-        "part {part_number} failed after {attempts} attempt(s){}",
-        retry_hint(source)
-    )]
+    #[error("part {part_number} failed{}", retry_hint(source))]
     Part {
         /// Number of the failed part (from 1).
         part_number: u32,
-        /// Attempts made (1 + retries).
-        attempts: u32,
         /// The last failure (boxed: keeps `Result<_, UploadError>` small).
         #[source]
         source: Box<pixelbin_http::Error>,
@@ -58,11 +53,9 @@ pub enum UploadError {
     /// The completion request (step 3) failed after its retries; every part
     /// had been acknowledged.
     #[error(
-        "completing the upload failed after {attempts} attempt(s); every part is stored, Uploader::resume only completes it"
+        "completing the upload failed; every part is stored, Uploader::resume only completes it"
     )]
     Complete {
-        /// Attempts made (1 + retries).
-        attempts: u32,
         /// The last failure (boxed: keeps `Result<_, UploadError>` small).
         #[source]
         source: Box<pixelbin_http::Error>,
@@ -78,6 +71,31 @@ pub enum UploadError {
     /// nothing was sent.
     #[error("cannot resume: {0}")]
     InvalidState(String),
+
+    /// The resume state file could not be read or written.
+    #[error("cannot use the resume state file {}", path.display())]
+    StateFile {
+        /// The state file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file source changed while it was being uploaded (its size or
+    /// modification time); the upload was not completed, so nothing mixed
+    /// was stored.
+    #[error(
+        "the file {} changed during the upload ({what}); nothing was stored: upload it again once \
+         it is no longer being written",
+        path.display()
+    )]
+    SourceChanged {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What changed, e.g. "size 10 -> 12 bytes".
+        what: String,
+    },
 }
 
 fn retry_hint(source: &pixelbin_http::Error) -> &'static str {

@@ -96,13 +96,13 @@
 //! | returned `dict`                       | [`FileObject`]                       |
 //! | `PixelbinIllegalArgumentError`        | [`UploadError::InvalidOptions`]        |
 
+mod concurrency;
 mod error;
 mod many;
 mod options;
 mod progress;
 mod request;
 mod resume;
-mod retry;
 mod source;
 mod uploader;
 mod window;
@@ -113,8 +113,10 @@ pub use many::{
     ManyOptions, TreeFile, UploadItem, UploadStream, default_format, default_name, files_under,
 };
 pub use options::{
-    DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY, DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF,
-    DEFAULT_MAX_RETRIES, MAX_BACKOFF, MIN_COMPLETE_TIMEOUT, ProgressCallback, UploadOptions,
+    AUTO_CHUNK_SIZE, ConcurrencyMode, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY,
+    DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_RETRIES,
+    DEFAULT_MEMORY_BUDGET, DEFAULT_OPEN_TIMEOUT, MAX_BACKOFF, MAX_PARTS, MIN_COMPLETE_TIMEOUT,
+    ProgressCallback, UploadOptions,
 };
 /// The access level of an asset (shared with `pixelbin-platform`, defined in `pixelbin-http`).
 pub use pixelbin_http::model::Access;

@@ -1,8 +1,11 @@
 //! How an upload runs: chunk size, concurrency, retries and progress reporting.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+use pixelbin_http::RetryPolicy;
 
 use tokio::sync::watch;
 
@@ -13,12 +16,24 @@ use crate::progress::Progress;
 /// it runs on the upload's task).
 pub type ProgressCallback = Arc<dyn Fn(Progress) + Send + Sync>;
 
-/// Default size of a part: 10 MiB, as the reference SDK.
+/// Default size of a part with [`ConcurrencyMode::Fixed`]: 10 MiB, as the reference SDK.
 pub const DEFAULT_CHUNK_SIZE: usize = 10 * 1024 * 1024;
+/// Default size of a part with [`ConcurrencyMode::Auto`]: 5 MiB (the usual
+/// smallest multipart part), so the memory budget holds more parts in flight
+/// and the throughput is measured sooner.
+pub const AUTO_CHUNK_SIZE: usize = 5 * 1024 * 1024;
 /// Default number of retries of a failed part (so at most 3 attempts).
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
-/// Default number of parts in flight at once.
+/// Parts in flight at once with [`ConcurrencyMode::Fixed`] when the reference's
+/// default is wanted (`concurrency` 3).
 pub const DEFAULT_CONCURRENCY: usize = 3;
+/// Default memory budget of [`ConcurrencyMode::Auto`]: 128 MiB of parts in
+/// flight and read ahead.
+pub const DEFAULT_MEMORY_BUDGET: usize = 128 * 1024 * 1024;
+/// Most parts an upload may have (the storage service's multipart limit).
+pub const MAX_PARTS: u64 = 10_000;
+/// How long opening a FIFO waits for a process to write to it.
+pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default growth factor of the delay between retries.
 pub const DEFAULT_EXPONENTIAL_FACTOR: f64 = 2.0;
 /// Default delay before the first retry (the reference's base delay).
@@ -28,6 +43,20 @@ pub const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 pub const MIN_COMPLETE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Longest delay between two attempts of a part (the reference's cap).
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// How many parts are in flight at once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ConcurrencyMode {
+    /// Adapts to the network (the default): starts with a few parts, adds
+    /// more while the aggregate throughput keeps rising, backs off when it
+    /// stops rising, never beyond [`UploadOptions::memory_budget`]. See
+    /// the `concurrency` module documentation of [`crate::Uploader`] for the rules.
+    #[default]
+    Auto,
+    /// Exactly this many parts in flight (the reference's `concurrency`).
+    /// Must be positive.
+    Fixed(usize),
+}
 
 /// Options of a multipart upload (the reference's `uploadOptions`, plus
 /// progress reporting and backoff tuning).
@@ -52,16 +81,31 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct UploadOptions {
-    /// Size of each part in bytes (`chunkSize`, default 10 MiB). Must be positive.
-    /// Memory use is about `chunk_size * (concurrency + 1)`.
-    pub chunk_size: usize,
+    /// Size of each part in bytes (`chunkSize`). Must be positive.
+    ///
+    /// `None` (the default) is [`AUTO_CHUNK_SIZE`] (5 MiB) with automatic
+    /// concurrency, [`DEFAULT_CHUNK_SIZE`] (10 MiB) with a fixed one, grown
+    /// for a source of known length that would need more than [`MAX_PARTS`]
+    /// parts (to the smallest whole MiB that fits). A size set here is never changed: an upload that would
+    /// need more than [`MAX_PARTS`] parts with it is refused before any request.
+    pub chunk_size: Option<usize>,
     /// Retries of a part (and of the completion request) after a retryable
     /// failure (`maxRetries`, default 2). A 4xx answer other than 408/429 is
     /// never retried.
     pub max_retries: u32,
-    /// Parts in flight at once (`concurrency`, default 3). Must be positive.
-    pub concurrency: usize,
-    /// The delay before retry `n` (from 0) is `initial_backoff * exponential_factor^n`,
+    /// Parts in flight at once (default [`ConcurrencyMode::Auto`]).
+    pub concurrency: ConcurrencyMode,
+    /// Most bytes of the source held at once by [`ConcurrencyMode::Auto`]:
+    /// parts in flight (hedges included) times the chunk size, plus the
+    /// chunk read ahead. Default [`DEFAULT_MEMORY_BUDGET`]; at least two
+    /// chunks are always allowed.
+    pub memory_budget: usize,
+    /// Sends a part a second time, on another connection, when it takes more
+    /// than three times the median time of the parts finished so far (and at least a second); the
+    /// first answer wins (a part PUT is idempotent). At most one hedge per
+    /// part, within the memory budget. Default `true`.
+    pub hedge: bool,
+    /// The delay bound before retry `n` (from 0) is `initial_backoff * exponential_factor^n`,
     /// capped at [`MAX_BACKOFF`], with jitter (`exponentialFactor`, default 2).
     /// Must be a finite number, not negative.
     pub exponential_factor: f64,
@@ -74,6 +118,16 @@ pub struct UploadOptions {
     /// file before answering, which takes a while for large files, so `None`
     /// uses the transport's timeout but at least [`MIN_COMPLETE_TIMEOUT`].
     pub complete_timeout: Option<Duration>,
+    /// Where [`Uploader::upload`](crate::Uploader::upload) and
+    /// [`Uploader::resume`](crate::Uploader::resume) keep the
+    /// [`ResumeState`](crate::ResumeState) as parts are acknowledged (written
+    /// atomically, at most every 100 ms and at the end), so another
+    /// process can finish the upload after a crash. Removed when the upload
+    /// completes.
+    pub state_file: Option<PathBuf>,
+    /// How long opening a FIFO source waits for a writer (default
+    /// [`DEFAULT_OPEN_TIMEOUT`]).
+    pub open_timeout: Duration,
     /// Called after every acknowledged part.
     pub progress: Option<ProgressCallback>,
     /// Receives the latest [`Progress`] after every acknowledged part.
@@ -83,9 +137,13 @@ pub struct UploadOptions {
 impl Default for UploadOptions {
     fn default() -> Self {
         UploadOptions {
-            chunk_size: DEFAULT_CHUNK_SIZE,
+            chunk_size: None,
             max_retries: DEFAULT_MAX_RETRIES,
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: ConcurrencyMode::Auto,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
+            hedge: true,
+            state_file: None,
+            open_timeout: DEFAULT_OPEN_TIMEOUT,
             exponential_factor: DEFAULT_EXPONENTIAL_FACTOR,
             initial_backoff: DEFAULT_INITIAL_BACKOFF,
             part_timeout: None,
@@ -99,7 +157,7 @@ impl Default for UploadOptions {
 impl UploadOptions {
     /// Sets [`chunk_size`](Self::chunk_size).
     pub fn chunk_size(mut self, bytes: usize) -> Self {
-        self.chunk_size = bytes;
+        self.chunk_size = Some(bytes);
         self
     }
 
@@ -127,9 +185,9 @@ impl UploadOptions {
         self.max_retries(retries)
     }
 
-    /// Sets [`concurrency`](Self::concurrency).
+    /// Sets a fixed number of parts in flight ([`ConcurrencyMode::Fixed`]).
     pub fn concurrency(mut self, parts: usize) -> Self {
-        self.concurrency = parts;
+        self.concurrency = ConcurrencyMode::Fixed(parts);
         self
     }
 
@@ -140,6 +198,36 @@ impl UploadOptions {
     )]
     pub fn with_concurrency(self, parts: usize) -> Self {
         self.concurrency(parts)
+    }
+
+    /// Sets [`concurrency`](Self::concurrency) (automatic or fixed).
+    pub fn concurrency_mode(mut self, mode: ConcurrencyMode) -> Self {
+        self.concurrency = mode;
+        self
+    }
+
+    /// Sets [`memory_budget`](Self::memory_budget).
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.memory_budget = bytes;
+        self
+    }
+
+    /// Sets [`hedge`](Self::hedge).
+    pub fn hedge(mut self, yes: bool) -> Self {
+        self.hedge = yes;
+        self
+    }
+
+    /// Sets [`state_file`](Self::state_file).
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Sets [`open_timeout`](Self::open_timeout).
+    pub fn open_timeout(mut self, timeout: Duration) -> Self {
+        self.open_timeout = timeout;
+        self
     }
 
     /// Sets [`exponential_factor`](Self::exponential_factor).
@@ -225,12 +313,12 @@ impl UploadOptions {
 
     /// Checks the options; the error messages are the reference SDK's.
     pub fn validate(&self) -> Result<(), UploadError> {
-        if self.chunk_size == 0 {
+        if self.chunk_size == Some(0) {
             return Err(invalid("Invalid chunkSize: Must be a positive integer."));
         }
         // max_retries is unsigned: the reference's "Invalid maxRetries: Must be
         // a non-negative integer." cannot happen.
-        if self.concurrency == 0 {
+        if self.concurrency == ConcurrencyMode::Fixed(0) {
             return Err(invalid("Invalid concurrency: Must be a positive integer."));
         }
         if !self.exponential_factor.is_finite() || self.exponential_factor < 0.0 {
@@ -239,6 +327,72 @@ impl UploadOptions {
             ));
         }
         Ok(())
+    }
+
+    /// The chunk size for a source of `len` bytes (when known): the one set,
+    /// or the default grown so the upload fits in [`MAX_PARTS`] parts.
+    ///
+    /// ```
+    /// use pixelbin_upload::{UploadOptions, AUTO_CHUNK_SIZE, DEFAULT_CHUNK_SIZE};
+    ///
+    /// let auto = UploadOptions::default();
+    /// assert_eq!(auto.chunk_size_for(Some(1 << 30)).unwrap(), AUTO_CHUNK_SIZE);
+    /// let fixed = UploadOptions::default().concurrency(3);
+    /// assert_eq!(fixed.chunk_size_for(Some(1 << 30)).unwrap(), DEFAULT_CHUNK_SIZE);
+    /// // 200 GiB needs parts of 21 MiB to stay within 10,000 parts.
+    /// assert_eq!(auto.chunk_size_for(Some(200 << 30)).unwrap(), 21 << 20);
+    /// // A chunk size that was set is honoured or refused, never changed.
+    /// let err = UploadOptions::default().chunk_size(1).chunk_size_for(Some(10_001)).unwrap_err();
+    /// assert!(err.to_string().contains("10001 parts"), "{err}");
+    /// ```
+    pub fn chunk_size_for(&self, len: Option<u64>) -> Result<usize, UploadError> {
+        match (self.chunk_size, len) {
+            (Some(size), Some(len)) => {
+                let parts = len.div_ceil(size.max(1) as u64);
+                if parts > MAX_PARTS {
+                    return Err(UploadError::InvalidOptions(format!(
+                        "Invalid chunkSize: {size} bytes would cut this {len}-byte source into \
+                         {parts} parts, more than the {MAX_PARTS} allowed; use a chunk size of \
+                         at least {} bytes, or leave it unset to have it chosen",
+                        len.div_ceil(MAX_PARTS)
+                    )));
+                }
+                Ok(size)
+            }
+            (Some(size), None) => Ok(size),
+            (None, None) => Ok(self.unset_chunk_size()),
+            (None, Some(len)) => {
+                const MIB: u64 = 1024 * 1024;
+                let least = len.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+                let size = least.max(self.unset_chunk_size() as u64);
+                usize::try_from(size).map_err(|_| {
+                    UploadError::InvalidOptions(format!(
+                        "the source of {len} bytes is too large to upload in {MAX_PARTS} parts"
+                    ))
+                })
+            }
+        }
+    }
+
+    /// The chunk size when none is set, before any growth.
+    pub(crate) fn unset_chunk_size(&self) -> usize {
+        match self.concurrency {
+            ConcurrencyMode::Auto => AUTO_CHUNK_SIZE,
+            ConcurrencyMode::Fixed(_) => DEFAULT_CHUNK_SIZE,
+        }
+    }
+
+    /// The retry policy of part and completion requests: the transport's
+    /// deadline with these options' `max_retries`, `initial_backoff` and
+    /// `exponential_factor` (what is retried is `pixelbin_http::retry`'s table).
+    pub(crate) fn retry_policy(&self, base: &RetryPolicy) -> RetryPolicy {
+        RetryPolicy {
+            max_retries: self.max_retries,
+            initial_backoff: self.initial_backoff,
+            exponential_factor: self.exponential_factor,
+            max_backoff: MAX_BACKOFF,
+            retry_deadline: base.retry_deadline.max(MAX_BACKOFF * 2),
+        }
     }
 }
 
@@ -252,6 +406,10 @@ impl fmt::Debug for UploadOptions {
             .field("chunk_size", &self.chunk_size)
             .field("max_retries", &self.max_retries)
             .field("concurrency", &self.concurrency)
+            .field("memory_budget", &self.memory_budget)
+            .field("hedge", &self.hedge)
+            .field("state_file", &self.state_file)
+            .field("open_timeout", &self.open_timeout)
             .field("exponential_factor", &self.exponential_factor)
             .field("initial_backoff", &self.initial_backoff)
             .field("part_timeout", &self.part_timeout)
@@ -273,9 +431,11 @@ mod tests {
     #[test]
     fn defaults_are_the_reference_defaults() {
         let o = UploadOptions::default();
-        assert_eq!(o.chunk_size, 10 * 1024 * 1024);
+        assert_eq!(o.chunk_size_for(Some(1)).unwrap(), 5 * 1024 * 1024);
+        let fixed = UploadOptions::default().concurrency(3);
+        assert_eq!(fixed.chunk_size_for(Some(1)).unwrap(), 10 * 1024 * 1024);
         assert_eq!(o.max_retries, 2);
-        assert_eq!(o.concurrency, 3);
+        assert_eq!(o.concurrency, ConcurrencyMode::Auto);
         assert_eq!(o.exponential_factor, 2.0);
         assert!(o.validate().is_ok());
     }
@@ -314,10 +474,45 @@ mod tests {
     }
 
     #[test]
+    fn more_than_max_parts_grows_an_unset_chunk_size_and_refuses_a_set_one() {
+        let mib = 1024 * 1024;
+        let auto = UploadOptions::default().concurrency(3);
+        // Exactly 10,000 parts of 10 MiB fit; one byte more grows the chunk to 11 MiB.
+        let limit = MAX_PARTS * DEFAULT_CHUNK_SIZE as u64;
+        assert_eq!(
+            auto.chunk_size_for(Some(limit)).unwrap(),
+            DEFAULT_CHUNK_SIZE
+        );
+        assert_eq!(auto.chunk_size_for(Some(limit + 1)).unwrap(), 11 * mib);
+        assert_eq!(auto.chunk_size_for(None).unwrap(), DEFAULT_CHUNK_SIZE);
+        let set = UploadOptions::default().chunk_size(10);
+        assert_eq!(set.chunk_size_for(Some(100_000)).unwrap(), 10);
+        let err = set.chunk_size_for(Some(100_001)).unwrap_err();
+        assert!(matches!(err, UploadError::InvalidOptions(_)));
+        let text = err.to_string();
+        assert!(
+            text.contains("10001 parts") && text.contains("at least 11 bytes"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn part_retries_use_the_options_and_the_reference_factor() {
+        let o = UploadOptions::default()
+            .max_retries(4)
+            .exponential_factor(3.0)
+            .initial_backoff(Duration::from_millis(100));
+        let policy = o.retry_policy(&RetryPolicy::default());
+        assert_eq!(policy.max_retries, 4);
+        assert_eq!(policy.backoff_ceiling(2), Duration::from_millis(900));
+        assert_eq!(policy.max_backoff, MAX_BACKOFF);
+    }
+
+    #[test]
     fn debug_shows_the_numbers_not_the_callback() {
         let o = UploadOptions::default().on_progress(|_| {});
         let text = format!("{o:?}");
-        assert!(text.contains("chunk_size: 10485760"), "{text}");
+        assert!(text.contains("chunk_size: None"), "{text}");
         assert!(text.contains("Fn(Progress)"), "{text}");
     }
 }

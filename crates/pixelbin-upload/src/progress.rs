@@ -2,10 +2,14 @@
 //! acknowledged parts that feeds it (and a [`ResumeState`](crate::ResumeState)).
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::error::UploadError;
 use crate::options::{ProgressCallback, UploadOptions};
+use crate::resume::ResumeState;
 
 /// A snapshot of an upload's progress, published after every acknowledged part.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,6 +25,10 @@ pub struct Progress {
     pub total_bytes: Option<u64>,
     /// Total number of parts, when the total length is known.
     pub total_parts: Option<u64>,
+    /// Parts on the wire when this was published.
+    pub parts_in_flight: usize,
+    /// Parts allowed in flight at that moment (fixed, or the adaptive limit).
+    pub concurrency: usize,
 }
 
 impl Progress {
@@ -34,12 +42,23 @@ impl Progress {
     }
 }
 
+/// Least time between two writes of the state file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
 /// The parts acknowledged so far, and where progress goes.
 pub(crate) struct Tracker {
     acknowledged: BTreeSet<u32>,
     progress: Progress,
     callback: Option<ProgressCallback>,
     watch: Option<watch::Sender<Progress>>,
+    checkpoint: Option<Checkpoint>,
+}
+
+/// The state file an upload keeps up to date ([`UploadOptions::state_file`]).
+struct Checkpoint {
+    path: PathBuf,
+    state: ResumeState,
+    written: Option<Instant>,
 }
 
 impl Tracker {
@@ -49,7 +68,58 @@ impl Tracker {
             progress: Progress::default(),
             callback: options.progress.clone(),
             watch: options.progress_watch.clone(),
+            checkpoint: None,
         }
+    }
+
+    /// Keeps `state` (with the acknowledged parts) in `path`; writes it now,
+    /// so an unwritable path fails before any part is sent.
+    pub(crate) fn keep_state_in(
+        &mut self,
+        path: PathBuf,
+        state: ResumeState,
+    ) -> Result<(), UploadError> {
+        self.checkpoint = Some(Checkpoint {
+            path,
+            state,
+            written: None,
+        });
+        self.save_state(true)
+    }
+
+    /// Writes the state file (when there is one): when `now`, or when the
+    /// last write is old enough.
+    pub(crate) fn save_state(&mut self, now: bool) -> Result<(), UploadError> {
+        let Some(checkpoint) = self.checkpoint.as_mut() else {
+            return Ok(());
+        };
+        if !now
+            && checkpoint
+                .written
+                .is_some_and(|at| at.elapsed() < CHECKPOINT_EVERY)
+        {
+            return Ok(());
+        }
+        checkpoint.state.acknowledged_parts = self.acknowledged.iter().copied().collect();
+        checkpoint.state.acknowledged_bytes = self.progress.bytes_acknowledged;
+        checkpoint.written = Some(Instant::now());
+        checkpoint.state.save(&checkpoint.path)
+    }
+
+    /// Removes the state file (the upload completed).
+    pub(crate) fn remove_state(&mut self) {
+        if let Some(checkpoint) = self.checkpoint.take()
+            && let Err(error) = std::fs::remove_file(&checkpoint.path)
+        {
+            tracing::warn!(target: "pixelbin_upload", %error, "could not remove the state file");
+        }
+    }
+
+    /// Records how many parts are on the wire and allowed (published with
+    /// the next acknowledgement).
+    pub(crate) fn set_in_flight(&mut self, in_flight: usize, limit: usize) {
+        self.progress.parts_in_flight = in_flight;
+        self.progress.concurrency = limit;
     }
 
     /// Starts from parts acknowledged by an earlier attempt.
@@ -92,6 +162,11 @@ impl Tracker {
         if self.acknowledged.insert(part) {
             self.progress.parts_done += 1;
             self.progress.bytes_acknowledged += len;
+        }
+        if let Err(error) = self.save_state(false) {
+            // The upload goes on; a later write may succeed, and the last
+            // one (at the end) reports its error.
+            tracing::warn!(target: "pixelbin_upload", %error, "could not update the state file");
         }
         self.publish();
     }

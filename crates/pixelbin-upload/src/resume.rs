@@ -2,6 +2,9 @@
 //! the presigned URL and the parts the server already acknowledged.
 
 use std::fmt;
+use std::io;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -99,6 +102,14 @@ pub struct ResumeState {
     pub chunk_size: usize,
     /// Length of the source, when it was known (a resume checks it).
     pub source_len: Option<u64>,
+    /// Modification time of a file source, in nanoseconds since the Unix
+    /// epoch: a resume refuses a file modified since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_modified_ns: Option<u64>,
+    /// When the presigned URL expires, in milliseconds since the Unix epoch
+    /// (when known: the time of the signed-url request plus its `expiry`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at_ms: Option<u64>,
 }
 
 impl ResumeState {
@@ -110,7 +121,70 @@ impl ResumeState {
             acknowledged_bytes: 0,
             chunk_size,
             source_len: None,
+            source_modified_ns: None,
+            expires_at_ms: None,
         }
+    }
+
+    /// Reads a state saved with [`ResumeState::save`] (or by an upload with
+    /// [`UploadOptions::state_file`](crate::UploadOptions::state_file)).
+    pub fn load(path: impl AsRef<Path>) -> Result<ResumeState, UploadError> {
+        let path = path.as_ref();
+        let text = std::fs::read(path).map_err(|e| state_file_error(path, e))?;
+        serde_json::from_slice(&text).map_err(|e| {
+            state_file_error(
+                path,
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("not a resume state ({e}); remove it to start afresh"),
+                ),
+            )
+        })
+    }
+
+    /// Writes the state to `path` atomically: a temporary file in the same
+    /// folder renamed over it, so a crash leaves the old state or the new one,
+    /// never half of one.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), UploadError> {
+        let path = path.as_ref();
+        self.write_atomically(path)
+            .map_err(|e| state_file_error(path, e))
+    }
+
+    fn write_atomically(&self, path: &Path) -> io::Result<()> {
+        use std::io::Write;
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer(&mut file, self)?;
+        file.flush()?;
+        file.as_file().sync_data()?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// Whether the presigned URL has expired at `now`, or will within a minute
+    /// (too late to start sending parts). `false` when the expiry is unknown.
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        let Some(at) = self.expires_at_ms else {
+            return false;
+        };
+        let now_ms = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        now_ms + 60_000 >= u128::from(at)
+    }
+
+    /// Records when a presigned URL obtained now expires, `expiry_secs` from now.
+    pub(crate) fn set_expiry(&mut self, expiry_secs: u64) {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let at = now.saturating_add(Duration::from_secs(expiry_secs));
+        self.expires_at_ms = u64::try_from(at.as_millis()).ok();
     }
 
     /// Parts still to send, when the source length is known.
@@ -171,9 +245,58 @@ impl ResumeState {
     }
 }
 
+fn state_file_error(path: &Path, source: io::Error) -> UploadError {
+    UploadError::StateFile {
+        path: path.to_owned(),
+        source,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saves_atomically_and_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("upload.state");
+        let mut s = state();
+        s.acknowledged_parts = vec![1, 2];
+        s.source_modified_ns = Some(1_700_000_000_123_456_789);
+        s.set_expiry(3000);
+        s.save(&path).unwrap();
+        assert_eq!(ResumeState::load(&path).unwrap(), s);
+        s.acknowledged_parts.push(3);
+        s.save(&path).unwrap();
+        assert_eq!(
+            ResumeState::load(&path).unwrap().acknowledged_parts,
+            vec![1, 2, 3]
+        );
+        // Only the state file is left: the temporary file was renamed over it.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        std::fs::write(&path, b"{not json").unwrap();
+        let err = ResumeState::load(&path).unwrap_err();
+        assert!(err.to_string().contains("upload.state"), "{err}");
+        assert!(
+            std::error::Error::source(&err)
+                .unwrap()
+                .to_string()
+                .contains("not a resume state")
+        );
+        assert!(ResumeState::load(dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn expiry() {
+        let mut s = state();
+        assert!(!s.is_expired(SystemTime::now()), "unknown expiry");
+        s.set_expiry(3000);
+        assert!(!s.is_expired(SystemTime::now()));
+        assert!(s.is_expired(SystemTime::now() + Duration::from_secs(2950)));
+        s.set_expiry(30);
+        assert!(s.is_expired(SystemTime::now()), "less than a minute left");
+    }
 
     fn state() -> ResumeState {
         ResumeState::new(

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use bytes::{BufMut, Bytes};
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -43,6 +44,14 @@ pub enum UploadSource {
 
 impl UploadSource {
     /// A file on disk. It is opened when the upload starts.
+    ///
+    /// A regular file is read one chunk at a time and watched: if its size or
+    /// modification time changes during the upload, the upload fails with
+    /// [`UploadError::SourceChanged`](crate::UploadError::SourceChanged)
+    /// instead of storing mixed bytes. A pipe, FIFO or process substitution
+    /// (`<(...)`, `/dev/fd/N`) is read as a stream of unknown length; opening
+    /// a FIFO waits for a writer at most
+    /// [`UploadOptions::open_timeout`](crate::UploadOptions::open_timeout).
     pub fn from_path(path: impl Into<PathBuf>) -> Self {
         UploadSource::Path(path.into())
     }
@@ -120,6 +129,8 @@ enum Inner {
         // `None` only while a blocking read owns it.
         file: Option<std::fs::File>,
         path: PathBuf,
+        /// Size and modification time when opened, for a regular file (not a pipe).
+        stamp: Option<FileStamp>,
     },
     Reader {
         reader: Box<dyn AsyncRead + Send + Unpin>,
@@ -142,6 +153,101 @@ pub(crate) struct ChunkReader {
     done: bool,
 }
 
+/// A regular file's size and modification time, to notice it changing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    pub(crate) len: u64,
+    /// Nanoseconds since the Unix epoch, when the platform has it.
+    pub(crate) modified_ns: Option<u64>,
+}
+
+impl FileStamp {
+    pub(crate) fn of(meta: &std::fs::Metadata) -> FileStamp {
+        let modified_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .and_then(|d| u64::try_from(d.as_nanos()).ok());
+        FileStamp {
+            len: meta.len(),
+            modified_ns,
+        }
+    }
+
+    /// What differs from `earlier`, if anything.
+    pub(crate) fn change_since(&self, earlier: &FileStamp) -> Option<String> {
+        if self.len != earlier.len {
+            Some(format!("size {} -> {} bytes", earlier.len, self.len))
+        } else if self.modified_ns != earlier.modified_ns {
+            Some("modified".to_owned())
+        } else {
+            None
+        }
+    }
+}
+
+/// The error inside an [`io::Error`] when a file changed under the upload.
+#[derive(Debug)]
+pub(crate) struct Changed {
+    pub(crate) path: PathBuf,
+    pub(crate) what: String,
+}
+
+impl fmt::Display for Changed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} changed during the upload ({})",
+            self.path.display(),
+            self.what
+        )
+    }
+}
+
+impl std::error::Error for Changed {}
+
+/// Checks `file` still has `stamp`.
+fn check_stamp(file: &std::fs::File, stamp: &FileStamp, path: &Path) -> io::Result<()> {
+    let now = FileStamp::of(&file.metadata()?);
+    match now.change_since(stamp) {
+        None => Ok(()),
+        Some(what) => Err(io::Error::other(Changed {
+            path: path.to_owned(),
+            what,
+        })),
+    }
+}
+
+/// Opens a FIFO for reading, waiting at most `timeout` for a writer (opening
+/// a FIFO blocks until one comes).
+async fn open_fifo(path: &Path, timeout: Duration) -> io::Result<std::fs::File> {
+    let owned = path.to_owned();
+    let mut opening = tokio::task::spawn_blocking(move || std::fs::File::open(owned));
+    if let Ok(joined) = tokio::time::timeout(timeout, &mut opening).await {
+        return joined.map_err(io::Error::other)?;
+    }
+    // Free the thread blocked in open(2): a writer that comes and goes at
+    // once lets it return; the file it opened is dropped.
+    loop {
+        #[cfg(unix)]
+        let _poke = tokio::net::unix::pipe::OpenOptions::new().open_sender(path);
+        if tokio::time::timeout(Duration::from_millis(50), &mut opening)
+            .await
+            .is_ok()
+        {
+            break;
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!(
+            "{}: no process wrote to this FIFO within {} s; start the writer first",
+            path.display(),
+            timeout.as_secs_f64()
+        ),
+    ))
+}
+
 /// Result of advancing the reader by one part.
 #[derive(Debug)]
 pub(crate) enum Step {
@@ -155,34 +261,55 @@ pub(crate) enum Step {
 
 impl ChunkReader {
     /// Opens the source (a file is opened and its length read here).
+    #[cfg(test)]
     pub(crate) async fn open(source: UploadSource, chunk_size: usize) -> io::Result<ChunkReader> {
+        Self::open_with(source, chunk_size, crate::options::DEFAULT_OPEN_TIMEOUT).await
+    }
+
+    /// Opens the source; a FIFO waits at most `open_timeout` for a writer.
+    pub(crate) async fn open_with(
+        source: UploadSource,
+        chunk_size: usize,
+        open_timeout: Duration,
+    ) -> io::Result<ChunkReader> {
         let (inner, total_len) = match source {
             UploadSource::Bytes(data) => {
                 let len = data.len() as u64;
                 (Inner::Bytes { data, offset: 0 }, Some(len))
             }
             UploadSource::Path(path) => {
-                let opened = path.clone();
-                let (file, len) = tokio::task::spawn_blocking(move || {
-                    let file = std::fs::File::open(&opened)?;
-                    let meta = file.metadata()?;
-                    if meta.is_dir() {
-                        return Err(io::Error::new(
+                // stat does not block, even on a FIFO without a writer.
+                let kind = tokio::fs::metadata(&path)
+                    .await
+                    .map_err(|e| with_path(e, &path))?;
+                if kind.is_dir() {
+                    return Err(with_path(
+                        io::Error::new(
                             io::ErrorKind::InvalidInput,
                             "it is a directory, not a file",
-                        ));
-                    }
-                    Ok((file, meta.len()))
-                })
-                .await
-                .map_err(io::Error::other)?
+                        ),
+                        &path,
+                    ));
+                }
+                let file = if kind.is_file() {
+                    let opened = path.clone();
+                    tokio::task::spawn_blocking(move || std::fs::File::open(opened))
+                        .await
+                        .map_err(io::Error::other)?
+                } else {
+                    open_fifo(&path, open_timeout).await
+                }
                 .map_err(|e| with_path(e, &path))?;
+                let meta = file.metadata().map_err(|e| with_path(e, &path))?;
+                // A pipe, FIFO or device is a stream: its length is unknown.
+                let stamp = meta.is_file().then(|| FileStamp::of(&meta));
                 (
                     Inner::File {
                         file: Some(file),
                         path,
+                        stamp,
                     },
-                    Some(len),
+                    stamp.map(|s| s.len),
                 )
             }
             UploadSource::Reader { reader, len } => (Inner::Reader { reader }, len),
@@ -196,6 +323,36 @@ impl ChunkReader {
             stash: None,
             done: false,
         })
+    }
+
+    /// Sets the chunk size (before anything is read).
+    pub(crate) fn set_chunk_size(&mut self, chunk_size: usize) {
+        self.chunk_size = chunk_size as u64;
+    }
+
+    /// The size and modification time of a regular file source when opened.
+    pub(crate) fn stamp(&self) -> Option<FileStamp> {
+        match &self.inner {
+            Inner::File { stamp, .. } => *stamp,
+            _ => None,
+        }
+    }
+
+    /// Fails if a regular file source changed since it was opened.
+    pub(crate) async fn check_unchanged(&mut self) -> io::Result<()> {
+        let Inner::File {
+            file: Some(file),
+            path,
+            stamp: Some(stamp),
+        } = &self.inner
+        else {
+            return Ok(());
+        };
+        let file = file.try_clone()?;
+        let (stamp, path) = (*stamp, path.clone());
+        tokio::task::spawn_blocking(move || check_stamp(&file, &stamp, &path))
+            .await
+            .map_err(io::Error::other)?
     }
 
     /// Total length in bytes, when known (for a reader of unknown length it
@@ -360,16 +517,22 @@ impl ChunkReader {
                 *offset = end;
                 Ok(part)
             }
-            Inner::File { file, path } => {
+            Inner::File { file, path, stamp } => {
                 let Some(mut handle) = file.take() else {
                     return Err(io::Error::other(
                         "the file was lost by an interrupted read; start the upload again",
                     ));
                 };
+                let (stamp, named) = (*stamp, path.clone());
                 // One blocking call per chunk: the read goes straight into the
-                // chunk's buffer (no staging copy as with tokio::fs).
+                // chunk's buffer (no staging copy as with tokio::fs). A file
+                // rewritten meanwhile is caught before its bytes are sent.
                 let (handle, result) = tokio::task::spawn_blocking(move || {
-                    let result = read_file_chunk(&mut handle, want);
+                    let result =
+                        read_file_chunk(&mut handle, want).and_then(|chunk| match &stamp {
+                            Some(stamp) => check_stamp(&handle, stamp, &named).map(|()| chunk),
+                            None => Ok(chunk),
+                        });
                     (handle, result)
                 })
                 .await
@@ -388,7 +551,7 @@ impl ChunkReader {
                 *offset += usize::try_from(len).map_err(io::Error::other)?;
                 Ok(())
             }
-            Inner::File { file, path } => {
+            Inner::File { file, path, .. } => {
                 let Some(handle) = file.as_mut() else {
                     return Err(io::Error::other(
                         "the file was lost by an interrupted read; start the upload again",
@@ -458,6 +621,9 @@ async fn read_reader_chunk(
 }
 
 fn with_path(err: io::Error, path: &Path) -> io::Error {
+    if err.get_ref().is_some_and(|inner| inner.is::<Changed>()) {
+        return err; // already names the file
+    }
     io::Error::new(err.kind(), format!("{}: {err}", path.display()))
 }
 

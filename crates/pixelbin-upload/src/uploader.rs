@@ -10,9 +10,8 @@ use crate::options::UploadOptions;
 use crate::progress::Tracker;
 use crate::request::UploadRequest;
 use crate::resume::ResumeState;
-use crate::retry::{Backoff, with_retries};
-use crate::source::{ChunkReader, UploadSource};
-use crate::window::{self, WindowError};
+use crate::source::{Changed, ChunkReader, UploadSource};
+use crate::window::{self, Plan, WindowError};
 use crate::wire::{self, PresignedTarget};
 
 /// Uploads files of any size to Pixelbin with signed multipart upload.
@@ -61,15 +60,20 @@ impl Uploader {
 
     /// Uploads `source` as the file described by `request`.
     ///
-    /// Invalid `options`, an unknown [`Access::Other`](crate::Access::Other) level and an
-    /// empty source are refused before any request.
-    /// Then a presigned URL is requested, the parts are sent (`concurrency` at
-    /// a time, each retried per the options) and the upload is completed.
+    /// Invalid `options`, an unknown [`Access::Other`](crate::Access::Other)
+    /// level, an empty source and a source that would need more than
+    /// [`MAX_PARTS`](crate::MAX_PARTS) parts with a chunk size that was set
+    /// are refused before any request (an unset chunk size grows instead; see
+    /// [`UploadOptions::chunk_size_for`]).
+    /// Then a presigned URL is requested, the parts are sent (as many at once
+    /// as [`UploadOptions::concurrency`] allows, each retried per the options)
+    /// and the upload is completed.
     ///
     /// On failure after the presigned URL was obtained, the error carries a
-    /// [`ResumeState`] ([`UploadError::resume_state`]) for [`Uploader::resume`].
-    /// Dropping the returned future stops the upload: requests in flight are
-    /// abandoned and no further part is sent.
+    /// [`ResumeState`] ([`UploadError::resume_state`]) for [`Uploader::resume`];
+    /// with [`UploadOptions::state_file`] it is also kept on disk as parts
+    /// are acknowledged. Dropping the returned future stops the upload:
+    /// requests in flight are abandoned and no further part is sent.
     pub async fn upload(
         &self,
         source: UploadSource,
@@ -83,13 +87,17 @@ impl Uploader {
                 .validate()
                 .map_err(|e| UploadError::InvalidOptions(e.to_string()))?;
         }
-        let mut reader = open(source, options.chunk_size).await?;
+        let mut reader = open(source, &options).await?;
+        let chunk_size = options.chunk_size_for(reader.total_len())?;
+        reader.set_chunk_size(chunk_size);
         if reader.is_empty().await.map_err(source_error(None))? {
             return Err(UploadError::EmptySource);
         }
         let presigned = wire::create_signed_url(&self.transport, &request).await?;
-        let mut state = ResumeState::new(presigned, options.chunk_size);
+        let mut state = ResumeState::new(presigned, chunk_size);
+        state.set_expiry(request.expiry.unwrap_or(DEFAULT_EXPIRY_SECS));
         state.source_len = reader.total_len();
+        state.source_modified_ns = reader.stamp().and_then(|s| s.modified_ns);
         self.finish(&mut reader, state, &options).await
     }
 
@@ -99,7 +107,7 @@ impl Uploader {
     /// `source` must hold the same data as the first attempt; parts are cut
     /// with `state.chunk_size` (`options.chunk_size` is not used). Fails with
     /// [`UploadError::InvalidState`] before any request when the state does
-    /// not fit the source.
+    /// not fit the source (another length, or a file modified since).
     ///
     /// ```no_run
     /// # use pixelbin_upload::{UploadOptions, UploadRequest, UploadSource, Uploader};
@@ -130,8 +138,16 @@ impl Uploader {
     ) -> Result<FileObject, UploadError> {
         options.validate()?;
         state.check(source.len())?;
-        let mut reader = open(source, state.chunk_size).await?;
+        let mut reader = open(source, &options).await?;
+        reader.set_chunk_size(state.chunk_size);
         state.check(reader.total_len())?;
+        if let (Some(then), Some(now)) = (state.source_modified_ns, reader.stamp())
+            && now.modified_ns != Some(then)
+        {
+            return Err(UploadError::InvalidState(
+                "the file was modified since the interrupted upload; upload it afresh".to_owned(),
+            ));
+        }
         if reader.is_empty().await.map_err(source_error(None))? {
             return Err(UploadError::EmptySource);
         }
@@ -146,14 +162,17 @@ impl Uploader {
         options: &UploadOptions,
     ) -> Result<FileObject, UploadError> {
         let target = PresignedTarget::new(&self.transport, &state.presigned_url, options)?;
-        let backoff = Backoff::from_options(options);
         let mut tracker = Tracker::new(options)
             .with_acknowledged(&state.acknowledged_parts, state.acknowledged_bytes);
+        if let Some(path) = &options.state_file {
+            tracker.keep_state_in(path.clone(), state.clone())?;
+        }
         let _ = tracker.set_totals(reader.total_len(), reader.total_parts());
         tracker.publish();
 
-        let outcome =
-            window::run(&target, reader, &mut tracker, options.concurrency, &backoff).await;
+        let plan = Plan::new(options, state.chunk_size);
+        let outcome = window::run(&target, reader, &mut tracker, plan).await;
+        let saved = tracker.save_state(true);
         let snapshot = |tracker: &Tracker, reader: &ChunkReader| {
             Box::new(ResumeState {
                 acknowledged_parts: tracker.acknowledged(),
@@ -164,24 +183,18 @@ impl Uploader {
         };
         match outcome {
             Ok(()) => {}
-            Err(WindowError::Part {
-                part_number,
-                failure,
-            }) => {
+            Err(WindowError::Part { part_number, error }) => {
                 return Err(UploadError::Part {
                     part_number,
-                    attempts: failure.attempts,
-                    source: Box::new(failure.error),
+                    source: Box::new(error),
                     resume: snapshot(&tracker, reader),
                 });
             }
             Err(WindowError::Source(source)) => {
-                return Err(UploadError::Source {
-                    source,
-                    resume: Some(snapshot(&tracker, reader)),
-                });
+                return Err(source_failure(source, Some(snapshot(&tracker, reader))));
             }
         }
+        saved?;
 
         // The window only returns Ok once the source is exhausted, so the
         // number of parts is known; check the acknowledged parts are exactly
@@ -206,28 +219,49 @@ impl Uploader {
                 resume: Some(snapshot(&tracker, reader)),
             });
         }
-        with_retries(
-            &backoff,
-            || "completing the upload".to_owned(),
-            || target.complete(parts),
-        )
-        .await
-        .map_err(|failure| UploadError::Complete {
-            attempts: failure.attempts,
-            source: Box::new(failure.error),
-            resume: snapshot(&tracker, reader),
-        })
+        // A file written to after its last chunk was read would not be mixed,
+        // but the user meant to upload a file that was still changing.
+        if let Err(source) = reader.check_unchanged().await {
+            return Err(source_failure(source, Some(snapshot(&tracker, reader))));
+        }
+        let file = target
+            .complete(parts)
+            .await
+            .map_err(|error| UploadError::Complete {
+                source: Box::new(error),
+                resume: snapshot(&tracker, reader),
+            })?;
+        tracker.remove_state();
+        Ok(file)
     }
 }
 
-async fn open(source: UploadSource, chunk_size: usize) -> Result<ChunkReader, UploadError> {
-    ChunkReader::open(source, chunk_size)
+/// The signed URL's lifetime when the request does not set `expiry` (the service's default).
+const DEFAULT_EXPIRY_SECS: u64 = 3000;
+
+async fn open(source: UploadSource, options: &UploadOptions) -> Result<ChunkReader, UploadError> {
+    let chunk_size = options
+        .chunk_size
+        .unwrap_or_else(|| options.unset_chunk_size());
+    ChunkReader::open_with(source, chunk_size, options.open_timeout)
         .await
         .map_err(source_error(None))
 }
 
 fn source_error(resume: Option<Box<ResumeState>>) -> impl FnOnce(std::io::Error) -> UploadError {
-    move |source| UploadError::Source { source, resume }
+    move |source| source_failure(source, resume)
+}
+
+/// A source error as the upload reports it: a file that changed under the
+/// upload is [`UploadError::SourceChanged`].
+fn source_failure(source: std::io::Error, resume: Option<Box<ResumeState>>) -> UploadError {
+    if let Some(changed) = source.get_ref().and_then(|e| e.downcast_ref::<Changed>()) {
+        return UploadError::SourceChanged {
+            path: changed.path.clone(),
+            what: changed.what.clone(),
+        };
+    }
+    UploadError::Source { source, resume }
 }
 
 #[cfg(test)]

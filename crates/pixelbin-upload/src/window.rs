@@ -1,36 +1,50 @@
-//! The sliding window: keeps `concurrency` parts in flight, starting a new
-//! part as soon as one finishes, with memory bounded by the chunk size.
+//! The sliding window: keeps parts in flight, starting a new part as soon as
+//! one finishes, with memory bounded by the chunk size.
 //!
 //! Two futures run side by side on the caller's task (nothing is spawned, so
 //! dropping the upload stops everything at once):
 //!
 //! - the *reader* takes a memory permit, reads the next chunk and hands it over
 //!   a channel of capacity 1;
-//! - the *sender* keeps up to `concurrency` part requests in a
-//!   `FuturesUnordered`, pulling a chunk only when a slot is free.
+//! - the *sender* keeps part requests in a `FuturesUnordered`, pulling a chunk
+//!   only while fewer parts than the limit are in flight. The limit is fixed
+//!   ([`ConcurrencyMode::Fixed`](crate::ConcurrencyMode::Fixed)) or set by the
+//!   adaptive [`Controller`] from the throughput of each round.
 //!
-//! A chunk's permit is released when its part is acknowledged. There are
-//! `concurrency + 1` permits, so at most `chunk_size * (concurrency + 1)` bytes
-//! of the source are in memory whatever its size: `concurrency` parts on the
-//! wire and one read ahead, ready for the next free slot.
+//! A chunk's permit is released when its part is acknowledged. There are as
+//! many permits as the memory allows (`Fixed(n)`: `n + 1`; `Auto`: the memory
+//! budget in chunks), so the source held in memory never exceeds them
+//! whatever its size: the parts on the wire and one read ahead.
+//!
+//! **Hedging**: a part still unanswered after three times the median time of
+//! the parts finished so far (once three have finished, and never before one
+//! second) is sent a second time
+//! on another connection, if a memory permit is free; the first success wins
+//! and the other request is dropped. A part is hedged at most once.
+//!
+//! Retries happen below, in `pixelbin_http::retry` (each request carries the
+//! upload's policy); a part that still fails stops the window.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::io;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::StreamExt;
+use futures::future::Either;
 use futures::stream::FuturesUnordered;
-use tokio::sync::{Semaphore, SemaphorePermit, mpsc};
+use tokio::sync::{Semaphore, SemaphorePermit, mpsc, oneshot};
+use tokio::time::Instant;
 
+use crate::concurrency::Controller;
 use crate::progress::Tracker;
-use crate::retry::{Backoff, Failure, with_retries};
 use crate::source::{Chunk, ChunkReader, Step};
 
-/// Sends one attempt of one part. The real one PUTs to the presigned URL
-/// (`wire.rs`); tests use fakes.
+/// Sends one part (with the retries its request's policy allows). The real
+/// one PUTs to the presigned URL (`wire.rs`); tests use fakes.
 pub(crate) trait PartSender: Sync {
-    /// One attempt at storing part `part_number` (from 1).
+    /// Stores part `part_number` (from 1).
     fn send_part(
         &self,
         part_number: u32,
@@ -38,11 +52,60 @@ pub(crate) trait PartSender: Sync {
     ) -> impl Future<Output = Result<(), pixelbin_http::Error>> + Send;
 }
 
+/// How many parts may be in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Limit {
+    /// Exactly this many.
+    Fixed(usize),
+    /// Adaptive, up to this many.
+    Auto { max: usize },
+}
+
+/// How the window runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Plan {
+    pub(crate) limit: Limit,
+    /// Chunks of the source allowed in memory at once (parts in flight,
+    /// hedges and the read-ahead).
+    pub(crate) memory_slots: usize,
+    pub(crate) hedge: bool,
+    pub(crate) chunk_size: usize,
+}
+
+impl Plan {
+    /// The plan for the options: `Fixed(n)` gets `n + 1` chunks of memory,
+    /// `Auto` the budget in chunks (at least 2) and up to one less in flight.
+    pub(crate) fn new(options: &crate::UploadOptions, chunk_size: usize) -> Plan {
+        // Tokio's semaphore panics above `MAX_PERMITS`; no upload has that many parts anyway.
+        let cap = Semaphore::MAX_PERMITS - 1;
+        let chunk_size = chunk_size.max(1);
+        let (limit, memory_slots) = match options.concurrency {
+            crate::ConcurrencyMode::Fixed(n) => {
+                let n = n.clamp(1, cap - 1);
+                (Limit::Fixed(n), n + 1)
+            }
+            crate::ConcurrencyMode::Auto => {
+                let slots = (options.memory_budget / chunk_size).clamp(2, cap);
+                (Limit::Auto { max: slots - 1 }, slots)
+            }
+        };
+        Plan {
+            limit,
+            memory_slots,
+            hedge: options.hedge,
+            chunk_size,
+        }
+    }
+}
+
 /// Why the window stopped early.
 #[derive(Debug)]
 pub(crate) enum WindowError {
     /// A part failed for good.
-    Part { part_number: u32, failure: Failure },
+    Part {
+        part_number: u32,
+        error: pixelbin_http::Error,
+    },
     /// The source could not be read.
     Source(io::Error),
 }
@@ -56,6 +119,31 @@ enum Event<'a> {
     },
 }
 
+/// A part on the wire, as the sender sees it.
+struct Running<'a> {
+    started: Instant,
+    /// Hands the part a memory permit for its hedge; `None` once hedged.
+    hedge: Option<oneshot::Sender<SemaphorePermit<'a>>>,
+}
+
+/// Bytes acknowledged since the current measuring round began.
+struct Round {
+    started: Instant,
+    bytes: u64,
+    /// The round ends once this many bytes are acknowledged.
+    target: u64,
+}
+
+impl Round {
+    fn new(limit: usize, chunk_size: usize) -> Round {
+        Round {
+            started: Instant::now(),
+            bytes: 0,
+            target: (limit as u64).saturating_mul(chunk_size as u64),
+        }
+    }
+}
+
 /// Sends every part of `reader` not yet acknowledged in `tracker`, recording
 /// acknowledgements in `tracker`. Returns when every part is acknowledged, or
 /// at the first part that fails for good (the parts in flight are dropped).
@@ -63,12 +151,9 @@ pub(crate) async fn run<S: PartSender>(
     sender: &S,
     reader: &mut ChunkReader,
     tracker: &mut Tracker,
-    concurrency: usize,
-    backoff: &Backoff,
+    plan: Plan,
 ) -> Result<(), WindowError> {
-    // Tokio's semaphore panics above `MAX_PERMITS`; no upload has that many parts anyway.
-    let concurrency = concurrency.min(Semaphore::MAX_PERMITS - 1);
-    let memory = Semaphore::new(concurrency + 1);
+    let memory = Semaphore::new(plan.memory_slots);
     let (tx, mut rx) = mpsc::channel::<Event<'_>>(1);
     let already_sent: BTreeSet<u32> = tracker.acknowledged().into_iter().collect();
 
@@ -99,21 +184,80 @@ pub(crate) async fn run<S: PartSender>(
     let read = async { read.await.map_err(WindowError::Source) };
 
     let send = async {
+        let mut controller = match plan.limit {
+            Limit::Auto { max } => Some(Controller::new(max)),
+            Limit::Fixed(_) => None,
+        };
+        let limit_now = |controller: &Option<Controller>| match (plan.limit, controller) {
+            (_, Some(c)) => c.limit(),
+            (Limit::Fixed(n), None) | (Limit::Auto { max: n }, None) => n,
+        };
+        let mut round = Round::new(limit_now(&controller), plan.chunk_size);
         let mut in_flight = FuturesUnordered::new();
+        let mut running: HashMap<u32, Running<'_>> = HashMap::new();
+        // Times of the finished parts, sorted (for the median).
+        let mut finished: Vec<Duration> = Vec::new();
         let mut reading = true;
+        // No memory for a hedge: wait until a part finishes and frees some.
+        let mut hedge_blocked = false;
         loop {
+            let limit = limit_now(&controller);
+            tracker.set_in_flight(in_flight.len(), limit);
+            let hedge_at = if plan.hedge && !hedge_blocked {
+                hedge_deadline(&running, &finished)
+            } else {
+                None
+            };
             tokio::select! {
                 // Finish parts first: that frees memory for the reader.
                 biased;
                 Some(done) = in_flight.next(), if !in_flight.is_empty() => match done {
-                    Ok((part_number, len)) => tracker.acknowledge(part_number, len),
-                    Err((part_number, failure)) => {
-                        return Err(WindowError::Part { part_number, failure });
+                    Ok((part_number, len)) => {
+                        hedge_blocked = false;
+                        if let Some(part) = running.remove(&part_number) {
+                            let took = part.started.elapsed();
+                            let at = finished.partition_point(|d| *d < took);
+                            finished.insert(at, took);
+                        }
+                        tracker.acknowledge(part_number, len);
+                        round.bytes += len;
+                        if round.bytes >= round.target && let Some(c) = controller.as_mut() {
+                            let secs = round.started.elapsed().as_secs_f64();
+                            let before = c.limit();
+                            let after = c.observe(round.bytes as f64 / secs);
+                            if after != before {
+                                tracing::debug!(target: "pixelbin_upload", before, after, "parts in flight");
+                            }
+                            round = Round::new(after, plan.chunk_size);
+                        }
+                    }
+                    Err((part_number, error)) => {
+                        return Err(WindowError::Part { part_number, error });
                     }
                 },
-                event = rx.recv(), if reading && in_flight.len() < concurrency => match event {
+                () = sleep_until(hedge_at), if hedge_at.is_some() => {
+                    let now = Instant::now();
+                    let after = hedge_after(&finished);
+                    for (number, part) in running.iter_mut() {
+                        let overdue = now.saturating_duration_since(part.started) >= after;
+                        if !overdue || part.hedge.is_none() {
+                            continue;
+                        }
+                        let Ok(permit) = memory.try_acquire() else {
+                            hedge_blocked = true;
+                            break;
+                        };
+                        tracing::debug!(target: "pixelbin_upload", part = number, "hedging a slow part");
+                        if let Some(hedge) = part.hedge.take() {
+                            let _ = hedge.send(permit);
+                        }
+                    }
+                }
+                event = rx.recv(), if reading && in_flight.len() < limit => match event {
                     Some(Event::Chunk(chunk, permit)) => {
-                        in_flight.push(send_part(sender, backoff, chunk, permit));
+                        let (hedge, hedge_rx) = oneshot::channel();
+                        running.insert(chunk.number, Running { started: Instant::now(), hedge: Some(hedge) });
+                        in_flight.push(send_part(sender, chunk, permit, hedge_rx));
                     }
                     Some(Event::End { total_bytes, total_parts }) => {
                         // A reader of unknown length knows its size now.
@@ -123,7 +267,10 @@ pub(crate) async fn run<S: PartSender>(
                     }
                     None => reading = false,
                 },
-                else => return Ok(()),
+                else => {
+                    tracker.set_in_flight(0, limit);
+                    return Ok(());
+                }
             }
         }
     };
@@ -131,27 +278,71 @@ pub(crate) async fn run<S: PartSender>(
     tokio::try_join!(read, send).map(drop)
 }
 
-/// One part, retried per `backoff`; the permit (the part's memory slot) is
-/// released when this finishes.
-async fn send_part<S: PartSender>(
+fn median(sorted: &[Duration]) -> Duration {
+    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
+/// A part is never hedged sooner than this: on a fast path a few
+/// milliseconds of jitter are no reason to send a part twice.
+const MIN_HEDGE_AFTER: Duration = Duration::from_secs(1);
+
+/// How long a part may take before it is hedged: three times the median time
+/// of the finished parts, at least [`MIN_HEDGE_AFTER`].
+fn hedge_after(finished: &[Duration]) -> Duration {
+    (median(finished) * 3).max(MIN_HEDGE_AFTER)
+}
+
+/// When the next part becomes overdue for a hedge, if any part can still be
+/// hedged (once three parts have finished).
+fn hedge_deadline(running: &HashMap<u32, Running<'_>>, finished: &[Duration]) -> Option<Instant> {
+    if finished.len() < 3 {
+        return None;
+    }
+    let after = hedge_after(finished);
+    running
+        .values()
+        .filter(|part| part.hedge.is_some())
+        .map(|part| part.started + after)
+        .min()
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// One part; the permit (the part's memory slot) is released when this
+/// finishes. When `hedge` delivers a second permit, the part is also sent a
+/// second time and the first success wins.
+async fn send_part<'a, S: PartSender>(
     sender: &S,
-    backoff: &Backoff,
     chunk: Chunk,
-    permit: SemaphorePermit<'_>,
-) -> Result<(u32, u64), (u32, Failure)> {
+    permit: SemaphorePermit<'a>,
+    hedge: oneshot::Receiver<SemaphorePermit<'a>>,
+) -> Result<(u32, u64), (u32, pixelbin_http::Error)> {
     let _permit = permit;
     let Chunk { number, data } = chunk;
     let len = data.len() as u64;
     tracing::trace!(target: "pixelbin_upload", part = number, len, "sending part");
     // Cloning Bytes is a reference count, not a copy of the chunk.
-    with_retries(
-        backoff,
-        || format!("part {number}"),
-        || sender.send_part(number, data.clone()),
-    )
-    .await
-    .map(|()| (number, len))
-    .map_err(|failure| (number, failure))
+    let first = sender.send_part(number, data.clone());
+    tokio::pin!(first);
+    let hedge_permit = tokio::select! {
+        result = &mut first => return result.map(|()| (number, len)).map_err(|e| (number, e)),
+        Ok(permit) = hedge => permit,
+    };
+    let _hedge_permit = hedge_permit;
+    let second = sender.send_part(number, data);
+    tokio::pin!(second);
+    // The first success wins; a failure waits for the other request.
+    let result = match futures::future::select(first, second).await {
+        Either::Left((Ok(()), _)) | Either::Right((Ok(()), _)) => Ok(()),
+        Either::Left((Err(error), other)) => other.await.map_err(|_| error),
+        Either::Right((Err(error), other)) => other.await.map_err(|_| error),
+    };
+    result.map(|()| (number, len)).map_err(|e| (number, e))
 }
 
 #[cfg(test)]
@@ -175,6 +366,8 @@ mod tests {
     #[derive(Default)]
     struct Fake {
         delays: HashMap<u32, Duration>,
+        /// Delays of the first attempt only (a hedge is fast).
+        first_delays: Mutex<HashMap<u32, Duration>>,
         default_delay: Duration,
         script: Mutex<HashMap<u32, VecDeque<u16>>>,
         in_flight: AtomicUsize,
@@ -230,11 +423,13 @@ mod tests {
                 let _guard = InFlight(&self.in_flight);
                 self.max_in_flight.fetch_max(now, Ordering::SeqCst);
                 self.started.lock().unwrap().push(part_number);
-                let delay = self
-                    .delays
-                    .get(&part_number)
-                    .copied()
-                    .unwrap_or(self.default_delay);
+                let first = self.first_delays.lock().unwrap().remove(&part_number);
+                let delay = first.unwrap_or_else(|| {
+                    self.delays
+                        .get(&part_number)
+                        .copied()
+                        .unwrap_or(self.default_delay)
+                });
                 tokio::time::sleep(delay).await;
                 let failure = self
                     .script
@@ -261,12 +456,24 @@ mod tests {
         (0..len).map(|i| (i * 7 % 256) as u8).collect()
     }
 
-    fn backoff(max_retries: u32) -> Backoff {
-        Backoff::from_options(
+    fn fixed(concurrency: usize, chunk: usize) -> Plan {
+        Plan::new(
             &UploadOptions::default()
-                .max_retries(max_retries)
-                .initial_backoff(Duration::from_millis(10)),
+                .concurrency(concurrency)
+                .hedge(false),
+            chunk,
         )
+    }
+
+    async fn run_plan(
+        fake: &Fake,
+        source: UploadSource,
+        plan: Plan,
+        tracker: &mut Tracker,
+    ) -> Result<(), WindowError> {
+        let mut reader = ChunkReader::open(source, plan.chunk_size).await.unwrap();
+        let _ = tracker.set_totals(reader.total_len(), reader.total_parts());
+        run(fake, &mut reader, tracker, plan).await
     }
 
     async fn run_fake(
@@ -275,18 +482,8 @@ mod tests {
         chunk: usize,
         concurrency: usize,
         tracker: &mut Tracker,
-        max_retries: u32,
     ) -> Result<(), WindowError> {
-        let mut reader = ChunkReader::open(source, chunk).await.unwrap();
-        let _ = tracker.set_totals(reader.total_len(), reader.total_parts());
-        run(
-            fake,
-            &mut reader,
-            tracker,
-            concurrency,
-            &backoff(max_retries),
-        )
-        .await
+        run_plan(fake, source, fixed(concurrency, chunk), tracker).await
     }
 
     fn fake(delay_ms: u64) -> Fake {
@@ -308,7 +505,7 @@ mod tests {
                         UploadSource::from_reader(std::io::Cursor::new(data(len)), None)
                     };
                     let mut tracker = Tracker::new(&UploadOptions::default());
-                    run_fake(&f, source, 10, concurrency, &mut tracker, 0)
+                    run_fake(&f, source, 10, concurrency, &mut tracker)
                         .await
                         .unwrap();
                     let parts = len.div_ceil(10);
@@ -333,7 +530,7 @@ mod tests {
         let mut f = fake(10);
         f.delays.insert(1, Duration::from_millis(1000));
         let mut tracker = Tracker::new(&UploadOptions::default());
-        run_fake(&f, data(100).into(), 10, 3, &mut tracker, 0)
+        run_fake(&f, data(100).into(), 10, 3, &mut tracker)
             .await
             .unwrap();
         let order = f.finish_order.lock().unwrap().clone();
@@ -394,7 +591,6 @@ mod tests {
                 10,
                 concurrency,
                 &mut tracker,
-                0,
             )
             .await
             .unwrap();
@@ -412,7 +608,7 @@ mod tests {
         let f = fake(1);
         let mut tracker = Tracker::new(&UploadOptions::default());
         let source = UploadSource::from(data(35));
-        run_fake(&f, source, 10, usize::MAX, &mut tracker, 0)
+        run_fake(&f, source, 10, usize::MAX, &mut tracker)
             .await
             .unwrap();
         assert_eq!(f.stored_bytes(), data(35));
@@ -423,17 +619,14 @@ mod tests {
         let mut f = fake(50).fail(3, &[400]);
         f.delays.insert(3, Duration::ZERO);
         let mut tracker = Tracker::new(&UploadOptions::default());
-        let err = run_fake(&f, data(100).into(), 10, 3, &mut tracker, 2)
+        let err = run_fake(&f, data(100).into(), 10, 3, &mut tracker)
             .await
             .unwrap_err();
         match err {
-            WindowError::Part {
-                part_number,
-                failure,
-            } => {
+            WindowError::Part { part_number, error } => {
                 assert_eq!(part_number, 3);
-                assert_eq!(failure.attempts, 1, "a 4xx is not retried");
-                assert_eq!(failure.error.status(), Some(400));
+                assert_eq!(error.status(), Some(400));
+                assert_eq!(f.attempts(3), 1);
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -442,35 +635,6 @@ mod tests {
         assert!(f.stored.lock().unwrap().is_empty());
         assert_eq!(f.in_flight.load(Ordering::SeqCst), 0);
         assert!(tracker.acknowledged().is_empty());
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn transient_failures_are_retried() {
-        let f = fake(5).fail(2, &[503, 500]);
-        let mut tracker = Tracker::new(&UploadOptions::default());
-        run_fake(&f, data(35).into(), 10, 3, &mut tracker, 2)
-            .await
-            .unwrap();
-        assert_eq!(f.attempts(2), 3);
-        assert_eq!(f.attempts(1), 1);
-        assert_eq!(f.stored_bytes(), data(35));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn retries_are_bounded_and_the_error_says_how_many() {
-        let f = fake(5).fail(4, &[503; 10]);
-        let mut tracker = Tracker::new(&UploadOptions::default());
-        let err = run_fake(&f, data(35).into(), 10, 1, &mut tracker, 3)
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, WindowError::Part { part_number: 4, ref failure } if failure.attempts == 4),
-            "{err:?}"
-        );
-        assert_eq!(f.attempts(4), 4);
-        // With concurrency 1 the parts before were acknowledged.
-        assert_eq!(tracker.acknowledged(), vec![1, 2, 3]);
-        assert_eq!(tracker.bytes_acknowledged(), 30);
     }
 
     #[tokio::test(start_paused = true)]
@@ -484,7 +648,7 @@ mod tests {
             } else {
                 UploadSource::from_reader(std::io::Cursor::new(data(35)), None)
             };
-            run_fake(&f, source, 10, 3, &mut tracker, 0).await.unwrap();
+            run_fake(&f, source, 10, 3, &mut tracker).await.unwrap();
             let stored = f.stored.lock().unwrap();
             assert_eq!(stored.keys().copied().collect::<Vec<_>>(), vec![2, 4]);
             assert_eq!(&stored[&2][..], &data(35)[10..20]);
@@ -502,7 +666,7 @@ mod tests {
         let f = fake(5);
         let mut tracker = Tracker::new(&options);
         let source = UploadSource::from_reader(std::io::Cursor::new(data(35)), None);
-        run_fake(&f, source, 10, 2, &mut tracker, 0).await.unwrap();
+        run_fake(&f, source, 10, 2, &mut tracker).await.unwrap();
         let seen = seen.lock().unwrap();
         // 4 parts + the end of the reader (which makes the total known).
         assert_eq!(seen.len(), 5);
@@ -516,6 +680,101 @@ mod tests {
         assert_eq!(last.total_bytes, Some(35));
         assert_eq!(last.total_parts, Some(4));
         assert_eq!(last.fraction(), Some(1.0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_part_is_hedged_and_the_hedge_wins() {
+        let f = fake(10);
+        f.first_delays
+            .lock()
+            .unwrap()
+            .insert(5, Duration::from_secs(3600));
+        let plan = Plan {
+            hedge: true,
+            ..fixed(3, 10)
+        };
+        let mut tracker = Tracker::new(&UploadOptions::default());
+        let started = tokio::time::Instant::now();
+        run_plan(&f, data(100).into(), plan, &mut tracker)
+            .await
+            .unwrap();
+        // Done long before the slow first attempt would have answered.
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(f.attempts(5), 2, "one hedge");
+        assert!((1..=10).filter(|&p| p != 5).all(|p| f.attempts(p) == 1));
+        assert_eq!(f.stored_bytes(), data(100));
+        // The slow attempt was dropped, not left running.
+        assert_eq!(f.in_flight.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_hedging_a_slow_part_is_waited_for() {
+        let f = fake(10);
+        f.first_delays
+            .lock()
+            .unwrap()
+            .insert(5, Duration::from_secs(60));
+        let mut tracker = Tracker::new(&UploadOptions::default());
+        let started = tokio::time::Instant::now();
+        run_fake(&f, data(100).into(), 10, 3, &mut tracker)
+            .await
+            .unwrap();
+        assert!(started.elapsed() >= Duration::from_secs(60));
+        assert_eq!(f.attempts(5), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hedge_needs_a_free_memory_slot() {
+        // Fixed(2) has 3 slots: 2 parts in flight and one read ahead. The slow
+        // part's hedge gets a slot only once the reader has nothing left to read.
+        let f = fake(10);
+        f.first_delays
+            .lock()
+            .unwrap()
+            .insert(5, Duration::from_secs(60));
+        let plan = Plan {
+            hedge: true,
+            ..fixed(2, 10)
+        };
+        let mut tracker = Tracker::new(&UploadOptions::default());
+        let started = tokio::time::Instant::now();
+        run_plan(&f, data(100).into(), plan, &mut tracker)
+            .await
+            .unwrap();
+        assert_eq!(f.attempts(5), 2);
+        assert!(started.elapsed() < Duration::from_secs(60));
+        // Never more requests than memory slots, hedge included.
+        assert!(f.max_in_flight.load(Ordering::SeqCst) <= 3);
+        let order = f.started.lock().unwrap().clone();
+        assert_eq!(
+            order.last(),
+            Some(&5),
+            "hedged after every part was read: {order:?}"
+        );
+        assert_eq!(f.stored_bytes(), data(100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn auto_mode_grows_within_the_memory_budget() {
+        // 10-byte chunks, a budget of 8 chunks: at most 7 parts in flight.
+        let f = fake(100);
+        let options = UploadOptions::default()
+            .memory_budget(80)
+            .hedge(false);
+        let plan = Plan::new(&options, 10);
+        assert_eq!(plan.limit, Limit::Auto { max: 7 });
+        let mut tracker = Tracker::new(&options);
+        run_plan(&f, data(2000).into(), plan, &mut tracker)
+            .await
+            .unwrap();
+        assert_eq!(f.stored_bytes(), data(2000));
+        // Each part takes the same time whatever the number in flight, so
+        // more parts always pay: it grows from 3 to the budget.
+        assert_eq!(f.max_in_flight.load(Ordering::SeqCst), 7);
     }
 
     /// Yields `good` bytes then fails.
@@ -549,7 +808,6 @@ mod tests {
             10,
             1,
             &mut tracker,
-            0,
         )
         .await
         .unwrap_err();

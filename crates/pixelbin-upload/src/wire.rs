@@ -7,13 +7,16 @@
 //! 3. `POST {url}` JSON `{"parts": [1..=N], ...fields}` -> the file object.
 //!
 //! Steps 2 and 3 go to the presigned URL, which carries its own signature:
-//! they are sent without the `Authorization` header, and with the transport's
-//! retries off because `retry.rs` owns their retry policy.
+//! they are sent without the `Authorization` header, and with the upload's
+//! retry policy (`maxRetries`, `exponentialFactor`; what is retried is
+//! `pixelbin_http::retry`'s table: a part PUT is idempotent, the completion
+//! POST is not, so it is repeated only when it never reached the server or
+//! was refused with 429).
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use pixelbin_http::{ApiRequest, Form, Transport};
+use pixelbin_http::{ApiRequest, Form, RetryPolicy, Transport};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use url::Url;
@@ -62,6 +65,7 @@ pub(crate) struct PresignedTarget<'a> {
     fields: &'a Map<String, Value>,
     part_timeout: Option<Duration>,
     complete_timeout: Duration,
+    retry: RetryPolicy,
 }
 
 impl<'a> PresignedTarget<'a> {
@@ -84,13 +88,14 @@ impl<'a> PresignedTarget<'a> {
             fields: &presigned.fields,
             part_timeout: options.part_timeout,
             complete_timeout,
+            retry: options.retry_policy(transport.config().retry()),
         })
     }
 
     /// A request to the presigned URL: no Authorization header (the URL is
-    /// signed), no transport retries (see `retry.rs`).
+    /// signed), the upload's retry policy.
     fn request(&self, req: ApiRequest) -> ApiRequest {
-        req.without_auth().max_retries(0)
+        req.without_auth().retry(self.retry.clone())
     }
 
     /// Step 3: completes the upload with parts `1..=parts`.
@@ -106,7 +111,7 @@ impl<'a> PresignedTarget<'a> {
 }
 
 impl PartSender for PresignedTarget<'_> {
-    /// Step 2, one attempt.
+    /// Step 2, retried per the upload's policy.
     async fn send_part(&self, part_number: u32, data: Bytes) -> Result<(), pixelbin_http::Error> {
         let mut form = Form::new();
         for (name, value) in &self.text_fields {

@@ -145,3 +145,160 @@ fn bad_sources_and_options_exit_with_2_before_any_request() {
         .stderr(predicate::str::contains("public-read"));
     assert_eq!(emu.request_count("upload.*"), 0);
 }
+
+/// The body of a plain HTTP GET of `url` (an emulator URL on 127.0.0.1).
+fn http_get(url: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = std::net::TcpStream::connect(host).expect("the emulator answers");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let at = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers end");
+    assert!(response.starts_with(b"HTTP/1.0 200") || response.starts_with(b"HTTP/1.1 200"));
+    response.split_off(at + 4)
+}
+
+#[test]
+fn an_upload_killed_midway_is_finished_by_rerunning_with_the_resume_file() {
+    use pixelbin_emulator::Fault;
+    use std::time::{Duration, Instant};
+
+    let emu = emulator();
+    // Slow parts, so the upload is surely mid-way when it is killed.
+    emu.set_faults(vec![
+        Fault::delaying(Duration::from_millis(100)).on_routes(["upload.part"]),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("backup.bin");
+    let bytes: Vec<u8> = (0..24 * 4096u32).map(|i| (i * 31 % 251) as u8).collect();
+    std::fs::write(&path, &bytes).unwrap();
+    let state_file = dir.path().join("backup.upload");
+    let args = [
+        "upload",
+        s(&path),
+        "--chunk-size",
+        "4096",
+        "--concurrency",
+        "2",
+        "--resume-file",
+        s(&state_file),
+        "--json",
+    ];
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pixelbin"))
+        .args([
+            "--domain",
+            &emu.url(),
+            "--api-secret",
+            crate::support::SECRET,
+        ])
+        .args(args)
+        .env_remove("PIXELBIN_API_TOKEN")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let recorded = loop {
+        let parts = std::fs::read(&state_file)
+            .ok()
+            .and_then(|text| serde_json::from_slice::<serde_json::Value>(&text).ok())
+            .map(|state| state["acknowledgedParts"].as_array().map_or(0, Vec::len));
+        if parts.is_some_and(|n| n >= 4) {
+            break parts.unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the state file never recorded 4 parts"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the upload ended too soon"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    assert_eq!(emu.request_count("upload.complete"), 0);
+
+    // What the state file says was stored (it may lag behind the server, never lead it).
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state_file).unwrap()).unwrap();
+    let stored: Vec<u64> = state["acknowledgedParts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    assert!(stored.len() >= recorded && stored.len() < 24, "{stored:?}");
+
+    emu.set_faults(Vec::new());
+    emu.reset_counts();
+    let file = json_of(pixelbin(&emu).args(args));
+    let missing: Vec<u64> = (1..=24).filter(|n| !stored.contains(n)).collect();
+    assert_eq!(
+        emu.request_count("upload.signed_url_v2"),
+        0,
+        "the same upload goes on"
+    );
+    assert_eq!(emu.request_count("upload.part"), missing.len() as u64);
+    let mut sent: Vec<u64> = emu
+        .recorded("upload.part")
+        .iter()
+        .map(|r| {
+            let query = r.query.as_deref().unwrap_or_default();
+            let number = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("partNumber="));
+            number.expect("a part number").parse().unwrap()
+        })
+        .collect();
+    sent.sort_unstable();
+    assert_eq!(sent, missing);
+    assert_eq!(emu.request_count("upload.complete"), 1);
+    assert_eq!(http_get(file["url"].as_str().unwrap()), bytes, "byte-exact");
+    assert!(
+        file["transfer"]["concurrency"].as_u64() == Some(2),
+        "{file}"
+    );
+    assert!(!state_file.exists(), "removed once the upload completed");
+}
+
+#[test]
+fn a_resume_file_for_a_changed_file_is_refused_until_restart() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.bin");
+    std::fs::write(&path, vec![7u8; 10_000]).unwrap();
+    let state_file = dir.path().join("doc.upload");
+    // An interrupted upload: the completion is refused, the state file stays.
+    emu.fail_next("upload.complete", 1, 400);
+    let args = [
+        "upload",
+        s(&path),
+        "--chunk-size",
+        "4096",
+        "--resume-file",
+        s(&state_file),
+    ];
+    pixelbin(&emu).args(args).assert().failure();
+    assert!(state_file.exists());
+
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&path, vec![8u8; 10_000]).unwrap();
+    emu.reset_counts();
+    pixelbin(&emu).args(args).assert().code(2).stderr(
+        predicate::str::contains("modified since").and(predicate::str::contains("--restart")),
+    );
+    assert_eq!(emu.request_count("upload.*"), 0);
+
+    let file = json_of(pixelbin(&emu).args(args).args(["--restart", "--json"]));
+    assert_eq!(http_get(file["url"].as_str().unwrap()), vec![8u8; 10_000]);
+    assert_eq!(emu.request_count("upload.part"), 3);
+    assert!(!state_file.exists());
+}

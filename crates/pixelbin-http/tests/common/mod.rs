@@ -23,6 +23,7 @@ pub fn fast_retry(max_retries: u32) -> RetryPolicy {
         initial_backoff: Duration::from_millis(2),
         max_backoff: Duration::from_millis(10),
         retry_deadline: Duration::from_secs(10),
+        ..RetryPolicy::default()
     }
 }
 
