@@ -104,6 +104,10 @@ enum BenchCommand {
         #[arg(long, default_value_t = 500)]
         images: usize,
     },
+    /// `pixelbin upload` of a 256 MiB file over the emulator's network model (RTT 20/80/200 ms x
+    /// 32/128 Mbit/s per connection, 512 Mbit/s uplink) and on loopback: defaults, Fixed(3) and
+    /// the reference SDK (python from PIXELBIN_REFERENCE_PYTHON), with client peak RSS.
+    Upload,
 }
 
 fn main() -> ExitCode {
@@ -128,6 +132,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Batch { images }) => {
             bench::batch::run(&root, &bench::batch::Options { images })
         }
+        Command::Bench(BenchCommand::Upload) => bench::upload::run(&root),
         Command::Codegen { check } => codegen::run(&root, check),
         Command::CatalogueExtract { package } => refresh(
             &root,

@@ -762,9 +762,7 @@ mod tests {
     async fn auto_mode_grows_within_the_memory_budget() {
         // 10-byte chunks, a budget of 8 chunks: at most 7 parts in flight.
         let f = fake(100);
-        let options = UploadOptions::default()
-            .memory_budget(80)
-            .hedge(false);
+        let options = UploadOptions::default().memory_budget(80).hedge(false);
         let plan = Plan::new(&options, 10);
         assert_eq!(plan.limit, Limit::Auto { max: 7 });
         let mut tracker = Tracker::new(&options);

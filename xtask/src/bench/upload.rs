@@ -1,0 +1,247 @@
+//! `cargo xtask bench upload`: `pixelbin upload` of one large file over a modelled WAN.
+//!
+//! Against the emulator binary in its own process with its network model on
+//! (`--rtt-ms`, `--conn-mbit` per connection, `--link-mbit` shared uplink, `--connect-rtts 2`),
+//! for each grid point (RTT 20 / 80 / 200 ms x per-connection cap 32 / 128 Mbit/s, uplink
+//! 512 Mbit/s) it uploads the same file with:
+//!
+//! 1. `pixelbin upload FILE` with the defaults (adaptive concurrency);
+//! 2. `pixelbin upload FILE --concurrency 3` (what the reference does);
+//! 3. the reference SDK (`crates/pixelbin-upload/benches/reference_upload.py`, default options),
+//!    with the Python named by `PIXELBIN_REFERENCE_PYTHON` (skipped, and said so, without it);
+//!
+//! then the same three on loopback without the model. Each line gives the throughput (file
+//! bytes over the client's wall time, process start to exit), its share of the uplink, and the
+//! client's peak RSS (VmHWM, sampled until it exits).
+//!
+//! Environment: `PIXELBIN_BENCH_MIB` (file size, default 256), `PIXELBIN_BENCH_GRID`
+//! (`RTTxMBIT,...`, default the whole grid; `none` for loopback only).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use super::{EmulatorProcess, build_release};
+
+/// The API secret the reference script uses.
+const SECRET: &str = "bench-secret";
+/// Uplink of the model, Mbit/s.
+const LINK_MBIT: f64 = 512.0;
+/// The default grid: (RTT ms, per-connection Mbit/s).
+const GRID: [(u64, f64); 6] = [
+    (20, 32.0),
+    (20, 128.0),
+    (80, 32.0),
+    (80, 128.0),
+    (200, 32.0),
+    (200, 128.0),
+];
+
+/// One client run.
+struct Run {
+    seconds: f64,
+    peak_rss: u64,
+    /// Final parts in flight, from `--json` (ours only).
+    concurrency: Option<u64>,
+}
+
+/// Runs the benchmark and prints its figures.
+pub fn run(root: &Path) -> Result<()> {
+    let bin = build_release(root)?;
+    let mib: u64 = env_or("PIXELBIN_BENCH_MIB", 256);
+    let work = root.join("target/bench-upload");
+    std::fs::create_dir_all(&work)?;
+    let file = work.join(format!("data-{mib}mib.bin"));
+    write_data(&file, mib << 20)?;
+    let bytes = mib << 20;
+    let python = std::env::var_os("PIXELBIN_REFERENCE_PYTHON").map(PathBuf::from);
+    let script = root.join("crates/pixelbin-upload/benches/reference_upload.py");
+    let grid = grid()?;
+
+    println!(
+        "bench upload: {mib} MiB from a file; uplink {LINK_MBIT} Mbit/s; connection set-up 2 RTT"
+    );
+    if python.is_none() {
+        println!(
+            "reference: skipped (set PIXELBIN_REFERENCE_PYTHON to a python with pixelbin==4.3.0, e.g. /work/ref/venv/bin/python)"
+        );
+    }
+    println!(
+        "{:<22} {:<18} {:>9} {:>8} {:>9} {:>6}",
+        "network", "client", "Mbit/s", "uplink", "peak RSS", "parts"
+    );
+    let mut points: Vec<(String, Vec<String>)> = grid
+        .iter()
+        .map(|&(rtt, conn)| {
+            let args = vec![
+                "--rtt-ms".to_string(),
+                rtt.to_string(),
+                "--conn-mbit".to_string(),
+                conn.to_string(),
+                "--link-mbit".to_string(),
+                LINK_MBIT.to_string(),
+                "--connect-rtts".to_string(),
+                "2".to_string(),
+            ];
+            (format!("rtt {rtt} ms, {conn} Mbit/s"), args)
+        })
+        .collect();
+    points.push(("loopback (no model)".to_string(), Vec::new()));
+
+    for (label, model) in &points {
+        let mut args = vec!["--api-secret", SECRET];
+        args.extend(model.iter().map(String::as_str));
+        let emulator = EmulatorProcess::start(&bin, &args)?;
+        let shaped = !model.is_empty();
+        let clients: [(&str, Vec<&str>); 2] = [
+            ("ours, defaults", vec![]),
+            ("ours, Fixed(3)", vec!["--concurrency", "3"]),
+        ];
+        for (name, extra) in clients {
+            let mut cmd = Command::new(bin.join("pixelbin"));
+            cmd.args(["--domain", &emulator.url, "--api-secret", SECRET, "upload"])
+                .arg(&file)
+                .args([
+                    "--name",
+                    "bench",
+                    "--path",
+                    "bench",
+                    "--overwrite",
+                    "--json",
+                ])
+                .args(extra);
+            let run = measure(cmd)?;
+            print_line(label, name, bytes, &run, shaped);
+        }
+        if let Some(python) = &python {
+            let mut cmd = Command::new(python);
+            cmd.arg(&script)
+                .args(["--domain", &emulator.url, "--file"])
+                .arg(&file);
+            let run = measure(cmd)?;
+            print_line(label, "reference 4.3.0", bytes, &run, shaped);
+        }
+    }
+    Ok(())
+}
+
+fn print_line(network: &str, client: &str, bytes: u64, run: &Run, shaped: bool) {
+    let mbit = bytes as f64 * 8.0 / 1e6 / run.seconds;
+    let share = if shaped {
+        format!("{:.0} %", 100.0 * mbit / LINK_MBIT)
+    } else {
+        "-".to_string()
+    };
+    println!(
+        "{:<22} {:<18} {:>9.1} {:>8} {:>6.0} MiB {:>6}",
+        network,
+        client,
+        mbit,
+        share,
+        run.peak_rss as f64 / (1 << 20) as f64,
+        run.concurrency.map_or("-".to_string(), |c| c.to_string())
+    );
+}
+
+/// Runs `cmd` to its end, sampling its peak RSS; fails when it fails.
+fn measure(mut cmd: Command) -> Result<Run> {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("could not start the client")?;
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_rss = 0;
+    let status = loop {
+        if let Some(hwm) = std::fs::read_to_string(&status_path)
+            .ok()
+            .and_then(|s| vm_hwm(&s))
+        {
+            peak_rss = peak_rss.max(hwm);
+        }
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let output = child.wait_with_output()?;
+    if !status.success() {
+        bail!(
+            "the client failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let json: Option<serde_json::Value> = serde_json::from_slice(&output.stdout).ok();
+    Ok(Run {
+        seconds,
+        peak_rss,
+        concurrency: json
+            .as_ref()
+            .and_then(|j| j["transfer"]["concurrency"].as_u64()),
+    })
+}
+
+/// `VmHWM` of a `/proc/PID/status`, in bytes.
+fn vm_hwm(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Writes `len` bytes that do not compress, unless the file is already there.
+fn write_data(path: &Path, len: u64) -> Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() == len) {
+        return Ok(());
+    }
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut data = Vec::with_capacity(len as usize);
+    while (data.len() as u64) < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    data.truncate(len as usize);
+    std::fs::write(path, data)?;
+    Ok(())
+}
+
+fn grid() -> Result<Vec<(u64, f64)>> {
+    let Ok(spec) = std::env::var("PIXELBIN_BENCH_GRID") else {
+        return Ok(GRID.to_vec());
+    };
+    if spec == "none" {
+        return Ok(Vec::new());
+    }
+    spec.split(',')
+        .map(|point| {
+            let (rtt, conn) = point
+                .split_once('x')
+                .with_context(|| format!("grid point {point:?} is not RTTxMBIT, e.g. 80x32"))?;
+            Ok((rtt.trim().parse()?, conn.trim().parse()?))
+        })
+        .collect()
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_high_water_mark() {
+        let status = "Name:\tpixelbin\nVmPeak:\t  9000 kB\nVmHWM:\t    2048 kB\nVmRSS:\t 1024 kB\n";
+        assert_eq!(vm_hwm(status), Some(2048 * 1024));
+        assert_eq!(vm_hwm("Name: x\n"), None);
+    }
+}
