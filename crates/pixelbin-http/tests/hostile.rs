@@ -36,6 +36,7 @@ fn transport(api: &Hostile, retries: u32) -> Transport {
             initial_backoff: Duration::from_millis(5),
             max_backoff: Duration::from_millis(20),
             retry_deadline: Duration::from_secs(5),
+            ..RetryPolicy::default()
         })
         .build()
         .unwrap();

@@ -28,6 +28,7 @@ fn client(url: &str, timeout: Duration) -> Predictions {
             initial_backoff: Duration::from_millis(10),
             max_backoff: Duration::from_millis(100),
             retry_deadline: Duration::from_secs(5),
+            ..RetryPolicy::default()
         })
         .build()
         .expect("valid test config");

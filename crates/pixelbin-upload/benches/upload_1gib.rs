@@ -64,7 +64,7 @@ fn main() {
     let sha = write_data(&path, size);
 
     let options = UploadOptions::default();
-    let budget = options.chunk_size as f64 * (options.concurrency as f64 + 1.0) + 64.0 * MIB;
+    let budget = options.memory_budget as f64 + 64.0 * MIB;
     let mut report = Vec::new();
     for server in servers.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         eprintln!("{server} (a separate process, fresh for every round)");
@@ -95,7 +95,7 @@ fn main() {
 
     println!();
     println!(
-        "Upload of {:.0} MiB from a file, default options (10 MiB chunks, concurrency 3), best of {rounds} (spread: slowest-fastest).",
+        "Upload of {:.0} MiB from a file, default options (automatic chunk size and concurrency), best of {rounds} (spread: slowest-fastest).",
         size as f64 / MIB
     );
     println!(
@@ -144,7 +144,7 @@ fn main() {
     }
     println!();
     println!(
-        "client memory budget: chunk x (concurrency + 1) + 64 MiB = {:.0} MiB",
+        "client memory budget: memory_budget + 64 MiB = {:.0} MiB",
         budget / MIB
     );
 }
