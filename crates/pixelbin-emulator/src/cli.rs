@@ -109,7 +109,7 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub connect_rtts: u32,
     /// Base of the presigned and file URLs handed out (behind a proxy, port mapping or tunnel),
-    /// e.g. https://emulator.example.test.
+    /// e.g. `https://emulator.example.test`.
     #[arg(long, value_parser = parse_public_url, value_name = "URL")]
     pub public_url: Option<String>,
 }
