@@ -2,7 +2,11 @@
 //!
 //! It speaks the wire protocol of the real Pixelbin API (same paths, bodies and status codes) on
 //! 127.0.0.1, keeps everything in memory (file contents in a temporary directory), and can inject
-//! faults (errors, latency, connection resets) so clients' retry logic can be tested.
+//! faults (errors, latency, connection resets) so clients' retry logic can be tested. It also
+//! behaves like a service your code has to live with: signed webhook deliveries with retries
+//! ([`EmulatorOptions::webhook_secret`], [`Emulator::webhook_attempts`]), credits that run out
+//! ([`EmulatorOptions::credits`], then `403 Usage Limit Exceeded`), the model schema's image
+//! limits, and per-token rate and running-job limits.
 //!
 //! ```no_run
 //! use pixelbin_emulator::{Emulator, EmulatorOptions, Fault};

@@ -103,7 +103,7 @@ impl Webhooks {
         log.push_back(attempt);
     }
 
-    /// Sends `body` to `url` once; `Ok` when the receiver answered 2xx.
+    /// Sends `body` to `url` once and logs the attempt; `true` when the receiver answered 2xx.
     async fn attempt(&self, url: &str, job_id: &str, attempt: u32, body: &[u8]) -> bool {
         let mut request = self
             .client
