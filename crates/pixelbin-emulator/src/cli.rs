@@ -228,19 +228,25 @@ fn parse_route(s: &str) -> Result<String, String> {
     }
 }
 
-/// Waits for Ctrl-C or (on Unix) SIGTERM: the end of a foreground emulator's life.
+/// Waits for Ctrl-C or (on Unix) SIGTERM or SIGHUP (the terminal closed): the end of a
+/// foreground emulator's life. The caller then drops the emulator, which removes its
+/// temporary directory.
 pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(mut term), Ok(mut hup)) => {
                 tokio::select! {
                     _ = tokio::signal::ctrl_c() => {}
                     _ = term.recv() => {}
+                    _ = hup.recv() => {}
                 }
             }
-            Err(_) => {
+            _ => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }

@@ -128,7 +128,14 @@ impl Emulator {
             .clone()
             .filter(|m| !m.is_transparent() || m.connect_rtts > 0)
             .map(network::Network::new);
-        tokio::spawn(server::serve(listener, app, shutdown.clone(), network));
+        let limits = server::ConnLimits::new(options.idle_timeout);
+        tokio::spawn(server::serve(
+            listener,
+            app,
+            shutdown.clone(),
+            network,
+            limits,
+        ));
         tracing::info!(%addr, "pixelbin-emulator started");
         Ok(Emulator {
             addr,

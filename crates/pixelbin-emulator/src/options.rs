@@ -46,6 +46,10 @@ pub struct EmulatorOptions {
     /// e.g. `https://emulator.example.test` behind a proxy, a port mapping or a tunnel;
     /// `None` uses the address it listens on.
     pub public_url: Option<String>,
+    /// A connection with no traffic for this long is closed, and a client has this long (at
+    /// most 30 s) to send a request's headers: idle or half-open clients cannot hold
+    /// connections for ever. Default 60 s.
+    pub idle_timeout: Duration,
 }
 
 impl Default for EmulatorOptions {
@@ -65,6 +69,7 @@ impl Default for EmulatorOptions {
             credits: None,
             network: None,
             public_url: None,
+            idle_timeout: Duration::from_secs(60),
         }
     }
 }
