@@ -3,15 +3,15 @@
 //!
 //! The driver is one task owning every decision, so the rules read in one place:
 //!
-//! - **How many jobs run** ([`Window`]): like TCP's AIMD, the window grows by one job per
+//! - **How many jobs run** (`Window`): like TCP's AIMD, the window grows by one job per
 //!   window-full of accepted creates (doubling at first, until the first refusal) and shrinks
 //!   on a 429 to the jobs the server was running for us, never by less than one nor to less
 //!   than half, once per round (creates already on their way when it shrank do not shrink it
 //!   again); the refused input is tried again after the server's `Retry-After`.
-//! - **When a job is polled** ([`PollClock`]): first near the completion time learnt from
+//! - **When a job is polled** (`PollClock`): first near the completion time learnt from
 //!   finished jobs, never sooner than [`POLL_FLOOR`] after the create or the previous poll
 //!   (the reference's own minimum interval), then at half the job's age.
-//! - **How fast requests go** ([`Budget`]): creates and polls draw from one optional
+//! - **How fast requests go** (`Budget`): creates and polls draw from one optional
 //!   requests-per-second budget.
 //! - **What is never repeated**: a create that may have reached the server (a timeout, a
 //!   connection lost after sending, a 5xx) ends that input with [`Error::CreateUncertain`];
