@@ -182,7 +182,7 @@ impl Error {
     ///
     /// This is a hint about the error itself (a timeout, a refused connection,
     /// 5xx, 408 or 429); whether a *particular* request may be repeated also
-    /// depends on its method, see [`crate::retry::classify`].
+    /// depends on its method, see the table in [`crate::retry`].
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => http::StatusCode::from_u16(*status)

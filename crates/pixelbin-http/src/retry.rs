@@ -133,7 +133,7 @@ impl RetryPolicy {
 /// Why an attempt is worth repeating.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum RetryReason {
+pub(crate) enum RetryReason {
     /// The request never reached the server.
     NotSent,
     /// The attempt timed out.
@@ -157,7 +157,7 @@ impl std::fmt::Display for RetryReason {
 
 /// The verdict of [`classify`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RetryDecision {
+pub(crate) enum RetryDecision {
     /// Sending the request again is safe and may succeed.
     Retry {
         /// What went wrong.
@@ -171,7 +171,7 @@ pub enum RetryDecision {
 
 /// The outcome of one attempt, as [`classify`] sees it.
 #[derive(Clone, Copy, Debug)]
-pub enum Outcome<'a> {
+pub(crate) enum Outcome<'a> {
     /// A response arrived (any status).
     Response {
         /// Its status.
@@ -184,7 +184,7 @@ pub enum Outcome<'a> {
 }
 
 /// Whether `method` is idempotent by definition (RFC 9110 §9.2.2).
-pub fn is_idempotent_method(method: &Method) -> bool {
+pub(crate) fn is_idempotent_method(method: &Method) -> bool {
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
@@ -193,7 +193,7 @@ pub fn is_idempotent_method(method: &Method) -> bool {
 
 /// Whether a status may turn out differently on another try (5xx except
 /// 501 and 505, 408, 429).
-pub fn is_retryable_status(status: StatusCode) -> bool {
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     match status {
         StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS => true,
         StatusCode::NOT_IMPLEMENTED | StatusCode::HTTP_VERSION_NOT_SUPPORTED => false,
@@ -205,18 +205,7 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 ///
 /// `idempotent` says whether repeating the request is harmless: usually
 /// [`is_idempotent_method`], or what the caller marked.
-///
-/// ```
-/// use http::{HeaderMap, StatusCode};
-/// use pixelbin_http::retry::{classify, Outcome, RetryDecision};
-///
-/// let headers = HeaderMap::new();
-/// let unavailable = Outcome::Response { status: StatusCode::SERVICE_UNAVAILABLE, headers: &headers };
-/// assert!(matches!(classify(unavailable, true), RetryDecision::Retry { .. }));
-/// // A POST that got a 503 may have been carried out: not repeated.
-/// assert_eq!(classify(unavailable, false), RetryDecision::DoNotRetry);
-/// ```
-pub fn classify(outcome: Outcome<'_>, idempotent: bool) -> RetryDecision {
+pub(crate) fn classify(outcome: Outcome<'_>, idempotent: bool) -> RetryDecision {
     match outcome {
         Outcome::Response { status, headers } => {
             let safe = status == StatusCode::TOO_MANY_REQUESTS || idempotent;
@@ -257,7 +246,7 @@ pub fn classify(outcome: Outcome<'_>, idempotent: bool) -> RetryDecision {
 
 /// Reads `Retry-After` as delay-seconds or an HTTP date (relative to `now`).
 /// A date in the past means "now"; anything unparsable is ignored.
-pub fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers
         .get(http::header::RETRY_AFTER)?
         .to_str()
@@ -270,7 +259,7 @@ pub fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duratio
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// Tower layer that repeats attempts as [`classify`] allows.
+/// Tower layer that repeats attempts as the table of the [module docs](self) allows.
 #[derive(Clone, Debug)]
 pub struct RetryLayer {
     policy: RetryPolicy,
