@@ -1,9 +1,10 @@
 //! Many files up at once: a directory tree (relative folders kept under a remote path) or any
 //! list of sources, as a stream of per-file results.
 //!
-//! Files go up in parallel under one budget of parts in flight: with `files` uploads at once
-//! and a budget of `parts`, each upload sends `parts / files` parts at a time (at least one),
-//! so memory stays near `chunk_size * (parts + files)` however many files there are.
+//! Files go up in parallel under one overall budget, split evenly between the `files` uploads
+//! running at once: with automatic part concurrency (the default) each upload adapts within
+//! `memory_budget / files` bytes; with a fixed one, each sends `parts / files` parts at a time
+//! (at least one). Memory stays within the one budget however many files there are.
 
 use std::fmt;
 use std::io;
@@ -15,7 +16,7 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::FileObject;
 use crate::error::UploadError;
-use crate::options::UploadOptions;
+use crate::options::{ConcurrencyMode, UploadOptions};
 use crate::request::UploadRequest;
 use crate::source::UploadSource;
 use crate::uploader::Uploader;
@@ -150,15 +151,17 @@ pub fn default_format(file: &Path) -> Option<String> {
     }
 }
 
-/// How a many-files upload runs. Default: 4 files at once under a budget of 8 parts.
+/// How a many-files upload runs. Default: 4 files at once sharing the upload options' memory
+/// budget (automatic concurrency), or 8 parts when the concurrency is fixed.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ManyOptions {
     /// Files uploading at once (at least 1).
     pub files: usize,
-    /// Parts in flight across all files (at least `files`).
+    /// Parts in flight across all files when `upload` fixes the concurrency.
     pub parts: usize,
-    /// Options of each file's upload; its `concurrency` is replaced by the share of the budget.
+    /// Options of each file's upload; its share of the budget replaces its `memory_budget`
+    /// (automatic concurrency) or its parts in flight (fixed).
     pub upload: UploadOptions,
 }
 
@@ -193,7 +196,7 @@ impl ManyOptions {
         self
     }
 
-    /// Sets the budget of parts in flight across all files.
+    /// Sets the parts in flight across all files, for a fixed concurrency.
     pub fn parts(mut self, n: usize) -> Self {
         self.parts = n.max(1);
         self
@@ -205,9 +208,17 @@ impl ManyOptions {
         self
     }
 
-    /// Parts each file sends at once.
-    fn parts_per_file(&self) -> usize {
-        (self.parts / self.files.max(1)).max(1)
+    /// Each file's options: its even share of the overall budget.
+    fn per_file(&self) -> UploadOptions {
+        let files = self.files.max(1);
+        let options = self.upload.clone();
+        match options.concurrency {
+            ConcurrencyMode::Auto => {
+                let share = options.memory_budget / files;
+                options.memory_budget(share)
+            }
+            ConcurrencyMode::Fixed(_) => options.concurrency((self.parts / files).max(1)),
+        }
     }
 }
 
@@ -261,7 +272,7 @@ impl Uploader {
         I::IntoIter: Send + 'static,
     {
         let uploader = self.clone();
-        let per_file = options.upload.clone().concurrency(options.parts_per_file());
+        let per_file = options.per_file();
         let inner = futures::stream::iter(items)
             .map(move |item| {
                 let uploader = uploader.clone();
@@ -312,9 +323,22 @@ mod tests {
     }
 
     #[test]
-    fn the_parts_budget_is_shared_between_files() {
-        assert_eq!(ManyOptions::new().parts_per_file(), 2);
-        assert_eq!(ManyOptions::new().files(3).parts(10).parts_per_file(), 3);
-        assert_eq!(ManyOptions::new().files(8).parts(2).parts_per_file(), 1);
+    fn the_budget_is_shared_between_files() {
+        let fixed = |files, parts| {
+            let options = ManyOptions::new()
+                .files(files)
+                .parts(parts)
+                .upload(UploadOptions::default().concurrency(5));
+            options.per_file().concurrency
+        };
+        assert_eq!(fixed(4, 8), ConcurrencyMode::Fixed(2));
+        assert_eq!(fixed(3, 10), ConcurrencyMode::Fixed(3));
+        assert_eq!(fixed(8, 2), ConcurrencyMode::Fixed(1));
+        let auto = ManyOptions::new()
+            .files(4)
+            .upload(UploadOptions::default().memory_budget(64 << 20))
+            .per_file();
+        assert_eq!(auto.concurrency, ConcurrencyMode::Auto);
+        assert_eq!(auto.memory_budget, 16 << 20);
     }
 }
