@@ -112,6 +112,10 @@ pub struct EmulatorArgs {
     /// e.g. `https://emulator.example.test`.
     #[arg(long, value_parser = parse_public_url, value_name = "URL")]
     pub public_url: Option<String>,
+    /// Keep files, folders, presets, credentials and jobs in DIR across restarts (default: in
+    /// memory and a temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// The environment variable holding the secret webhook deliveries are signed with.
@@ -175,6 +179,7 @@ impl EmulatorArgs {
             webhook_secret: self.webhook_secret.as_ref().map(|s| s.0.clone()),
             webhook_any_host: self.webhook_any_host,
             credits: self.credits,
+            data_dir: self.data_dir.clone(),
             ..EmulatorOptions::default()
         }
     }

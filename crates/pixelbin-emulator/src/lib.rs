@@ -59,6 +59,7 @@ mod models;
 mod network;
 mod options;
 mod org;
+mod persist;
 mod predictions;
 mod record;
 mod routes;

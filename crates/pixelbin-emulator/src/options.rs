@@ -50,6 +50,9 @@ pub struct EmulatorOptions {
     /// most 30 s) to send a request's headers: idle or half-open clients cannot hold
     /// connections for ever. Default 60 s.
     pub idle_timeout: Duration,
+    /// Keep files, folders, presets, credentials and jobs in this directory across restarts
+    /// (`store.json` and the contents); `None`: in memory and a temporary directory.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for EmulatorOptions {
@@ -67,6 +70,7 @@ impl Default for EmulatorOptions {
             webhook_backoff: Duration::from_secs(1),
             webhook_any_host: false,
             credits: None,
+            data_dir: None,
             network: None,
             public_url: None,
             idle_timeout: Duration::from_secs(60),
@@ -96,6 +100,7 @@ impl fmt::Debug for EmulatorOptions {
             .field("webhook_backoff", &self.webhook_backoff)
             .field("webhook_any_host", &self.webhook_any_host)
             .field("credits", &self.credits)
+            .field("data_dir", &self.data_dir)
             .field("network", &self.network)
             .field("public_url", &self.public_url)
             .finish()

@@ -54,17 +54,44 @@ pub struct Shared {
     pub shutdown: CancellationToken,
     /// Random numbers for generated ids (seeded, so ids repeat across runs).
     id_rng: Mutex<StdRng>,
-    /// Temporary directory holding upload parts, stored files and links to recorded content
-    /// (see `record`); removed on drop.
-    dir: tempfile::TempDir,
+    /// Directory holding upload parts, stored files and links to recorded content (see
+    /// `record`): a temporary one removed on drop, or the kept `--data-dir`.
+    dir: WorkDir,
+    /// Held while the store is written to the data directory, so saves never interleave.
+    save_lock: Mutex<()>,
+}
+
+/// Where an emulator keeps its files.
+enum WorkDir {
+    /// Removed with the emulator.
+    Temporary(tempfile::TempDir),
+    /// `--data-dir`: kept, with the records in `store.json` (see `persist`).
+    Kept(PathBuf),
+}
+
+impl WorkDir {
+    fn path(&self) -> &std::path::Path {
+        match self {
+            WorkDir::Temporary(dir) => dir.path(),
+            WorkDir::Kept(dir) => dir,
+        }
+    }
 }
 
 impl Shared {
     /// Builds the state for an emulator listening at `base_url`.
     pub fn new(options: &EmulatorOptions, base_url: String) -> std::io::Result<Shared> {
-        let dir = tempfile::Builder::new()
-            .prefix("pixelbin-emulator-")
-            .tempdir()?;
+        let dir = match &options.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                WorkDir::Kept(std::path::absolute(dir)?)
+            }
+            None => WorkDir::Temporary(
+                tempfile::Builder::new()
+                    .prefix("pixelbin-emulator-")
+                    .tempdir()?,
+            ),
+        };
         std::fs::create_dir_all(dir.path().join("uploads"))?;
         std::fs::create_dir_all(dir.path().join("blobs"))?;
         std::fs::create_dir_all(dir.path().join("records"))?;
@@ -75,7 +102,11 @@ impl Shared {
             hex::encode(key)
         };
         let mut id_rng = StdRng::seed_from_u64(options.seed ^ 0x5049_5845_4c42_494e);
-        let store = Store::seeded(&mut id_rng);
+        let kept = match &dir {
+            WorkDir::Kept(path) => crate::persist::load(path, &base_url)?,
+            WorkDir::Temporary(_) => None,
+        };
+        let store = kept.unwrap_or_else(|| Store::seeded(&mut id_rng));
         Ok(Shared {
             base_url,
             api_secret: options.api_secret.clone(),
@@ -94,7 +125,20 @@ impl Shared {
             shutdown: CancellationToken::new(),
             id_rng: Mutex::new(id_rng),
             dir,
+            save_lock: Mutex::new(()),
         })
+    }
+
+    /// With a data directory, writes the store there; without one, does nothing.
+    pub fn save(&self) {
+        let WorkDir::Kept(dir) = &self.dir else {
+            return;
+        };
+        let _saving = self.save_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let result = crate::persist::save(&self.store(), dir, &self.base_url);
+        if let Err(error) = result {
+            tracing::warn!(%error, dir = %dir.display(), "could not save the store");
+        }
     }
 
     /// Locks the store; a panic elsewhere never makes the store unusable.

@@ -39,6 +39,12 @@ pub struct PartFile {
     pub size: u64,
 }
 
+impl Default for Blob {
+    fn default() -> Blob {
+        Blob::Memory(Bytes::new())
+    }
+}
+
 impl Blob {
     /// The files holding the content, in order (none for in-memory content).
     pub fn files(&self) -> Vec<&Path> {
@@ -51,7 +57,7 @@ impl Blob {
 }
 
 /// A stored file (an asset).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileRecord {
     /// `_id`.
     pub id: String,
@@ -83,7 +89,8 @@ pub struct FileRecord {
     pub created_at: String,
     /// Update timestamp.
     pub updated_at: String,
-    /// Where the content is.
+    /// Where the content is (persisted on its own, see `persist`).
+    #[serde(skip)]
     pub blob: Blob,
 }
 
@@ -170,7 +177,7 @@ impl FileRecord {
 }
 
 /// A folder.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FolderRecord {
     /// `_id`.
     pub id: String,
@@ -210,7 +217,7 @@ impl FolderRecord {
 }
 
 /// A saved transformation preset.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PresetRecord {
     /// `_id`.
     pub id: String,
@@ -248,7 +255,7 @@ impl PresetRecord {
 }
 
 /// Credentials of a transformation plugin.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CredentialRecord {
     /// `_id`.
     pub id: String,
@@ -276,7 +283,7 @@ impl CredentialRecord {
 }
 
 /// How a prediction ends.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     /// `SUCCESS` with output URLs and credits.
     Success {
@@ -293,7 +300,7 @@ pub enum Outcome {
 }
 
 /// A prediction job.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Job {
     /// `_id`, e.g. `erase--bg--<uuid>`.
     pub id: String,
@@ -301,7 +308,9 @@ pub struct Job {
     pub input: Value,
     /// Creation timestamp.
     pub created_at: String,
-    /// When the final status becomes visible (tokio time, so paused-clock tests work).
+    /// When the final status becomes visible (tokio time, so paused-clock tests work); a job
+    /// read back from a data directory is final at once.
+    #[serde(skip, default = "tokio::time::Instant::now")]
     pub done_at: tokio::time::Instant,
     /// The final status.
     pub outcome: Outcome,
@@ -648,6 +657,16 @@ impl Store {
         };
         store.files.insert(record.id.clone(), record);
         store
+    }
+
+    /// The last creation sequence number given out.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Continues creation numbers after `seq` (for a store read back from disk).
+    pub fn resume_seq(&mut self, seq: u64) {
+        self.seq = self.seq.max(seq);
     }
 
     /// The next creation sequence number.
