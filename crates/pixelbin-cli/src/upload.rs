@@ -8,8 +8,8 @@ use std::time::{Instant, SystemTime};
 use clap::{Args, ValueEnum};
 use pixelbin::PixelbinClient;
 use pixelbin::upload::{
-    Access, DEFAULT_MAX_RETRIES, FileObject, ResumeState, UploadError, UploadOptions,
-    UploadRequest, UploadSource,
+    AUTO_CHUNK_SIZE, Access, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RETRIES, FileObject, MAX_PARTS,
+    ResumeState, UploadError, UploadOptions, UploadRequest, UploadSource,
 };
 use serde::Serialize;
 
@@ -252,6 +252,19 @@ pub async fn run(args: UploadArgs, ctx: &Context) -> anyhow::Result<()> {
         }
         None => upload_with_bar(&client, Job::Upload(source(), request), options, ctx.out).await?,
     };
+    let unset = match args.concurrency {
+        Some(_) => DEFAULT_CHUNK_SIZE,
+        None => AUTO_CHUNK_SIZE,
+    };
+    if args.chunk_size.is_none() && transfer.chunk_size > unset && !ctx.out.json {
+        eprintln!(
+            "note: sent in parts of {} MiB, not {} MiB: the file needs more than {MAX_PARTS} parts \
+             of {} MiB",
+            transfer.chunk_size >> 20,
+            unset >> 20,
+            unset >> 20
+        );
+    }
     print_file(&file, &transfer, ctx.out)
 }
 
@@ -311,6 +324,9 @@ pub struct Transfer {
     pub concurrency: usize,
     /// Most parts that were in flight at once.
     pub max_parts_in_flight: usize,
+    /// Size of the parts, in bytes (grown from the default when the file needs more than
+    /// 10,000 parts).
+    pub chunk_size: usize,
 }
 
 /// Uploads with a byte progress bar showing throughput and parts in flight (on a terminal,
@@ -369,6 +385,7 @@ pub async fn upload_with_bar(
         },
         concurrency: progress.map_or(0, |(p, _)| p.concurrency),
         max_parts_in_flight: peak.load(Ordering::Relaxed),
+        chunk_size: progress.map_or(0, |(p, _)| p.chunk_size),
     };
     Ok((file, transfer))
 }

@@ -8,18 +8,30 @@
 //!
 //! - **Any source**: bytes in memory, a file on disk, or any `AsyncRead`
 //!   ([`UploadSource`]). Files and readers are read one chunk at a time.
-//! - **Bounded memory**: about `chunk_size * (concurrency + 1)` bytes of the
-//!   source in memory at once, whatever its size.
-//! - **A sliding window**: `concurrency` parts in flight at all times; a new
-//!   part starts as soon as one finishes (the reference waits for the slowest
-//!   part of each wave).
-//! - **Retries** per part with exponential backoff and jitter, never on a 4xx
-//!   (other than 408/429). A part that still fails stops the upload and the
-//!   error names it.
+//! - **Fills the link by default**: [`ConcurrencyMode::Auto`] starts with 3
+//!   parts in flight and adds more while the aggregate throughput keeps
+//!   rising (long paths cap each connection far below the link), backing off
+//!   when it stops rising; [`ConcurrencyMode::Fixed`] is the reference's
+//!   `concurrency`. A new part starts as soon as one finishes (the reference
+//!   waits for the slowest part of each wave).
+//! - **Bounded memory**: at most [`UploadOptions::memory_budget`] (128 MiB)
+//!   of the source in memory with `Auto`, `chunk_size * (n + 1)` with
+//!   `Fixed(n)`, whatever its size.
+//! - **Slow parts hedged**: a part taking three times the median part time is
+//!   sent again on another connection; the first answer wins.
+//! - **Limits up front**: more than [`MAX_PARTS`] parts grow an unset chunk
+//!   size, and refuse a set one before any request.
+//! - **Retries** per part through `pixelbin_http::retry` (exponential backoff
+//!   with jitter, `Retry-After`, never on a 4xx other than 408/429). A part
+//!   that still fails stops the upload and the error names it.
+//! - **Sources that change are caught**: a file rewritten during the upload
+//!   fails with [`UploadError::SourceChanged`] instead of storing mixed bytes.
 //! - **Progress** through a callback or a `tokio::sync::watch` channel
 //!   ([`Progress`]).
 //! - **Resume**: a failed upload's error carries a [`ResumeState`];
-//!   [`Uploader::resume`] sends only the missing parts, then completes.
+//!   [`Uploader::resume`] sends only the missing parts, then completes. With
+//!   [`UploadOptions::state_file`] the state is kept on disk as parts are
+//!   acknowledged, so another process can finish after a crash.
 //!
 //! # Example
 //!

@@ -29,6 +29,8 @@ pub struct Progress {
     pub parts_in_flight: usize,
     /// Parts allowed in flight at that moment (fixed, or the adaptive limit).
     pub concurrency: usize,
+    /// Size of the parts, in bytes (the one set, or the one chosen).
+    pub chunk_size: usize,
 }
 
 impl Progress {
@@ -113,6 +115,11 @@ impl Tracker {
         {
             tracing::warn!(target: "pixelbin_upload", %error, "could not remove the state file");
         }
+    }
+
+    /// Records the size of the parts.
+    pub(crate) fn set_chunk_size(&mut self, bytes: usize) {
+        self.progress.chunk_size = bytes;
     }
 
     /// Records how many parts are on the wire and allowed (published with

@@ -167,6 +167,7 @@ impl Uploader {
         if let Some(path) = &options.state_file {
             tracker.keep_state_in(path.clone(), state.clone())?;
         }
+        tracker.set_chunk_size(state.chunk_size);
         let _ = tracker.set_totals(reader.total_len(), reader.total_parts());
         tracker.publish();
 
