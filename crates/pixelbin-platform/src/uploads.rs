@@ -282,34 +282,8 @@ fn check_access_and_metadata(
     validate::mapping("metadata", metadata)
 }
 
-/// A signed upload target: the URL and the form fields to send with it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct PresignedUrl {
-    /// Where to send the upload; carries its own signature (`pbs`, `pbe`, ...) in the query.
-    pub url: String,
-    /// Signed fields to send along, as given by the service.
-    #[serde(default)]
-    pub fields: Map<String, Value>,
-    /// Every field not listed above, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl PresignedUrl {
-    /// The fields as text form values (strings as-is, anything else as JSON text).
-    pub fn text_fields(&self) -> Vec<(String, String)> {
-        self.fields
-            .iter()
-            .map(|(name, value)| {
-                let text = match value {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (name.clone(), text)
-            })
-            .collect()
-    }
-}
+/// A signed upload target (one type across the SDK, from `pixelbin-http`).
+pub use pixelbin_http::model::PresignedUrl;
 
 /// Answer of [`Assets::create_signed_url`] (`SignedUploadResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -1,71 +1,28 @@
 //! What a failed upload leaves behind so it can be finished later:
 //! the presigned URL and the parts the server already acknowledged.
 
-use std::fmt;
 use std::io;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+
 use url::Url;
 
 use crate::error::UploadError;
 
 /// The presigned multipart URL and its signed fields (`presignedUrl` of the
-/// signed-url v2 response).
-///
-/// The URL's query carries a signature, so `Debug` shows only its origin and
-/// path, and the field names without their values.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct PresignedUrl {
-    /// The URL parts are sent to (`{url}&partNumber={n}`) and completed at.
-    pub url: String,
-    /// Signed fields sent with every part and with the completion.
-    #[serde(default)]
-    pub fields: Map<String, Value>,
-}
+/// signed-url v2 response; one type across the SDK, from `pixelbin-http`).
+pub use pixelbin_http::model::PresignedUrl;
 
-impl PresignedUrl {
-    /// A presigned URL obtained elsewhere (e.g. created by a backend and
-    /// handed to the machine holding the file).
-    pub fn new(url: impl Into<String>, fields: Map<String, Value>) -> Self {
-        PresignedUrl {
-            url: url.into(),
-            fields,
-        }
-    }
-
-    /// The URL, parsed.
-    pub(crate) fn parsed(&self) -> Result<Url, UploadError> {
-        Url::parse(&self.url).map_err(|e| {
-            UploadError::InvalidState(format!(
-                "the presigned URL is not a valid absolute URL ({e}); \
-                 use the `presignedUrl.url` returned by the signed-url request"
-            ))
-        })
-    }
-}
-
-impl fmt::Debug for PresignedUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown = match Url::parse(&self.url) {
-            Ok(url) if url.query().is_some() => {
-                format!(
-                    "{}{}?<signed query redacted>",
-                    url.origin().ascii_serialization(),
-                    url.path()
-                )
-            }
-            Ok(url) => format!("{}{}", url.origin().ascii_serialization(), url.path()),
-            Err(_) => "<not a URL>".to_owned(),
-        };
-        f.debug_struct("PresignedUrl")
-            .field("url", &shown)
-            .field("fields", &self.fields.keys().collect::<Vec<_>>())
-            .finish()
-    }
+/// The presigned URL, parsed.
+pub(crate) fn parse_presigned(presigned: &PresignedUrl) -> Result<Url, UploadError> {
+    Url::parse(&presigned.url).map_err(|e| {
+        UploadError::InvalidState(format!(
+            "the presigned URL is not a valid absolute URL ({e}); \
+             use the `presignedUrl.url` returned by the signed-url request"
+        ))
+    })
 }
 
 /// Everything needed to finish an interrupted upload with
@@ -213,7 +170,7 @@ impl ResumeState {
                 "Invalid chunkSize: Must be a positive integer.".to_owned(),
             ));
         }
-        self.presigned_url.parsed()?;
+        parse_presigned(&self.presigned_url)?;
         self.acknowledged_parts.sort_unstable();
         self.acknowledged_parts.dedup();
         if self.acknowledged_parts.first() == Some(&0) {
@@ -255,6 +212,7 @@ fn state_file_error(path: &Path, source: io::Error) -> UploadError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Map, Value};
 
     #[test]
     fn saves_atomically_and_loads_back() {

@@ -25,7 +25,7 @@ use crate::FileObject;
 use crate::error::UploadError;
 use crate::options::{MIN_COMPLETE_TIMEOUT, UploadOptions};
 use crate::request::UploadRequest;
-use crate::resume::PresignedUrl;
+use crate::resume::{PresignedUrl, parse_presigned};
 use crate::window::PartSender;
 
 /// Path of the signed-url v2 endpoint.
@@ -50,7 +50,7 @@ pub(crate) async fn create_signed_url(
     let presigned = body
         .presigned_url
         .ok_or_else(|| UploadError::InvalidResponse("it has no `presignedUrl`".to_owned()))?;
-    presigned.parsed().map_err(|_| {
+    parse_presigned(&presigned).map_err(|_| {
         UploadError::InvalidResponse("`presignedUrl.url` is not an absolute URL".to_owned())
     })?;
     Ok(presigned)
@@ -79,12 +79,8 @@ impl<'a> PresignedTarget<'a> {
             .unwrap_or_else(|| transport.config().http().timeout.max(MIN_COMPLETE_TIMEOUT));
         Ok(PresignedTarget {
             transport,
-            url: presigned.parsed()?,
-            text_fields: presigned
-                .fields
-                .iter()
-                .map(|(name, value)| (name.clone(), field_text(value)))
-                .collect(),
+            url: parse_presigned(presigned)?,
+            text_fields: presigned.text_fields(),
             fields: &presigned.fields,
             part_timeout: options.part_timeout,
             complete_timeout,
@@ -134,13 +130,6 @@ impl PartSender for PresignedTarget<'_> {
 
 /// A signed field as form text: strings as they are, anything else as JSON
 /// (booleans `true`/`false`), as the reference sends them.
-fn field_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// `{"parts": [1..=N], ...fields}` (a field named `parts` wins, as in the reference).
 fn completion_body(parts: u32, fields: &Map<String, Value>) -> Map<String, Value> {
     let mut body = Map::new();
@@ -173,10 +162,19 @@ mod tests {
 
     #[test]
     fn fields_become_text_like_the_reference() {
-        assert_eq!(field_text(&json!("v")), "v");
-        assert_eq!(field_text(&json!(true)), "true");
-        assert_eq!(field_text(&json!(12)), "12");
-        assert_eq!(field_text(&json!({"k": "v"})), "{\"k\":\"v\"}");
+        let fields = json!({"s": "v", "b": true, "n": 12, "o": {"k": "v"}});
+        let presigned =
+            PresignedUrl::new("http://127.0.0.1:9/u", fields.as_object().unwrap().clone());
+        let text: Vec<(String, String)> = presigned.text_fields();
+        let value = |name: &str| {
+            text.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(value("s"), Some("v"));
+        assert_eq!(value("b"), Some("true"));
+        assert_eq!(value("n"), Some("12"));
+        assert_eq!(value("o"), Some("{\"k\":\"v\"}"));
     }
 
     #[test]

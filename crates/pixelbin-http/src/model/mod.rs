@@ -21,7 +21,9 @@ mod access;
 mod file;
 pub mod lenient;
 mod mime;
+mod presigned;
 
 pub use access::Access;
 pub use file::FileObject;
 pub use mime::content_type_for_name;
+pub use presigned::PresignedUrl;
