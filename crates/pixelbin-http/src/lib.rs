@@ -82,6 +82,9 @@
 //! `Authorization` header value is marked sensitive; spans record the path
 //! but never the query string, which carries signatures in presigned URLs.
 
+// Lets `lenient_response!` name this crate by the same path inside and outside it.
+extern crate self as pixelbin_http;
+
 mod auth;
 mod body;
 pub mod bounds;

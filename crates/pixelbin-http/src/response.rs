@@ -32,17 +32,26 @@ impl ApiResponse {
     /// # Ok::<(), pixelbin_http::Error>(())
     /// ```
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| {
+        let mut decoder = serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(&mut decoder).map_err(|e| {
+            // The path names the field (`presignedUrl.url`), the decoder says what was wrong.
+            let path = e.path().to_string();
+            let e = e.into_inner();
             let what = if e.is_data() {
                 "the JSON does not have the expected shape"
             } else {
                 "the body is not valid JSON"
             };
+            let at = if path.is_empty() || path == "." {
+                String::new()
+            } else {
+                format!(" at `{path}`")
+            };
             // A short excerpt helps to see what came back instead.
             let excerpt = truncate_utf8(&self.body, 200);
-            // The decoder's text names the field; it goes in the message, not in `source`.
+            // The decoder's text goes in the message, not in `source`.
             Error::Decode {
-                message: format!("{what}: {e}; body starts with: {excerpt}"),
+                message: format!("{what}{at}: {e}; body starts with: {excerpt}"),
                 source: None,
             }
         })

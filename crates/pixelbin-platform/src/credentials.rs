@@ -5,39 +5,32 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::endpoint::{send_json, url};
-use crate::{Assets, lenient, validate};
+use crate::{Assets, validate};
 
 const CREDENTIALS: &str = "/service/platform/assets/v1.0/credentials";
 
+pixelbin_http::lenient_response! {
 /// A plugin's stored credentials record (`AddCredentialsResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialsInfo {
     /// `_id` of the record.
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_id")]
     pub id: Option<String>,
     /// The plugin the credentials belong to, e.g. `awsRek`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
     /// Organization id.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub org_id: Option<u64>,
     /// The credentials, when the service echoes them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Value>,
     /// Creation timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 #[derive(Serialize)]

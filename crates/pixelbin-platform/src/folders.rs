@@ -7,64 +7,52 @@ use serde_json::{Map, Value};
 use crate::endpoint::{send_json, url};
 use crate::query::Query;
 use crate::setters::setters;
-use crate::{Assets, FileItem, lenient, validate};
+use crate::{Assets, FileItem, validate};
 
 const FOLDERS: &str = "/service/platform/assets/v1.0/folders";
 
+pixelbin_http::lenient_response! {
 /// A folder (the reference's `FoldersResponse` and `folderItem`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FolderInfo {
     /// `_id`: the folder's unique id (used by `delete_folder` and `get_folder_ancestors`).
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_id")]
     pub id: Option<String>,
     /// Organization id.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub org_id: Option<u64>,
     /// Folder name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Path of the parent folder (`""` at the root).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// `type`: `folder`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Whether the folder is active (inactive = soft-deleted).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub is_active: Option<bool>,
     /// Creation timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+}
 
+pixelbin_http::lenient_response! {
 /// A folder and the chain of folders above it (`GetAncestorsResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AncestorsResponse {
     /// The folder asked about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder: Option<FolderInfo>,
     /// Its ancestors, outermost first.
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
     pub ancestors: Vec<FolderInfo>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 /// Filters for [`Assets::get_folder_details`]; both are optional.

@@ -70,8 +70,6 @@ mod credentials;
 mod endpoint;
 mod files;
 mod folders;
-// Shared with the file object, so every response decodes loose numbers the same way.
-use pixelbin_http::model::lenient;
 mod listing;
 mod organization;
 mod pagination;

@@ -9,81 +9,53 @@ use crate::endpoint::{send_json, url};
 use crate::pagination::{Page, walk};
 use crate::query::Query;
 use crate::setters::setters;
-use crate::{Access, Assets, lenient, validate};
+use crate::{Access, Assets, validate};
 
 const LIST_FILES: &str = "/service/platform/assets/v1.0/listFiles";
 
+pixelbin_http::lenient_response! {
 /// One entry of a listing: a file or a folder (the reference's `exploreItem`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileItem {
     /// `_id` of the file or folder.
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_id")]
     pub id: Option<String>,
     /// Organization id.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub org_id: Option<u64>,
     /// Name of the item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `type`: `file` or `folder` (see [`is_file`](Self::is_file), [`is_folder`](Self::is_folder)).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Path of the containing folder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// `path` + `name` (files).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
     /// File format, e.g. `jpeg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Size in bytes.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub size: Option<u64>,
     /// Access level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
     /// Storage bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3_bucket: Option<String>,
     /// Storage key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3_key: Option<String>,
     /// Width in pixels (images).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub width: Option<u64>,
     /// Height in pixels (images).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub height: Option<u64>,
     /// Metadata attached to the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
     /// Creation timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 impl FileItem {
@@ -98,18 +70,19 @@ impl FileItem {
     }
 }
 
+pixelbin_http::lenient_response! {
 /// One page of `listFiles` (`ListFilesResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListFilesResponse {
     /// The files and folders on this page.
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
     pub items: Vec<FileItem>,
     /// Where this page sits.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "pixelbin_http::model::lenient::record")]
     pub page: Page,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 /// Filters and paging for [`Assets::list_files`]; everything is optional.

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::endpoint::{send_json, url};
-use crate::lenient;
 
 const APP_INFO: &str = "/service/platform/organization/v1.0/apps/info";
 
@@ -53,20 +52,21 @@ impl fmt::Debug for Organization {
     }
 }
 
+pixelbin_http::lenient_response! {
 /// The app and organization behind the API token (`AppOrgDetails`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AppOrgDetails {
     /// The app (API token) details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<AppDetails>,
     /// The organization details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<OrgDetails>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+}
 
+pixelbin_http::lenient_response! {
 /// An app, i.e. an API token holder (`AppSchema`).
 ///
 /// `Debug` hides [`token`](Self::token): it may be the API secret itself.
@@ -74,45 +74,26 @@ pub struct AppOrgDetails {
 #[serde(rename_all = "camelCase")]
 pub struct AppDetails {
     /// `_id` of the app.
-    #[serde(
-        rename = "_id",
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "_id")]
     pub id: Option<u64>,
     /// Organization id.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub org_id: Option<u64>,
     /// App name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The app's API token, when the service includes it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// Permissions, e.g. `read`, `read_write`.
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
     pub permissions: Vec<String>,
     /// Whether the app is active.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub active: Option<bool>,
     /// Creation timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 impl fmt::Debug for AppDetails {
@@ -131,43 +112,30 @@ impl fmt::Debug for AppDetails {
     }
 }
 
+pixelbin_http::lenient_response! {
 /// An organization (`OrganizationDetailSchema`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrgDetails {
     /// `_id` of the organization.
-    #[serde(
-        rename = "_id",
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "_id")]
     pub id: Option<u64>,
     /// Organization name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Cloud name used in CDN URLs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud_name: Option<String>,
     /// User id of the owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// Whether the organization is active.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub active: Option<bool>,
     /// Creation timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Every field not listed above (e.g. `accountType`, `industry`), kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 #[cfg(test)]

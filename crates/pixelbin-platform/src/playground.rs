@@ -7,93 +7,83 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::endpoint::{send_json, url};
-use crate::{Assets, FileObject, Preset, lenient, validate};
+use crate::{Assets, FileObject, Preset, validate};
 
 const PLAYGROUND: &str = "/service/platform/assets/v1.0/playground";
 
+pixelbin_http::lenient_response! {
 /// How transformation URLs separate operations and parameters (`Delimiter`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Delimiters {
     /// Between operations, e.g. `~`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_separator: Option<String>,
     /// Between an operation's parameters, e.g. `:`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter_separator: Option<String>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+}
 
+pixelbin_http::lenient_response! {
 /// One operation a module offers, e.g. `erase.bg`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModuleOperation {
     /// The operation's method name as used in URLs, e.g. `bg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// Human-readable name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// What the operation does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The operation's parameter schema, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<Value>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+}
 
+pixelbin_http::lenient_response! {
 /// A transformation module, i.e. a plugin (`TransformationModuleResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransformationModule {
     /// Identifier used in URLs, e.g. `erase`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Name, e.g. `EraseBG`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// What the module does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Credentials requirements or values associated with the module.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Value>,
     /// Operations the module supports.
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
     pub operations: Vec<ModuleOperation>,
     /// Whether the module is enabled for the organization.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub enabled: Option<bool>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+}
 
+pixelbin_http::lenient_response! {
 /// Every module, the URL delimiters and the saved presets (`TransformationModulesResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransformationModules {
     /// URL delimiters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delimiters: Option<Delimiters>,
     /// Modules by identifier.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "pixelbin_http::model::lenient::field")]
     pub plugins: BTreeMap<String, TransformationModule>,
     /// Saved presets.
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
     pub presets: Vec<Preset>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 impl Assets {

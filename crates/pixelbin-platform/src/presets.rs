@@ -9,70 +9,53 @@ use crate::endpoint::{send_json, url};
 use crate::pagination::{Page, walk};
 use crate::query::Query;
 use crate::setters::setters;
-use crate::{Assets, lenient, validate};
+use crate::{Assets, validate};
 
 const PRESETS: &str = "/service/platform/assets/v1.0/presets";
 
+pixelbin_http::lenient_response! {
 /// A preset (`AddPresetResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Preset {
     /// `_id` of the preset.
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_id")]
     pub id: Option<String>,
     /// Name of the preset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset_name: Option<String>,
     /// The transformation chain, operations separated by `~`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transformation: Option<String>,
     /// Parameters for the chain's `$variables`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<Value>,
     /// Whether the preset is archived.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub archived: Option<bool>,
     /// Whether the preset is active.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub is_active: Option<bool>,
     /// Organization id.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub org_id: Option<u64>,
     /// Creation timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+}
 
+pixelbin_http::lenient_response! {
 /// One page of presets (`GetPresetsResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PresetsResponse {
     /// The presets on this page.
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
     pub items: Vec<Preset>,
     /// Where this page sits.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "pixelbin_http::model::lenient::record")]
     pub page: Page,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 /// Filters and paging for [`Assets::get_presets`]; everything is optional.

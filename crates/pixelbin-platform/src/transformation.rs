@@ -71,16 +71,18 @@ impl fmt::Debug for TransformationApi {
     }
 }
 
+pixelbin_http::lenient_response! {
 /// Answer of [`TransformationApi::get_transformation_context`]
 /// (`GetTransformationContextSuccessResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TransformationContext {
     /// The context object as sent by the service.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "pixelbin_http::model::lenient::field")]
     pub context: Map<String, Value>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 #[cfg(test)]

@@ -285,26 +285,32 @@ fn check_access_and_metadata(
 /// A signed upload target (one type across the SDK, from `pixelbin-http`).
 pub use pixelbin_http::model::PresignedUrl;
 
+pixelbin_http::lenient_response! {
 /// Answer of [`Assets::create_signed_url`] (`SignedUploadResponse`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignedUrlResponse {
     /// The signed target for a single-request upload.
+    #[serde(default, deserialize_with = "pixelbin_http::model::lenient::record")]
     pub s3_presigned_url: PresignedUrl,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+}
 
+pixelbin_http::lenient_response! {
 /// Answer of [`Assets::create_signed_url_v2`] (`SignedUploadV2Response`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignedUrlV2Response {
     /// The signed target for a chunked (multipart) upload.
+    #[serde(default, deserialize_with = "pixelbin_http::model::lenient::record")]
     pub presigned_url: PresignedUrl,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 #[derive(Serialize)]

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 
 /// The state of a prediction job. Open: statuses this crate does not know are kept verbatim.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum PredictionStatus {
     /// `ACCEPTED`: queued or running.
     Accepted,
@@ -18,17 +18,29 @@ pub enum PredictionStatus {
     Failure,
     /// Any other status string, kept as sent.
     Other(String),
+    /// No status could be read (missing, `null` or not a string): the job is not known to be
+    /// finished, so a wait goes on polling.
+    #[default]
+    Unknown,
 }
 
+
 impl PredictionStatus {
-    /// The wire spelling (`"ACCEPTED"`, `"SUCCESS"`, `"FAILURE"` or the unknown string).
+    /// The wire spelling (`"ACCEPTED"`, `"SUCCESS"`, `"FAILURE"` or the unknown string;
+    /// `"UNKNOWN"` when none was sent).
     pub fn as_str(&self) -> &str {
         match self {
             PredictionStatus::Accepted => "ACCEPTED",
             PredictionStatus::Success => "SUCCESS",
             PredictionStatus::Failure => "FAILURE",
             PredictionStatus::Other(s) => s,
+            PredictionStatus::Unknown => "UNKNOWN",
         }
+    }
+
+    /// True for `SUCCESS`: the job finished and its outputs can be read.
+    pub fn is_success(&self) -> bool {
+        *self == PredictionStatus::Success
     }
 
     /// True for `SUCCESS` and `FAILURE`, the two statuses that end a wait.
@@ -56,78 +68,75 @@ impl fmt::Display for PredictionStatus {
 
 impl Serialize for PredictionStatus {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+        match self {
+            PredictionStatus::Unknown => serializer.serialize_none(),
+            known => serializer.serialize_str(known.as_str()),
+        }
     }
 }
 
+/// Never fails: a status that is not a string is [`PredictionStatus::Unknown`], so an odd
+/// status cannot hide a job whose credits were already spent.
 impl<'de> Deserialize<'de> for PredictionStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        Ok(PredictionStatus::from(s.as_str()))
+        Ok(match Value::deserialize(deserializer)? {
+            Value::String(s) => PredictionStatus::from(s.as_str()),
+            _ => PredictionStatus::Unknown,
+        })
     }
 }
 
+pixelbin_http::lenient_response! {
 /// Links returned with a prediction.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PredictionUrls {
     /// The API URL that returns this prediction's current state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub get: Option<String>,
     /// Any other link, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+}
 
+pixelbin_http::lenient_response! {
 /// A prediction job as returned by `create` and `get`.
 ///
 /// Fields the API adds later land in [`Prediction::extra`], so nothing sent is lost.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
-    /// The request id (`_id`), e.g. `erase--bg--0198f54a-...`.
-    #[serde(rename = "_id")]
+    /// The request id (`_id`), e.g. `erase--bg--0198f54a-...`. The one required field: a
+    /// job cannot be polled without it, so a response without it is an error naming `_id`.
+    #[serde_with(skip_apply)]
+    #[serde(rename = "_id", deserialize_with = "pixelbin_http::model::lenient::required_string")]
     pub id: String,
-    /// The job's status.
+    /// The job's status; [`PredictionStatus::Unknown`] when missing or not a string.
+    #[serde(default)]
     pub status: PredictionStatus,
     /// The model input as the server stored it (files replaced by URLs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<Value>,
     /// Related links (`urls.get`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urls: Option<PredictionUrls>,
     /// The organization id (`orgId`).
-    #[serde(
-        rename = "orgId",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_i64"
-    )]
+    #[serde(rename = "orgId")]
     pub org_id: Option<i64>,
     /// How long outputs are kept, e.g. `30d`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<String>,
     /// Creation time, ISO 8601 (`createdAt`).
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "createdAt")]
     pub created_at: Option<String>,
     /// Credits consumed, present on `SUCCESS` (`consumedCredits`).
-    #[serde(
-        rename = "consumedCredits",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "consumedCredits")]
     pub consumed_credits: Option<f64>,
     /// The results on `SUCCESS`: usually a list of output URLs, see [`Prediction::output_urls`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Value>,
     /// Why the job failed, on `FAILURE`. A non-string error is kept as its JSON text.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_string"
-    )]
+    #[serde_with(skip_apply)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub error: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 impl Prediction {
@@ -158,65 +167,41 @@ impl Prediction {
     }
 }
 
+pixelbin_http::lenient_response! {
 /// One entry of the model list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {
     /// The model name, e.g. `erase_bg`.
     pub name: String,
     /// The human-readable name (`displayName`).
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// A short description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+}
 
+pixelbin_http::lenient_response! {
 /// A model's input schema as returned by `get_schema`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelSchema {
     /// The model name.
     pub name: String,
     /// The human-readable name (`displayName`).
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "displayName")]
     pub display_name: Option<String>,
     /// A short description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The JSON Schema of the model's input fields (varies by model).
+    /// The JSON Schema of the model's input fields (varies by model); `null` when not sent.
     #[serde(default)]
     pub input: Value,
     /// Every other field, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
-
-/// Accepts an integer given as a number or as a numeric string; anything else is an error.
-fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    match Option::<Value>::deserialize(deserializer)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {n}"))),
-        Some(Value::String(s)) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("expected an integer, got {s:?}"))),
-        Some(other) => Err(serde::de::Error::custom(format!(
-            "expected an integer, got {other}"
-        ))),
-    }
 }
 
 /// Keeps a string as is and any other JSON value as its JSON text.
@@ -310,9 +295,25 @@ mod tests {
     }
 
     #[test]
-    fn bad_org_id_is_a_decode_error() {
-        let r: Result<Prediction, _> =
-            serde_json::from_value(json!({"_id": "a", "status": "ACCEPTED", "orgId": "x"}));
-        assert!(r.is_err());
+    fn an_unreadable_org_id_is_none_not_an_error() {
+        let p: Prediction =
+            serde_json::from_value(json!({"_id": "a", "status": "ACCEPTED", "orgId": "x"}))
+                .unwrap();
+        assert_eq!(p.org_id, None);
+    }
+
+    #[test]
+    fn a_missing_or_null_status_is_unknown_and_not_final() {
+        for body in [
+            json!({"_id": "a"}),
+            json!({"_id": "a", "status": null}),
+            json!({"_id": "a", "status": 3}),
+        ] {
+            let p: Prediction = serde_json::from_value(body.clone()).unwrap();
+            assert_eq!(p.status, PredictionStatus::Unknown, "{body}");
+            assert!(!p.is_finished() && !p.status.is_success());
+        }
+        assert!(PredictionStatus::Success.is_success());
+        assert!(!PredictionStatus::Failure.is_success());
     }
 }

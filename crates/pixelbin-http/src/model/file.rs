@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::Access;
-use super::lenient;
 
+crate::lenient_response! {
 /// A stored file: what uploads (direct, URL, signed and multipart), file look-ups, updates,
 /// deletes and the playground's default asset answer with (the reference's `FilesResponse` and
 /// `UploadResponse`).
@@ -31,99 +31,54 @@ use super::lenient;
 #[non_exhaustive]
 pub struct FileObject {
     /// `_id`: the file's unique id.
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_id")]
     pub id: Option<String>,
     /// Organization id.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub org_id: Option<u64>,
     /// `type`: `file`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// File name (without the folder path).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Path of the containing folder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// `path` + `name`: the id used to get, update and delete the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
     /// File format, e.g. `jpeg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Asset type, e.g. `image`, `video`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asset_type: Option<String>,
     /// Size in bytes.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub size: Option<u64>,
     /// Width in pixels (images and videos).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub width: Option<u64>,
     /// Height in pixels (images and videos).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub height: Option<u64>,
     /// Access level; a value this SDK does not know is kept in [`Access::Other`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
     /// Whether the file is active.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub is_active: Option<bool>,
     /// Tags (`null` or missing reads as empty; empty tags are not serialized).
-    #[serde(
-        default,
-        deserialize_with = "lenient::vec_or_null",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Metadata attached to the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
     /// Processing context the service attached (file metadata such as dimensions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Value>,
     /// Whether this is an original upload (not a derived output).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub is_original: Option<bool>,
     /// CDN URL of the original.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// CDN URL of a thumbnail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
     /// Creation timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp (ISO 8601).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
 }
 
 #[cfg(test)]
@@ -216,8 +171,10 @@ mod tests {
         assert!(file.tags.is_empty());
         assert_eq!(file.access, Some(Access::Other("team".into())));
         assert_eq!(file.is_original, Some(false));
-        assert!(serde_json::from_value::<FileObject>(json!({"size": "big"})).is_err());
-        assert!(serde_json::from_value::<FileObject>(json!({"isActive": "yes"})).is_err());
+        // What cannot be read becomes `None`: the file still decodes.
+        let odd: FileObject =
+            serde_json::from_value(json!({"size": "big", "isActive": "yes"})).unwrap();
+        assert_eq!((odd.size, odd.is_active), (None, None));
         // An empty object is a valid (if uninformative) file.
         assert_eq!(
             serde_json::from_value::<FileObject>(json!({})).unwrap(),

@@ -26,9 +26,11 @@ use serde_json::{Map, Value};
 #[non_exhaustive]
 pub struct PresignedUrl {
     /// Where the upload goes; carries its own signature (`pbs`, `pbe`, ...) in the query.
+    /// The one required field: nothing can be uploaded without it.
     pub url: String,
-    /// Signed fields to send along (with every part and with the completion), as given.
-    #[serde(default)]
+    /// Signed fields to send along (with every part and with the completion), as given;
+    /// empty when the service sent something other than an object.
+    #[serde(default, deserialize_with = "crate::model::lenient::field")]
     pub fields: Map<String, Value>,
     /// Every field not listed above, kept as sent.
     #[serde(flatten)]
