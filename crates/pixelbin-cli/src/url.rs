@@ -145,7 +145,7 @@ fn verify(args: &VerifyArgs, out: Output) -> anyhow::Result<()> {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    match pixelbin::url::verify_signed_url(&args.url, &args.token, now) {
+    match pixelbin::url::verify_signed_url_at(&args.url, &args.token, now) {
         Ok(params) => out.emit(
             &json!({
                 "valid": true,

@@ -24,7 +24,6 @@ pub enum PredictionStatus {
     Unknown,
 }
 
-
 impl PredictionStatus {
     /// The wire spelling (`"ACCEPTED"`, `"SUCCESS"`, `"FAILURE"` or the unknown string;
     /// `"UNKNOWN"` when none was sent).

@@ -178,20 +178,21 @@
 //! # Checking signed URLs and webhooks
 //!
 //! Beyond the reference: [`verify_signed_url`] recomputes `pbs` and compares it in constant
-//! time, then checks `pbe` against the time you give; [`verify_webhook_signature`] checks the
+//! time, then checks `pbe` against the clock ([`verify_signed_url_at`] takes the time, for
+//! wasm and tests); [`verify_webhook_signature`] checks the
 //! `x-erbg-signature` header of a webhook call against its raw body.
 //!
 //! ```
 //! use pixelbin_url::{
-//!     read_signature, sign_url_at, verify_signed_url, verify_webhook_signature,
+//!     read_signature, sign_url_at, verify_signed_url_at, verify_webhook_signature,
 //!     webhook_signature, UrlError,
 //! };
 //!
 //! let signed = sign_url_at("https://cdn.pixelbin.io/v2/my-cloud/original/a.jpeg", 1_700_000_600, "key-id", "token")?;
 //! // Which key signed it? Look its token up, then verify.
 //! assert_eq!(read_signature(&signed)?.access_key.as_deref(), Some("key-id"));
-//! assert!(verify_signed_url(&signed, "token", 1_700_000_000).is_ok());
-//! assert!(matches!(verify_signed_url(&signed, "token", 1_700_000_601), Err(UrlError::Expired { .. })));
+//! assert!(verify_signed_url_at(&signed, "token", 1_700_000_000).is_ok());
+//! assert!(matches!(verify_signed_url_at(&signed, "token", 1_700_000_601), Err(UrlError::Expired { .. })));
 //!
 //! // A webhook call: the raw body and its `x-erbg-signature` header.
 //! let body = br#"{"event":"prediction.completed"}"#;
@@ -247,7 +248,7 @@ pub use parse::url_to_obj;
 pub use pattern::{format_pattern, parse_pattern};
 pub use sign::{
     SignUrlRequest, SignatureParams, generate_signature, read_signature, sign_url, sign_url_at,
-    verify_signed_url,
+    verify_signed_url, verify_signed_url_at,
 };
 pub use webhook::{WEBHOOK_SIGNATURE_HEADER, verify_webhook_signature, webhook_signature};
 

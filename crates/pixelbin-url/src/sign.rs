@@ -308,6 +308,26 @@ fn read_params(query: &Query<'_>) -> Result<SignatureParams, UrlError> {
     })
 }
 
+/// Checks a signed URL against the current clock: [`verify_signed_url_at`] with the system's
+/// unix time.
+///
+/// # Errors
+/// As [`verify_signed_url_at`], plus [`UrlError::ClockUnavailable`] on
+/// `wasm32-unknown-unknown`, which has no clock (call [`verify_signed_url_at`] there).
+///
+/// ```
+/// use pixelbin_url::{sign_url, verify_signed_url, UrlError};
+///
+/// let url = "https://cdn.pixelbin.io/v2/my-cloud/original/photo.jpeg";
+/// let signed = sign_url(url, 600, "key-id", "token")?;
+/// assert_eq!(verify_signed_url(&signed, "token")?.access_key.as_deref(), Some("key-id"));
+/// assert_eq!(verify_signed_url(&signed, "other-token"), Err(UrlError::SignatureMismatch));
+/// # Ok::<(), UrlError>(())
+/// ```
+pub fn verify_signed_url(url: &str, token: &str) -> Result<SignatureParams, UrlError> {
+    verify_signed_url_at(url, token, unix_now()?)
+}
+
 /// Checks a signed URL: recomputes `pbs` from the URL's path and `pbe` with `token`, compares
 /// it in constant time, then checks that `now` (unix seconds) is not after `pbe`.
 ///
@@ -316,18 +336,18 @@ fn read_params(query: &Query<'_>) -> Result<SignatureParams, UrlError> {
 /// [`UrlError::Expired`].
 ///
 /// ```
-/// use pixelbin_url::{sign_url_at, verify_signed_url, UrlError};
+/// use pixelbin_url::{sign_url_at, verify_signed_url_at, UrlError};
 ///
 /// let url = "https://cdn.pixelbin.io/v2/my-cloud/original/photo.jpeg";
 /// let signed = sign_url_at(url, 1_700_000_600, "key-id", "token")?;
-/// let params = verify_signed_url(&signed, "token", 1_700_000_000)?;
+/// let params = verify_signed_url_at(&signed, "token", 1_700_000_000)?;
 /// assert_eq!(params.access_key.as_deref(), Some("key-id"));
 ///
-/// assert_eq!(verify_signed_url(&signed, "other-token", 1_700_000_000), Err(UrlError::SignatureMismatch));
-/// assert!(matches!(verify_signed_url(&signed, "token", 1_700_000_601), Err(UrlError::Expired { .. })));
+/// assert_eq!(verify_signed_url_at(&signed, "other-token", 1_700_000_000), Err(UrlError::SignatureMismatch));
+/// assert!(matches!(verify_signed_url_at(&signed, "token", 1_700_000_601), Err(UrlError::Expired { .. })));
 /// # Ok::<(), UrlError>(())
 /// ```
-pub fn verify_signed_url(url: &str, token: &str, now: u64) -> Result<SignatureParams, UrlError> {
+pub fn verify_signed_url_at(url: &str, token: &str, now: u64) -> Result<SignatureParams, UrlError> {
     let cleaned = split::clean(url);
     let parts = split::urlparse(&cleaned)?;
     let params = read_params(&Query::parse(parts.query))?;
@@ -427,33 +447,33 @@ mod tests {
     fn verify_round_trip_and_failures() {
         let signed = sign_url_at(PLAYGROUND, 100, "key", "token").expect("signs");
         assert_eq!(
-            verify_signed_url(&signed, "token", 100).map(|p| p.expiry),
+            verify_signed_url_at(&signed, "token", 100).map(|p| p.expiry),
             Ok(100)
         );
         assert_eq!(
-            verify_signed_url(&signed, "token", 101),
+            verify_signed_url_at(&signed, "token", 101),
             Err(UrlError::Expired {
                 expiry: 100,
                 now: 101
             })
         );
         assert_eq!(
-            verify_signed_url(&signed, "nope", 0),
+            verify_signed_url_at(&signed, "nope", 0),
             Err(UrlError::SignatureMismatch)
         );
         let moved = signed.replace("original", "t.flip()");
         assert_eq!(
-            verify_signed_url(&moved, "token", 0),
+            verify_signed_url_at(&moved, "token", 0),
             Err(UrlError::SignatureMismatch)
         );
         let later = signed.replace("pbe=100", "pbe=200");
         assert_eq!(
-            verify_signed_url(&later, "token", 0),
+            verify_signed_url_at(&later, "token", 0),
             Err(UrlError::SignatureMismatch)
         );
         // Path and query alone verify too (what a server sees).
         let path_only = signed.trim_start_matches("https://cdn.pixelbin.io");
-        assert!(verify_signed_url(path_only, "token", 0).is_ok());
+        assert!(verify_signed_url_at(path_only, "token", 0).is_ok());
     }
 
     #[test]

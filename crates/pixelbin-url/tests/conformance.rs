@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use pixelbin_url::{
     ErrorKind, SignUrlRequest, UrlError, UrlObj, UrlToObjOptions, generate_signature, obj_to_url,
-    url_to_obj, verify_signed_url,
+    url_to_obj, verify_signed_url_at,
 };
 use serde::Deserialize;
 use serde::de::{MapAccess, SeqAccess, Visitor};
@@ -315,7 +315,7 @@ fn python_sdk_vectors() {
                     "{name}"
                 );
                 assert!(
-                    verify_signed_url(&signed, token, VECTOR_CLOCK).is_ok(),
+                    verify_signed_url_at(&signed, token, VECTOR_CLOCK).is_ok(),
                     "{name}"
                 );
             }

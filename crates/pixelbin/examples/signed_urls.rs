@@ -4,7 +4,7 @@
 //!
 //! Signing needs no client and no async runtime; edge code can depend on `pixelbin-url` alone.
 
-use pixelbin::url::{UrlError, sign_url, sign_url_at, verify_signed_url};
+use pixelbin::url::{UrlError, sign_url, sign_url_at, verify_signed_url_at};
 
 fn main() -> Result<(), UrlError> {
     // Valid for 20 seconds from now.
@@ -50,7 +50,7 @@ fn main() -> Result<(), UrlError> {
     println!("{signed}");
 
     // A server that hands out signed URLs can check one it receives.
-    let checked = verify_signed_url(&signed, "dummy-token", 1695705975)?;
+    let checked = verify_signed_url_at(&signed, "dummy-token", 1695705975)?;
     println!(
         "valid until {} for access key {:?}",
         checked.expiry, checked.access_key
