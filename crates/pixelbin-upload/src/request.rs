@@ -24,36 +24,28 @@ use crate::Access;
 /// assert_eq!(body["path"], "products/shoes");
 /// assert!(body.get("expiry").is_none());
 /// ```
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadRequest {
     /// Name of the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Path of the containing folder.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Format of the file (e.g. `"jpeg"`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Access level of the asset.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
     /// Tags of the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Metadata of the file (a JSON object).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
     /// Replace a file with the same path, name and type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub overwrite: Option<bool>,
     /// Add unique characters to the name if it is taken (`overwrite` wins).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub filename_override: Option<bool>,
     /// Lifetime of the signed upload URL in seconds (server default 3000).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry: Option<u64>,
 }
 
@@ -61,6 +53,19 @@ impl UploadRequest {
     /// An empty request: the server picks the name, root folder, default access.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Fills what the file name tells, as the CLI does: the name (the file name without its
+    /// extension) and the format (the extension in lower case, `jpg` as `jpeg`), each only
+    /// when not set already.
+    pub(crate) fn defaults_from_path(mut self, path: &std::path::Path) -> Self {
+        if self.name.is_none() {
+            self.name = crate::many::default_name(path);
+        }
+        if self.format.is_none() {
+            self.format = crate::many::default_format(path);
+        }
+        self
     }
 
     /// Sets the file name.

@@ -52,6 +52,11 @@ impl UploadSource {
     /// (`<(...)`, `/dev/fd/N`) is read as a stream of unknown length; opening
     /// a FIFO waits for a writer at most
     /// [`UploadOptions::open_timeout`](crate::UploadOptions::open_timeout).
+    ///
+    /// As the `pixelbin upload` command does, the file name fills the request's unset fields:
+    /// `name` is the file name without its extension and `format` the extension in lower case
+    /// (`jpg` read as `jpeg`). `from_path("shots/myimage.PNG")` with `.name("hero")` stores
+    /// `hero` with format `png`; set `format` to override it.
     pub fn from_path(path: impl Into<PathBuf>) -> Self {
         UploadSource::Path(path.into())
     }

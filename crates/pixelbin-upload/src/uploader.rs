@@ -60,6 +60,9 @@ impl Uploader {
 
     /// Uploads `source` as the file described by `request`.
     ///
+    /// A [`UploadSource::from_path`] source fills the request's unset `name` and `format` from
+    /// the file name, as the CLI does.
+    ///
     /// Invalid `options`, an unknown [`Access::Other`](crate::Access::Other)
     /// level, an empty source and a source that would need more than
     /// [`MAX_PARTS`](crate::MAX_PARTS) parts with a chunk size that was set
@@ -81,6 +84,10 @@ impl Uploader {
         options: UploadOptions,
     ) -> Result<FileObject, UploadError> {
         options.validate()?;
+        let request = match &source {
+            UploadSource::Path(path) => request.defaults_from_path(path),
+            _ => request,
+        };
         if let Some(access) = &request.access {
             // `Access::Other` exists so responses never fail to decode; it is never sent.
             access

@@ -899,3 +899,38 @@ async fn a_fifo_uploads_as_a_stream_and_one_without_writer_times_out() {
     );
     assert_eq!(emulator.request_count("*"), 0);
 }
+
+/// A path source names the file as the CLI does: an unset name from the file stem, an unset
+/// format from the extension (`JPG` as `jpeg`); set fields win.
+#[tokio::test]
+async fn a_path_source_fills_name_and_format_from_the_file_name() {
+    let (_emulator, uploader) = start(EmulatorOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("myimage.JPG");
+    std::fs::write(&photo, data(100, 7)).unwrap();
+
+    let stored = uploader
+        .upload(
+            UploadSource::from_path(&photo),
+            UploadRequest::new().path("named"),
+            options(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.name.as_deref(), Some("myimage.jpeg"), "{stored:?}");
+    assert_eq!(stored.format.as_deref(), Some("jpeg"));
+
+    let stored = uploader
+        .upload(
+            UploadSource::from_path(&photo),
+            UploadRequest::new()
+                .path("named")
+                .name("hero")
+                .format("png"),
+            options(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.name.as_deref(), Some("hero.png"), "{stored:?}");
+    assert_eq!(stored.format.as_deref(), Some("png"));
+}
