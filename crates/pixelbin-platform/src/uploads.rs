@@ -491,7 +491,9 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(v1.s3_presigned_url.url, "https://domain.com/xyz");
-        assert!(serde_json::from_value::<SignedUrlV2Response>(json!({})).is_err());
+        // Not needed by the SDK itself: an answer without it decodes, with an empty URL.
+        let empty: SignedUrlV2Response = serde_json::from_value(json!({})).unwrap();
+        assert!(empty.presigned_url.url.is_empty());
     }
 
     #[test]
