@@ -2,18 +2,20 @@
 //!
 //! `cargo run -p pixelbin --example create_and_wait`
 
-mod support;
-
 use std::time::Duration;
 
 use pixelbin::{PixelbinClient, PixelbinConfig, PredictionInput, WaitOptions};
 
+/// The reference documentation's sample image; `pixelbin-emulator` serves it too.
+const PLAYGROUND_IMAGE: &str =
+    "https://cdn.pixelbin.io/v2/dummy-cloudname/original/__playground/playground-default.jpeg";
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
     let pixelbin = PixelbinClient::new(PixelbinConfig::from_env()?)?;
 
     let input = PredictionInput::new()
-        .url("image", support::PLAYGROUND_IMAGE)
+        .url("image", PLAYGROUND_IMAGE)
         .text("industry_type", "general")
         .text("quality_type", "original")
         .bool("shadow", false)

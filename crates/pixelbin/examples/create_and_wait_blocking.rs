@@ -2,18 +2,20 @@
 //!
 //! `cargo run -p pixelbin --features blocking --example create_and_wait_blocking`
 
-mod support;
-
 use std::time::Duration;
 
 use pixelbin::blocking::PixelbinClient;
 use pixelbin::{PixelbinConfig, PredictionInput, WaitOptions};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// The reference documentation's sample image; `pixelbin-emulator` serves it too.
+const PLAYGROUND_IMAGE: &str =
+    "https://cdn.pixelbin.io/v2/dummy-cloudname/original/__playground/playground-default.jpeg";
+
+fn main() -> anyhow::Result<()> {
     let pixelbin = PixelbinClient::new(PixelbinConfig::from_env()?)?;
 
     let input = PredictionInput::new()
-        .url("image", support::PLAYGROUND_IMAGE)
+        .url("image", PLAYGROUND_IMAGE)
         .text("industry_type", "general")
         .text("quality_type", "original")
         .bool("shadow", false)

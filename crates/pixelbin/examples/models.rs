@@ -5,7 +5,7 @@
 use pixelbin::PixelbinClient;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
     // PIXELBIN_API_TOKEN and PIXELBIN_DOMAIN, as PixelbinConfig::from_env reads them.
     let pixelbin = PixelbinClient::from_env()?;
 

@@ -4,7 +4,7 @@
 
 use pixelbin::blocking::PixelbinClient;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> anyhow::Result<()> {
     // PIXELBIN_API_TOKEN and PIXELBIN_DOMAIN, as PixelbinConfig::from_env reads them.
     let pixelbin = PixelbinClient::from_env()?;
 

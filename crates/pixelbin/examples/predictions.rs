@@ -4,17 +4,24 @@
 //! `PIXELBIN_API_TOKEN=... cargo run -p pixelbin --example predictions`; pass an image path
 //! (`-- photo.jpeg`) to send a file instead of the sample URL.
 
-mod support;
-
 use pixelbin::{PixelbinClient, PixelbinConfig, PredictionInput, WaitOptions};
 
+/// The reference documentation's sample image; `pixelbin-emulator` serves it too.
+const PLAYGROUND_IMAGE: &str =
+    "https://cdn.pixelbin.io/v2/dummy-cloudname/original/__playground/playground-default.jpeg";
+
+/// The file named by the first command-line argument, if any (`-- myimage.png`).
+fn file_arg() -> Option<std::path::PathBuf> {
+    std::env::args_os().nth(1).map(std::path::PathBuf::from)
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
     let pixelbin = PixelbinClient::new(PixelbinConfig::from_env()?)?;
 
-    let image = match support::file_arg() {
+    let image = match file_arg() {
         Some(path) => PredictionInput::new().file_path("image", path),
-        None => PredictionInput::new().url("image", support::PLAYGROUND_IMAGE),
+        None => PredictionInput::new().url("image", PLAYGROUND_IMAGE),
     };
     let input = image
         .text("industry_type", "general")

@@ -2,17 +2,24 @@
 //!
 //! `cargo run -p pixelbin --features blocking --example predictions_blocking [-- photo.jpeg]`
 
-mod support;
-
 use pixelbin::blocking::PixelbinClient;
 use pixelbin::{PixelbinConfig, PredictionInput, WaitOptions};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// The reference documentation's sample image; `pixelbin-emulator` serves it too.
+const PLAYGROUND_IMAGE: &str =
+    "https://cdn.pixelbin.io/v2/dummy-cloudname/original/__playground/playground-default.jpeg";
+
+/// The file named by the first command-line argument, if any (`-- myimage.png`).
+fn file_arg() -> Option<std::path::PathBuf> {
+    std::env::args_os().nth(1).map(std::path::PathBuf::from)
+}
+
+fn main() -> anyhow::Result<()> {
     let pixelbin = PixelbinClient::new(PixelbinConfig::from_env()?)?;
 
-    let image = match support::file_arg() {
+    let image = match file_arg() {
         Some(path) => PredictionInput::new().file_path("image", path),
-        None => PredictionInput::new().url("image", support::PLAYGROUND_IMAGE),
+        None => PredictionInput::new().url("image", PLAYGROUND_IMAGE),
     };
     let input = image
         .text("industry_type", "general")

@@ -7,7 +7,7 @@ use pixelbin::http::{ENV_API_TOKEN, ENV_DOMAIN};
 use pixelbin::{ListFilesParams, PixelbinClient, PixelbinConfig};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
     let mut config = PixelbinConfig::builder()
         .api_secret(std::env::var(ENV_API_TOKEN).unwrap_or_default())
         .trust_env(true);

@@ -2,17 +2,37 @@
 //!
 //! `cargo run -p pixelbin --example upload_bytes [-- myimage.png]`
 
-mod support;
-
 use pixelbin::upload::Access;
 use pixelbin::{PixelbinClient, PixelbinConfig, UploadOptions, UploadRequest};
 
+/// A 1x1 transparent PNG, uploaded when no file is given on the command line.
+const SAMPLE_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+/// The file named by the first command-line argument, if any (`-- myimage.png`).
+fn file_arg() -> Option<std::path::PathBuf> {
+    std::env::args_os().nth(1).map(std::path::PathBuf::from)
+}
+
+/// The bytes to upload: the file named on the command line, else [`SAMPLE_PNG`].
+fn image_bytes() -> std::io::Result<Vec<u8>> {
+    match file_arg() {
+        Some(path) => std::fs::read(path),
+        None => Ok(SAMPLE_PNG.to_vec()),
+    }
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
     let pixelbin = PixelbinClient::new(PixelbinConfig::from_env()?)?;
 
     // Read the file into a buffer.
-    let buffer = support::image_bytes()?;
+    let buffer = image_bytes()?;
 
     let result = pixelbin
         .uploader()

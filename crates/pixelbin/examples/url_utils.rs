@@ -5,7 +5,7 @@
 
 use pixelbin::url::{Transformation, UrlError, UrlObj, UrlToObjOptions, obj_to_url, url_to_obj};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> anyhow::Result<()> {
     // url_to_obj
     let pixelbin_url = "https://cdn.pixelbin.io/v2/your-cloud-name/z-slug/t.resize(h:100,w:200)~t.flip()/path/to/image.jpeg?dpr=2.0&f_auto=true";
     let obj = url_to_obj(pixelbin_url, UrlToObjOptions::default())?;

@@ -1,8 +1,8 @@
 //! One error type over every part of the SDK.
 //!
 //! Each layer keeps its own, precise error: the async handles return them unchanged
-//! ([`pixelbin_http::Error`] from the platform APIs, [`pixelbin_predictions::Error`],
-//! [`pixelbin_upload::UploadError`], [`pixelbin_url::UrlError`]). [`Error`] wraps all of them
+//! ([`pixelbin::http::Error`](crate::http::Error) from the platform APIs, [`pixelbin::predictions::Error`](crate::predictions::Error),
+//! [`pixelbin::upload::UploadError`](crate::upload::UploadError), [`pixelbin::url::UrlError`](crate::url::UrlError)). [`Error`] wraps all of them
 //! with `From` impls, so an application can use `?` on any call and still match on the
 //! layer's error when it needs the details. The blocking client returns [`Error`] everywhere,
 //! since it adds failures of its own (see [`Error::InsideAsyncRuntime`]).
@@ -38,7 +38,7 @@ pub enum Error {
     #[error(transparent)]
     Prediction(Box<pixelbin_predictions::Error>),
 
-    /// An upload failed; it may carry a [`ResumeState`](pixelbin_upload::ResumeState) to
+    /// An upload failed; it may carry a [`ResumeState`](crate::upload::ResumeState) to
     /// finish it (`e.into_resume_state()` works through the box).
     #[error(transparent)]
     Upload(Box<pixelbin_upload::UploadError>),

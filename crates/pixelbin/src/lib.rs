@@ -8,7 +8,7 @@
 //! use pixelbin::{PixelbinClient, PixelbinConfig, PredictionInput, WaitOptions};
 //!
 //! #[tokio::main]
-//! async fn main() -> Result<(), pixelbin::Error> {
+//! async fn main() -> anyhow::Result<()> {
 //!     // PIXELBIN_API_TOKEN (required) and PIXELBIN_DOMAIN (optional).
 //!     let client = PixelbinClient::new(PixelbinConfig::from_env()?)?;
 //!
@@ -166,15 +166,25 @@ pub use client::PixelbinClient;
 pub use error::Error;
 
 /// Configuration, errors and the transport (`pixelbin-http`).
+#[doc(inline)]
 pub use pixelbin_http as http;
 /// The platform asset, organization and transformation APIs (`pixelbin-platform`).
+#[doc(inline)]
 pub use pixelbin_platform as platform;
 /// Prediction jobs (`pixelbin-predictions`).
+#[doc(inline)]
 pub use pixelbin_predictions as predictions;
 /// Signed multipart uploads (`pixelbin-upload`).
+#[doc(inline)]
 pub use pixelbin_upload as upload;
 /// Transformation URLs, signed URLs and webhook signatures, with no I/O (`pixelbin-url`).
+#[doc(inline)]
 pub use pixelbin_url as url;
+
+/// JSON values, as prediction inputs, metadata and raw response fields take them (the
+/// `serde_json` this SDK is built with, so `pixelbin::serde_json::json!` needs no extra
+/// dependency).
+pub use serde_json;
 
 pub use pixelbin_http::{PixelbinConfig, PixelbinConfigBuilder, RetryPolicy, Transport};
 pub use pixelbin_platform::{

@@ -49,7 +49,7 @@ impl Assets {
         self.inner.transport()
     }
 
-    /// `addCredentials`; see [`pixelbin_platform::Assets::add_credentials`].
+    /// `addCredentials`; see [`pixelbin::platform::Assets::add_credentials`](crate::platform::Assets::add_credentials).
     pub fn add_credentials(
         &self,
         plugin_id: &str,
@@ -61,7 +61,7 @@ impl Assets {
         )
     }
 
-    /// `updateCredentials`; see [`pixelbin_platform::Assets::update_credentials`].
+    /// `updateCredentials`; see [`pixelbin::platform::Assets::update_credentials`](crate::platform::Assets::update_credentials).
     pub fn update_credentials(
         &self,
         plugin_id: &str,
@@ -73,7 +73,7 @@ impl Assets {
         )
     }
 
-    /// `deleteCredentials`; see [`pixelbin_platform::Assets::delete_credentials`].
+    /// `deleteCredentials`; see [`pixelbin::platform::Assets::delete_credentials`](crate::platform::Assets::delete_credentials).
     pub fn delete_credentials(&self, plugin_id: &str) -> Result<CredentialsInfo, Error> {
         self.runtime.run(
             "Assets::delete_credentials",
@@ -81,13 +81,13 @@ impl Assets {
         )
     }
 
-    /// `getFileById`; see [`pixelbin_platform::Assets::get_file_by_id`].
+    /// `getFileById`; see [`pixelbin::platform::Assets::get_file_by_id`](crate::platform::Assets::get_file_by_id).
     pub fn get_file_by_id(&self, id: &str) -> Result<FileObject, Error> {
         self.runtime
             .run("Assets::get_file_by_id", self.inner.get_file_by_id(id))
     }
 
-    /// `getFileByFileId`; see [`pixelbin_platform::Assets::get_file_by_file_id`].
+    /// `getFileByFileId`; see [`pixelbin::platform::Assets::get_file_by_file_id`](crate::platform::Assets::get_file_by_file_id).
     pub fn get_file_by_file_id(&self, file_id: &str) -> Result<FileObject, Error> {
         self.runtime.run(
             "Assets::get_file_by_file_id",
@@ -95,7 +95,7 @@ impl Assets {
         )
     }
 
-    /// `updateFile`; see [`pixelbin_platform::Assets::update_file`].
+    /// `updateFile`; see [`pixelbin::platform::Assets::update_file`](crate::platform::Assets::update_file).
     pub fn update_file(
         &self,
         file_id: &str,
@@ -107,13 +107,13 @@ impl Assets {
         )
     }
 
-    /// `deleteFile`; see [`pixelbin_platform::Assets::delete_file`].
+    /// `deleteFile`; see [`pixelbin::platform::Assets::delete_file`](crate::platform::Assets::delete_file).
     pub fn delete_file(&self, file_id: &str) -> Result<FileObject, Error> {
         self.runtime
             .run("Assets::delete_file", self.inner.delete_file(file_id))
     }
 
-    /// `deleteFiles`; see [`pixelbin_platform::Assets::delete_files`].
+    /// `deleteFiles`; see [`pixelbin::platform::Assets::delete_files`](crate::platform::Assets::delete_files).
     pub fn delete_files<I, S>(&self, ids: I) -> Result<Vec<FileObject>, Error>
     where
         I: IntoIterator<Item = S>,
@@ -123,7 +123,7 @@ impl Assets {
             .run("Assets::delete_files", self.inner.delete_files(ids))
     }
 
-    /// `createFolder`; see [`pixelbin_platform::Assets::create_folder`].
+    /// `createFolder`; see [`pixelbin::platform::Assets::create_folder`](crate::platform::Assets::create_folder).
     pub fn create_folder(&self, name: &str, path: Option<&str>) -> Result<FolderInfo, Error> {
         self.runtime.run(
             "Assets::create_folder",
@@ -131,7 +131,7 @@ impl Assets {
         )
     }
 
-    /// `getFolderDetails`; see [`pixelbin_platform::Assets::get_folder_details`].
+    /// `getFolderDetails`; see [`pixelbin::platform::Assets::get_folder_details`](crate::platform::Assets::get_folder_details).
     pub fn get_folder_details(&self, params: FolderDetailsParams) -> Result<Vec<FileItem>, Error> {
         self.runtime.run(
             "Assets::get_folder_details",
@@ -139,7 +139,7 @@ impl Assets {
         )
     }
 
-    /// `updateFolder`; see [`pixelbin_platform::Assets::update_folder`].
+    /// `updateFolder`; see [`pixelbin::platform::Assets::update_folder`](crate::platform::Assets::update_folder).
     pub fn update_folder(
         &self,
         folder_id: &str,
@@ -151,13 +151,13 @@ impl Assets {
         )
     }
 
-    /// `deleteFolder`; see [`pixelbin_platform::Assets::delete_folder`].
+    /// `deleteFolder`; see [`pixelbin::platform::Assets::delete_folder`](crate::platform::Assets::delete_folder).
     pub fn delete_folder(&self, id: &str) -> Result<FolderInfo, Error> {
         self.runtime
             .run("Assets::delete_folder", self.inner.delete_folder(id))
     }
 
-    /// `getFolderAncestors`; see [`pixelbin_platform::Assets::get_folder_ancestors`].
+    /// `getFolderAncestors`; see [`pixelbin::platform::Assets::get_folder_ancestors`](crate::platform::Assets::get_folder_ancestors).
     pub fn get_folder_ancestors(&self, id: &str) -> Result<AncestorsResponse, Error> {
         self.runtime.run(
             "Assets::get_folder_ancestors",
@@ -165,14 +165,14 @@ impl Assets {
         )
     }
 
-    /// `listFiles`: one page; see [`pixelbin_platform::Assets::list_files`].
+    /// `listFiles`: one page; see [`pixelbin::platform::Assets::list_files`](crate::platform::Assets::list_files).
     pub fn list_files(&self, params: ListFilesParams) -> Result<ListFilesResponse, Error> {
         self.runtime
             .run("Assets::list_files", self.inner.list_files(params))
     }
 
     /// Every item matching `params`, fetching the next page when the iterator needs it; see
-    /// [`pixelbin_platform::Assets::list_files_stream`].
+    /// [`pixelbin::platform::Assets::list_files_stream`](crate::platform::Assets::list_files_stream).
     pub fn list_files_stream(&self, params: ListFilesParams) -> ListIter<FileItem> {
         ListIter::new(
             self.runtime.clone(),
@@ -182,7 +182,7 @@ impl Assets {
     }
 
     /// `getDefaultAssetForPlayground`; see
-    /// [`pixelbin_platform::Assets::get_default_asset_for_playground`].
+    /// [`pixelbin::platform::Assets::get_default_asset_for_playground`](crate::platform::Assets::get_default_asset_for_playground).
     pub fn get_default_asset_for_playground(&self) -> Result<FileObject, Error> {
         self.runtime.run(
             "Assets::get_default_asset_for_playground",
@@ -190,19 +190,19 @@ impl Assets {
         )
     }
 
-    /// `getModules`; see [`pixelbin_platform::Assets::get_modules`].
+    /// `getModules`; see [`pixelbin::platform::Assets::get_modules`](crate::platform::Assets::get_modules).
     pub fn get_modules(&self) -> Result<TransformationModules, Error> {
         self.runtime
             .run("Assets::get_modules", self.inner.get_modules())
     }
 
-    /// `getModule`; see [`pixelbin_platform::Assets::get_module`].
+    /// `getModule`; see [`pixelbin::platform::Assets::get_module`](crate::platform::Assets::get_module).
     pub fn get_module(&self, identifier: &str) -> Result<TransformationModule, Error> {
         self.runtime
             .run("Assets::get_module", self.inner.get_module(identifier))
     }
 
-    /// `addPreset`; see [`pixelbin_platform::Assets::add_preset`].
+    /// `addPreset`; see [`pixelbin::platform::Assets::add_preset`](crate::platform::Assets::add_preset).
     pub fn add_preset(
         &self,
         preset_name: &str,
@@ -215,14 +215,14 @@ impl Assets {
         )
     }
 
-    /// `getPresets`: one page; see [`pixelbin_platform::Assets::get_presets`].
+    /// `getPresets`: one page; see [`pixelbin::platform::Assets::get_presets`](crate::platform::Assets::get_presets).
     pub fn get_presets(&self, params: GetPresetsParams) -> Result<PresetsResponse, Error> {
         self.runtime
             .run("Assets::get_presets", self.inner.get_presets(params))
     }
 
     /// Every preset matching `params`, page after page; see
-    /// [`pixelbin_platform::Assets::get_presets_stream`].
+    /// [`pixelbin::platform::Assets::get_presets_stream`](crate::platform::Assets::get_presets_stream).
     pub fn get_presets_stream(&self, params: GetPresetsParams) -> ListIter<Preset> {
         ListIter::new(
             self.runtime.clone(),
@@ -231,7 +231,7 @@ impl Assets {
         )
     }
 
-    /// `updatePreset`; see [`pixelbin_platform::Assets::update_preset`].
+    /// `updatePreset`; see [`pixelbin::platform::Assets::update_preset`](crate::platform::Assets::update_preset).
     pub fn update_preset(&self, preset_name: &str, archived: bool) -> Result<Preset, Error> {
         self.runtime.run(
             "Assets::update_preset",
@@ -239,7 +239,7 @@ impl Assets {
         )
     }
 
-    /// `deletePreset`; see [`pixelbin_platform::Assets::delete_preset`].
+    /// `deletePreset`; see [`pixelbin::platform::Assets::delete_preset`](crate::platform::Assets::delete_preset).
     pub fn delete_preset(&self, preset_name: &str) -> Result<Preset, Error> {
         self.runtime.run(
             "Assets::delete_preset",
@@ -247,20 +247,20 @@ impl Assets {
         )
     }
 
-    /// `getPreset`; see [`pixelbin_platform::Assets::get_preset`].
+    /// `getPreset`; see [`pixelbin::platform::Assets::get_preset`](crate::platform::Assets::get_preset).
     pub fn get_preset(&self, preset_name: &str) -> Result<Preset, Error> {
         self.runtime
             .run("Assets::get_preset", self.inner.get_preset(preset_name))
     }
 
     /// `fileUpload`: a direct single-request upload; see
-    /// [`pixelbin_platform::Assets::file_upload`].
+    /// [`pixelbin::platform::Assets::file_upload`](crate::platform::Assets::file_upload).
     pub fn file_upload(&self, file: UploadFile, params: UploadParams) -> Result<FileObject, Error> {
         self.runtime
             .run("Assets::file_upload", self.inner.file_upload(file, params))
     }
 
-    /// `urlUpload`; see [`pixelbin_platform::Assets::url_upload`].
+    /// `urlUpload`; see [`pixelbin::platform::Assets::url_upload`](crate::platform::Assets::url_upload).
     pub fn url_upload(
         &self,
         url_to_fetch: &str,
@@ -272,7 +272,7 @@ impl Assets {
         )
     }
 
-    /// `createSignedUrl`; see [`pixelbin_platform::Assets::create_signed_url`].
+    /// `createSignedUrl`; see [`pixelbin::platform::Assets::create_signed_url`](crate::platform::Assets::create_signed_url).
     pub fn create_signed_url(&self, params: SignedUrlParams) -> Result<SignedUrlResponse, Error> {
         self.runtime.run(
             "Assets::create_signed_url",
@@ -280,7 +280,7 @@ impl Assets {
         )
     }
 
-    /// `createSignedUrlV2`; see [`pixelbin_platform::Assets::create_signed_url_v2`].
+    /// `createSignedUrlV2`; see [`pixelbin::platform::Assets::create_signed_url_v2`](crate::platform::Assets::create_signed_url_v2).
     pub fn create_signed_url_v2(
         &self,
         params: SignedUrlV2Params,

@@ -19,14 +19,14 @@ impl Billing {
         Billing { inner, runtime }
     }
 
-    /// `getUsageV2`; see [`pixelbin_platform::Billing::get_usage`].
+    /// `getUsageV2`; see [`pixelbin::platform::Billing::get_usage`](crate::platform::Billing::get_usage).
     pub fn get_usage(&self) -> Result<Usage, Error> {
         self.runtime
             .run("Billing::get_usage", self.inner.get_usage())
     }
 
     /// `getUsage` (deprecated by the service); see
-    /// [`pixelbin_platform::Billing::get_subscription_usage`].
+    /// [`pixelbin::platform::Billing::get_subscription_usage`](crate::platform::Billing::get_subscription_usage).
     #[deprecated(
         note = "the service deprecated this call (it leaves out add-ons); use Billing::get_usage"
     )]

@@ -19,7 +19,7 @@ impl Organization {
         Organization { inner, runtime }
     }
 
-    /// `getAppOrgDetails`; see [`pixelbin_platform::Organization::get_app_org_details`].
+    /// `getAppOrgDetails`; see [`pixelbin::platform::Organization::get_app_org_details`](crate::platform::Organization::get_app_org_details).
     pub fn get_app_org_details(&self) -> Result<AppOrgDetails, Error> {
         self.runtime.run(
             "Organization::get_app_org_details",

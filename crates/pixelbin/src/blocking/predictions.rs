@@ -46,7 +46,7 @@ impl Predictions {
         self.inner.transport()
     }
 
-    /// Submits a job; see [`pixelbin_predictions::Predictions::create`].
+    /// Submits a job; see [`pixelbin::predictions::Predictions::create`](crate::predictions::Predictions::create).
     pub fn create(
         &self,
         name: &str,
@@ -60,7 +60,7 @@ impl Predictions {
     }
 
     /// Checks the input against the model's schema, then submits it; see
-    /// [`pixelbin_predictions::Predictions::create_checked`].
+    /// [`pixelbin::predictions::Predictions::create_checked`](crate::predictions::Predictions::create_checked).
     pub fn create_checked(
         &self,
         name: &str,
@@ -73,7 +73,7 @@ impl Predictions {
         )
     }
 
-    /// Runs many jobs; see [`pixelbin_predictions::Predictions::batch_with`]. The iterator
+    /// Runs many jobs; see [`pixelbin::predictions::Predictions::batch_with`](crate::predictions::Predictions::batch_with). The iterator
     /// yields `(key, result)` in completion order; `on_created` gets each job id as soon as its
     /// create is acknowledged (persist it to resume with [`BatchItem::existing`]).
     ///
@@ -113,20 +113,20 @@ impl Predictions {
         ))
     }
 
-    /// The current state of a job; see [`pixelbin_predictions::Predictions::get`].
+    /// The current state of a job; see [`pixelbin::predictions::Predictions::get`](crate::predictions::Predictions::get).
     pub fn get(&self, request_id: &str) -> Result<Prediction, Error> {
         self.runtime
             .run("Predictions::get", self.inner.get(request_id))
     }
 
-    /// Polls a job until it finishes; see [`pixelbin_predictions::Predictions::wait`].
+    /// Polls a job until it finishes; see [`pixelbin::predictions::Predictions::wait`](crate::predictions::Predictions::wait).
     pub fn wait(&self, request_id: &str, options: WaitOptions) -> Result<Prediction, Error> {
         self.runtime
             .run("Predictions::wait", self.inner.wait(request_id, options))
     }
 
     /// [`wait`](Self::wait), calling `on_poll` with every state fetched; see
-    /// [`pixelbin_predictions::Predictions::wait_with`].
+    /// [`pixelbin::predictions::Predictions::wait_with`](crate::predictions::Predictions::wait_with).
     pub fn wait_with<F>(
         &self,
         request_id: &str,
@@ -143,7 +143,7 @@ impl Predictions {
     }
 
     /// [`create`](Self::create) then [`wait`](Self::wait); see
-    /// [`pixelbin_predictions::Predictions::create_and_wait`].
+    /// [`pixelbin::predictions::Predictions::create_and_wait`](crate::predictions::Predictions::create_and_wait).
     pub fn create_and_wait(
         &self,
         name: &str,
@@ -158,7 +158,7 @@ impl Predictions {
     }
 
     /// [`create_and_wait`](Self::create_and_wait) with a callback for every poll; see
-    /// [`pixelbin_predictions::Predictions::create_and_wait_with`].
+    /// [`pixelbin::predictions::Predictions::create_and_wait_with`](crate::predictions::Predictions::create_and_wait_with).
     pub fn create_and_wait_with<F>(
         &self,
         name: &str,
@@ -177,19 +177,19 @@ impl Predictions {
         )
     }
 
-    /// The available models; see [`pixelbin_predictions::Predictions::list`].
+    /// The available models; see [`pixelbin::predictions::Predictions::list`](crate::predictions::Predictions::list).
     pub fn list(&self) -> Result<Vec<ModelInfo>, Error> {
         self.runtime.run("Predictions::list", self.inner.list())
     }
 
-    /// A model's input schema; see [`pixelbin_predictions::Predictions::get_schema`].
+    /// A model's input schema; see [`pixelbin::predictions::Predictions::get_schema`](crate::predictions::Predictions::get_schema).
     pub fn get_schema(&self, name: &str) -> Result<ModelSchema, Error> {
         self.runtime
             .run("Predictions::get_schema", self.inner.get_schema(name))
     }
 
     /// Downloads every output of a finished job into `dir`; see
-    /// [`pixelbin_predictions::Predictions::download_outputs`].
+    /// [`pixelbin::predictions::Predictions::download_outputs`](crate::predictions::Predictions::download_outputs).
     pub fn download_outputs(
         &self,
         prediction: &Prediction,
@@ -202,7 +202,7 @@ impl Predictions {
     }
 
     /// Downloads every output of a finished job into `dir`, replacing existing files when
-    /// `options` allow it; see [`pixelbin_predictions::Predictions::download_outputs_with`].
+    /// `options` allow it; see [`pixelbin::predictions::Predictions::download_outputs_with`](crate::predictions::Predictions::download_outputs_with).
     pub fn download_outputs_with(
         &self,
         prediction: &Prediction,
@@ -216,7 +216,7 @@ impl Predictions {
     }
 
     /// Downloads one output URL into the file `target`, atomically; see
-    /// [`pixelbin_predictions::Predictions::download_output_to`].
+    /// [`pixelbin::predictions::Predictions::download_output_to`](crate::predictions::Predictions::download_output_to).
     pub fn download_output_to(
         &self,
         url: &str,
@@ -230,7 +230,7 @@ impl Predictions {
     }
 
     /// Streams one output URL into `writer` and returns the number of bytes written; see
-    /// [`pixelbin_predictions::Predictions::download_output`].
+    /// [`pixelbin::predictions::Predictions::download_output`](crate::predictions::Predictions::download_output).
     pub fn download_output<W>(&self, url: &str, writer: &mut W) -> Result<u64, Error>
     where
         W: std::io::Write + ?Sized,

@@ -23,7 +23,7 @@ impl TransformationApi {
     }
 
     /// `getTransformationContext`; see
-    /// [`pixelbin_platform::TransformationApi::get_transformation_context`].
+    /// [`pixelbin::platform::TransformationApi::get_transformation_context`](crate::platform::TransformationApi::get_transformation_context).
     pub fn get_transformation_context(
         &self,
         transformation_url: Option<&str>,

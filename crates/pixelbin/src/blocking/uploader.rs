@@ -47,7 +47,7 @@ impl Uploader {
     }
 
     /// Uploads `source` as the file described by `request`; see
-    /// [`pixelbin_upload::Uploader::upload`]. A failed upload's error may carry a
+    /// [`pixelbin::upload::Uploader::upload`](crate::upload::Uploader::upload). A failed upload's error may carry a
     /// [`ResumeState`] for [`resume`](Self::resume).
     pub fn upload(
         &self,
@@ -61,7 +61,7 @@ impl Uploader {
         )
     }
 
-    /// Finishes an interrupted upload; see [`pixelbin_upload::Uploader::resume`].
+    /// Finishes an interrupted upload; see [`pixelbin::upload::Uploader::resume`](crate::upload::Uploader::resume).
     pub fn resume(
         &self,
         source: UploadSource,
@@ -75,7 +75,7 @@ impl Uploader {
     }
 
     /// Uploads many files, `options.files` at a time; see
-    /// [`pixelbin_upload::Uploader::upload_many`]. The iterator yields `(key, result)` as each
+    /// [`pixelbin::upload::Uploader::upload_many`](crate::upload::Uploader::upload_many). The iterator yields `(key, result)` as each
     /// file ends.
     pub fn upload_many<K, I>(&self, items: I, options: ManyOptions) -> BulkIter<K, FileObject>
     where
