@@ -56,14 +56,13 @@ pub struct AncestorsResponse {
 }
 
 /// Filters for [`Assets::get_folder_details`]; both are optional.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FolderDetailsParams {
     /// Path of the folder's parent, e.g. `dir1/dir2`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Folder name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 

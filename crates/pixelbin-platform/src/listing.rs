@@ -88,35 +88,28 @@ pub struct ListFilesResponse {
 /// Filters and paging for [`Assets::list_files`]; everything is optional.
 ///
 /// Unset and empty values are left out of the query; `tags` go out as `tags[0]=a&tags[1]=b`.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListFilesParams {
     /// Find items with a matching name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Look in this folder path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Find files of this format, e.g. `jpeg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Find items carrying these tags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Only files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub only_files: Option<bool>,
     /// Only folders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub only_folders: Option<bool>,
     /// Page number, from 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_no: Option<u32>,
     /// Items per page, at least 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
     /// Key to sort by; a `-` suffix sorts descending.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
 }
 

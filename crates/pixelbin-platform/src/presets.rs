@@ -59,23 +59,19 @@ pub struct PresetsResponse {
 }
 
 /// Filters and paging for [`Assets::get_presets`]; everything is optional.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetPresetsParams {
     /// Page number, from 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_no: Option<u32>,
     /// Presets per page, at least 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
     /// Preset name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Transformation chain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transformation: Option<String>,
     /// Archived (`true`) or live (`false`) presets only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
     /// Keys to sort by, sent as `sort[0]=..&sort[1]=..`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

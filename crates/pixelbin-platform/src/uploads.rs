@@ -88,29 +88,23 @@ fn guess_content_type(filename: &str) -> &'static str {
 }
 
 /// Where and how to store an uploaded asset ([`Assets::file_upload`], [`Assets::url_upload`]).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UploadParams {
     /// Folder to store the asset in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Asset name (slugified by the service); defaults to the file's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Access level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
     /// Tags.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Metadata (a JSON object).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
     /// Replace an asset with the same path, name and type (service default `false`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overwrite: Option<bool>,
     /// Add unique characters to the name if it is taken (`overwrite` wins if both are set).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename_override: Option<bool>,
 }
 
@@ -172,32 +166,25 @@ setters!(UploadParams {
 });
 
 /// Details of the asset a v1 signed URL will receive ([`Assets::create_signed_url`]).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignedUrlParams {
     /// File name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Folder path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// File format, e.g. `jpeg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Access level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
     /// Tags.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Metadata (a JSON object).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
     /// Replace an asset with the same path, name and type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overwrite: Option<bool>,
     /// Add unique characters to the name if it is taken.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename_override: Option<bool>,
 }
 
@@ -221,35 +208,27 @@ setters!(SignedUrlParams {
 
 /// Details of the asset a v2 (multipart) signed URL will receive
 /// ([`Assets::create_signed_url_v2`]).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignedUrlV2Params {
     /// File name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Containing folder path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// File format, e.g. `jpeg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Access level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
     /// Tags.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Metadata (a JSON object).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
     /// Replace an asset with the same path, name and type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overwrite: Option<bool>,
     /// Add unique characters to the name if it is taken.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename_override: Option<bool>,
     /// Seconds the URL stays valid (service default 3000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry: Option<u64>,
 }
 
