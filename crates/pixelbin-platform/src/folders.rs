@@ -72,12 +72,8 @@ impl FolderDetailsParams {
         Self::default()
     }
 
-    pub(crate) fn query(&self) -> Query {
-        let mut query = Query::new();
-        query
-            .text("path", self.path.as_deref())
-            .text("name", self.name.as_deref());
-        query
+    pub(crate) fn query(&self) -> Result<Query, Error> {
+        Query::from_params(self)
     }
 }
 
@@ -138,7 +134,7 @@ impl Assets {
         params: FolderDetailsParams,
     ) -> Result<Vec<FileItem>, Error> {
         let url = url(&self.transport, FOLDERS, &[])?;
-        let request = params.query().apply(ApiRequest::get(url));
+        let request = params.query()?.apply(ApiRequest::get(url));
         let FolderDetails(items) = send_json(&self.transport, request).await?;
         Ok(items)
     }
@@ -242,7 +238,8 @@ mod tests {
         let query = FolderDetailsParams::new()
             .path("dir1/dir2")
             .name("dir")
-            .query();
+            .query()
+            .unwrap();
         assert_eq!(
             query.pairs(),
             [
@@ -250,6 +247,12 @@ mod tests {
                 ("name".to_owned(), "dir".to_owned())
             ]
         );
-        assert!(FolderDetailsParams::new().query().pairs().is_empty());
+        assert!(
+            FolderDetailsParams::new()
+                .query()
+                .unwrap()
+                .pairs()
+                .is_empty()
+        );
     }
 }

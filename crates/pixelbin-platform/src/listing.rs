@@ -123,18 +123,7 @@ impl ListFilesParams {
     pub(crate) fn query(&self) -> Result<Query, Error> {
         validate::positive("pageNo", self.page_no)?;
         validate::positive("pageSize", self.page_size)?;
-        let mut query = Query::new();
-        query
-            .text("name", self.name.as_deref())
-            .text("path", self.path.as_deref())
-            .text("format", self.format.as_deref())
-            .list("tags", &self.tags)
-            .flag("onlyFiles", self.only_files)
-            .flag("onlyFolders", self.only_folders)
-            .number("pageNo", self.page_no)
-            .number("pageSize", self.page_size)
-            .text("sort", self.sort.as_deref());
-        Ok(query)
+        Query::from_params(self)
     }
 }
 

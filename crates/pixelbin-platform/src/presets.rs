@@ -88,15 +88,7 @@ impl GetPresetsParams {
     pub(crate) fn query(&self) -> Result<Query, Error> {
         validate::positive("pageNo", self.page_no)?;
         validate::positive("pageSize", self.page_size)?;
-        let mut query = Query::new();
-        query
-            .number("pageNo", self.page_no)
-            .number("pageSize", self.page_size)
-            .text("name", self.name.as_deref())
-            .text("transformation", self.transformation.as_deref())
-            .flag("archived", self.archived)
-            .list("sort", &self.sort);
-        Ok(query)
+        Query::from_params(self)
     }
 }
 

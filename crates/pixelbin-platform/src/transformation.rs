@@ -52,10 +52,17 @@ impl TransformationApi {
         transformation_url: Option<&str>,
     ) -> Result<TransformationContext, Error> {
         let url = url(&self.transport, CONTEXT, &[])?;
-        let mut query = Query::new();
-        query.text("url", transformation_url);
+        let query = Query::from_params(&ContextQuery {
+            url: transformation_url,
+        })?;
         send_json(&self.transport, query.apply(ApiRequest::get(url))).await
     }
+}
+
+/// The context call's one query parameter.
+#[derive(Serialize)]
+struct ContextQuery<'a> {
+    url: Option<&'a str>,
 }
 
 /// Former name of [`TransformationApi`].
