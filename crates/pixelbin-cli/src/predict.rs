@@ -57,7 +57,9 @@ pub struct PredictArgs {
     pub validate: bool,
     /// One job per file: KEY=PATH, PATH a file or a directory (its files recursively, sorted,
     /// hidden ones skipped); repeatable. Always waits; resumable with --journal.
-    #[arg(long = "each", value_name = "KEY=PATH")]
+    /// --wait, --validate and --timeout do not apply (it always waits; a batch has no single
+    /// deadline), so they are refused with it rather than silently ignored.
+    #[arg(long = "each", value_name = "KEY=PATH", conflicts_with_all = ["wait", "validate", "timeout"])]
     pub each: Vec<String>,
     /// With --each: jobs in flight at once (default: adaptive to the service's limits).
     #[arg(long, value_name = "N", requires = "each", value_parser = clap::value_parser!(u64).range(1..=1024))]

@@ -82,7 +82,7 @@ struct Summary {
 /// Runs the batch; exit code 0 when every input succeeded or was skipped as done, 4 when some
 /// ended in FAILURE and none errored, 1 otherwise.
 pub async fn run(request: EachRequest<'_>, ctx: &Context) -> anyhow::Result<()> {
-    let jobs = collect_jobs(request.each)?;
+    let jobs = collect_jobs(request.each, request.download)?;
     let shared_inputs = Inputs::parse(request.inputs)?;
     if let Some(dir) = request.download {
         crate::predictions::check_download_dir(dir)?;
@@ -398,7 +398,16 @@ fn emit(ctx: &Context, line: &Line<'_>) -> anyhow::Result<()> {
 }
 
 /// The jobs of every `KEY=PATH`: one per file, directories walked.
-fn collect_jobs(each: &[String]) -> anyhow::Result<Vec<Job>> {
+///
+/// Files under `outputs` (the --download folder) are left out, so a rerun with the outputs
+/// saved inside an input folder does not take last run's results for new inputs.
+fn collect_jobs(each: &[String], outputs: Option<&Path>) -> anyhow::Result<Vec<Job>> {
+    let outputs = outputs.and_then(|dir| dir.canonicalize().ok());
+    let is_output = |path: &Path| {
+        outputs
+            .as_deref()
+            .is_some_and(|dir| path.canonicalize().is_ok_and(|p| p.starts_with(dir)))
+    };
     let mut jobs = Vec::new();
     for arg in each {
         let Some((key, path)) = arg
@@ -410,6 +419,9 @@ fn collect_jobs(each: &[String]) -> anyhow::Result<Vec<Job>> {
             )));
         };
         for found in walk::files(Path::new(path))? {
+            if is_output(&found.path) {
+                continue;
+            }
             jobs.push(Job {
                 key: key.to_string(),
                 path: found.path,
@@ -474,7 +486,24 @@ mod tests {
 
     #[test]
     fn each_needs_key_and_path() {
-        assert!(collect_jobs(&["image".into()]).is_err());
-        assert!(collect_jobs(&["=x".into()]).is_err());
+        assert!(collect_jobs(&["image".into()], None).is_err());
+        assert!(collect_jobs(&["=x".into()], None).is_err());
+    }
+
+    #[test]
+    fn outputs_saved_inside_an_input_folder_are_not_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.png"), b"x").unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        std::fs::write(dir.path().join("out/a.png"), b"y").unwrap();
+        let each = [format!("image={}", dir.path().display())];
+        let all = collect_jobs(&each, None).unwrap();
+        assert_eq!(all.len(), 2);
+        let inputs = collect_jobs(&each, Some(&dir.path().join("out"))).unwrap();
+        assert_eq!(inputs.len(), 1);
+        assert!(
+            inputs[0].path.ends_with("a.png")
+                && !inputs[0].path.starts_with(dir.path().join("out"))
+        );
     }
 }

@@ -253,3 +253,17 @@ fn journaled_ids(journal: &Path) -> HashMap<String, String> {
         })
         .collect()
 }
+
+#[test]
+fn flags_that_do_not_apply_to_each_are_refused_not_ignored() {
+    for flag in [&["--wait"][..], &["--validate"], &["--timeout", "5"]] {
+        let out = bare()
+            .args(["predict", "erase_bg", "--each", "image=photos"])
+            .args(flag)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("cannot be used with"), "{flag:?}: {stderr}");
+    }
+}
