@@ -91,6 +91,7 @@ pub mod bounds;
 mod config;
 pub mod download;
 mod error;
+pub mod local_file;
 pub mod model;
 mod multipart;
 mod netrc;

@@ -35,6 +35,11 @@ enum FileSource {
 /// How much of a file on disk is read up front, to sniff its type and pixel size.
 const HEAD_LEN: u64 = 64 * 1024;
 
+/// Most bytes a file input that is a pipe, FIFO or process substitution may hold: it is
+/// kept in memory (it cannot be read twice), so it is capped; regular files have no cap here
+/// because they are streamed from disk.
+pub const MAX_STREAMED_INPUT: u64 = 256 * 1024 * 1024;
+
 impl fmt::Debug for FileSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -208,7 +213,13 @@ impl FileInput {
                 };
                 let filename =
                     filename.or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
-                let mut file = tokio::fs::File::open(&path).await.map_err(read_err)?;
+                let file = pixelbin_http::local_file::open_for_sending(
+                    &path,
+                    pixelbin_http::local_file::DEFAULT_FIFO_OPEN_TIMEOUT,
+                )
+                .await
+                .map_err(read_err)?;
+                let mut file = tokio::fs::File::from_std(file);
                 let meta = file.metadata().await.map_err(read_err)?;
                 if meta.is_file() {
                     // A regular file stays on disk: streamed when sent, so a large
@@ -230,9 +241,23 @@ impl FileInput {
                     });
                 }
                 // A pipe or process substitution has no size and can be read only once:
-                // it is read into memory so that a retry can send it again.
+                // it is read into memory, up to a cap, so that a retry can send it again.
                 let mut data = Vec::new();
-                file.read_to_end(&mut data).await.map_err(read_err)?;
+                (&mut file)
+                    .take(MAX_STREAMED_INPUT + 1)
+                    .read_to_end(&mut data)
+                    .await
+                    .map_err(read_err)?;
+                if data.len() as u64 > MAX_STREAMED_INPUT {
+                    return Err(read_err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "more than {} MiB arrived from a pipe; save the input to a file \
+                             (files are streamed from disk) and pass its path",
+                            MAX_STREAMED_INPUT >> 20
+                        ),
+                    )));
+                }
                 (Bytes::from(data), filename)
             }
             FileSource::Reader(slot) => {
@@ -667,6 +692,45 @@ mod tests {
         assert!(
             err.to_string().contains("/definitely/not/here.png"),
             "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_pipe_input_is_capped_in_memory() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("endless");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let writer_path = fifo.clone();
+        // An endless writer: it stops when the reader hangs up (broken pipe).
+        let writer = std::thread::spawn(move || {
+            let mut pipe = std::fs::OpenOptions::new()
+                .write(true)
+                .open(writer_path)
+                .unwrap();
+            let block = vec![0u8; 1 << 20];
+            while pipe.write_all(&block).is_ok() {}
+        });
+        let err = PredictionInput::new()
+            .file_path("image", &fifo)
+            .load()
+            .await
+            .unwrap_err();
+        writer.join().unwrap();
+        assert!(matches!(&err, Error::ReadInput { key, .. } if key == "image"));
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert!(
+            source
+                .as_deref()
+                .is_some_and(|s| s.contains("save the input to a file")),
+            "{err}: {source:?}"
         );
     }
 }

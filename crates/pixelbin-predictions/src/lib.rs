@@ -74,7 +74,7 @@ mod webhook;
 pub use batch::{BatchItem, BatchOptions, BatchStream};
 pub use client::Predictions;
 pub use error::{Error, InputProblem, NAME_FORMAT_MESSAGE};
-pub use input::{FileInput, InputValue, PredictionInput};
+pub use input::{FileInput, InputValue, MAX_STREAMED_INPUT, PredictionInput};
 pub use name::ModelName;
 /// How output downloads treat existing files and large bodies (from `pixelbin-http`).
 pub use pixelbin_http::DownloadOptions;

@@ -33,7 +33,7 @@ pub const DEFAULT_MEMORY_BUDGET: usize = 128 * 1024 * 1024;
 /// Most parts an upload may have (the storage service's multipart limit).
 pub const MAX_PARTS: u64 = 10_000;
 /// How long opening a FIFO waits for a process to write to it.
-pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_OPEN_TIMEOUT: Duration = pixelbin_http::local_file::DEFAULT_FIFO_OPEN_TIMEOUT;
 /// Default growth factor of the delay between retries.
 pub const DEFAULT_EXPONENTIAL_FACTOR: f64 = 2.0;
 /// Default delay before the first retry (the reference's base delay).

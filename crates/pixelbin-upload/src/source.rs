@@ -223,36 +223,6 @@ fn check_stamp(file: &std::fs::File, stamp: &FileStamp, path: &Path) -> io::Resu
     }
 }
 
-/// Opens a FIFO for reading, waiting at most `timeout` for a writer (opening
-/// a FIFO blocks until one comes).
-async fn open_fifo(path: &Path, timeout: Duration) -> io::Result<std::fs::File> {
-    let owned = path.to_owned();
-    let mut opening = tokio::task::spawn_blocking(move || std::fs::File::open(owned));
-    if let Ok(joined) = tokio::time::timeout(timeout, &mut opening).await {
-        return joined.map_err(io::Error::other)?;
-    }
-    // Free the thread blocked in open(2): a writer that comes and goes at
-    // once lets it return; the file it opened is dropped.
-    loop {
-        #[cfg(unix)]
-        let _poke = tokio::net::unix::pipe::OpenOptions::new().open_sender(path);
-        if tokio::time::timeout(Duration::from_millis(50), &mut opening)
-            .await
-            .is_ok()
-        {
-            break;
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::TimedOut,
-        format!(
-            "{}: no process wrote to this FIFO within {} s; start the writer first",
-            path.display(),
-            timeout.as_secs_f64()
-        ),
-    ))
-}
-
 /// Result of advancing the reader by one part.
 #[derive(Debug)]
 pub(crate) enum Step {
@@ -296,15 +266,9 @@ impl ChunkReader {
                         &path,
                     ));
                 }
-                let file = if kind.is_file() {
-                    let opened = path.clone();
-                    tokio::task::spawn_blocking(move || std::fs::File::open(opened))
-                        .await
-                        .map_err(io::Error::other)?
-                } else {
-                    open_fifo(&path, open_timeout).await
-                }
-                .map_err(|e| with_path(e, &path))?;
+                let file = pixelbin_http::local_file::open_for_sending(&path, open_timeout)
+                    .await
+                    .map_err(|e| with_path(e, &path))?;
                 let meta = file.metadata().map_err(|e| with_path(e, &path))?;
                 // A pipe, FIFO or device is a stream: its length is unknown.
                 let stamp = meta.is_file().then(|| FileStamp::of(&meta));
