@@ -9,8 +9,8 @@ use std::time::Duration;
 use common::{PLAYGROUND_IMAGE, PNG, config, config_with_secret, payload, sha256, start};
 use futures::TryStreamExt;
 use pixelbin::platform::{
-    Access, FolderDetailsParams, GetPresetsParams, SignedUrlParams, SignedUrlV2Params,
-    UpdateFileParams, UploadFile, UploadParams,
+    Access, FolderDetailsParams, GetPresetsParams, SignedUrlParams, UpdateFileParams, UploadFile,
+    UploadParams,
 };
 use pixelbin::predictions::InputProblem;
 use pixelbin::upload::UploadError;
@@ -571,12 +571,7 @@ async fn assets_playground_uploads_and_signed_urls() {
         "{v1:?}"
     );
     let v2 = assets
-        .create_signed_url_v2(
-            SignedUrlV2Params::new()
-                .name("v2")
-                .format("png")
-                .expiry(600),
-        )
+        .create_signed_url_v2(UploadRequest::new().name("v2").format("png").expiry(600))
         .await
         .unwrap();
     assert!(v2.presigned_url.url.starts_with(&emulator.url()), "{v2:?}");

@@ -10,8 +10,8 @@ use std::time::Duration;
 use common::{PLAYGROUND_IMAGE, PNG, config, config_with_secret, payload, sha256, spawn};
 use pixelbin::blocking::{BlockingReader, PixelbinClient};
 use pixelbin::platform::{
-    Access, FolderDetailsParams, GetPresetsParams, SignedUrlParams, SignedUrlV2Params,
-    UpdateFileParams, UploadFile, UploadParams,
+    Access, FolderDetailsParams, GetPresetsParams, SignedUrlParams, UpdateFileParams, UploadFile,
+    UploadParams,
 };
 use pixelbin::predictions::FileInput;
 use pixelbin::upload::UploadError;
@@ -465,7 +465,7 @@ fn assets_every_method() {
         .unwrap();
     assert!(v1.s3_presigned_url.url.starts_with(&emulator.url()));
     let v2 = assets
-        .create_signed_url_v2(SignedUrlV2Params::new().name("two").expiry(60))
+        .create_signed_url_v2(UploadRequest::new().name("two").expiry(60))
         .unwrap();
     assert!(v2.presigned_url.url.starts_with(&emulator.url()));
 }

@@ -140,7 +140,7 @@ impl UploadArgs {
     pub fn shared_request(&self) -> anyhow::Result<UploadRequest> {
         let mut request = UploadRequest::new();
         if let Some(access) = self.access {
-            request = request.access(access.into());
+            request = request.access(access);
         }
         if !self.tags.is_empty() {
             request = request.tags(self.tags.iter().cloned());

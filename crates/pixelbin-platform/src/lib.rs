@@ -98,9 +98,11 @@ pub use presets::{GetPresetsParams, Preset, PresetsResponse};
 #[allow(deprecated)]
 pub use transformation::Transformation;
 pub use transformation::{TransformationApi, TransformationContext};
+#[allow(deprecated)]
+pub use uploads::SignedUrlV2Params;
 pub use uploads::{
-    PresignedUrl, SignedUrlParams, SignedUrlResponse, SignedUrlV2Params, SignedUrlV2Response,
-    UploadFile, UploadParams,
+    PresignedUrl, SignedUrlParams, SignedUrlResponse, SignedUrlV2Response, UploadFile,
+    UploadParams, UploadRequest,
 };
 
 /// The error type of every call (re-exported from `pixelbin-http`).
@@ -158,7 +160,7 @@ mod tests {
         assert_send(&assets.file_upload(UploadFile::new(vec![1u8], "a.jpg"), UploadParams::new()));
         assert_send(&assets.url_upload("https://x/y.jpg", UploadParams::new()));
         assert_send(&assets.create_signed_url(SignedUrlParams::new()));
-        assert_send(&assets.create_signed_url_v2(SignedUrlV2Params::new()));
+        assert_send(&assets.create_signed_url_v2(UploadRequest::new()));
         assert_send(&Organization::new(transport.clone()).get_app_org_details());
         assert_send(&TransformationApi::new(transport.clone()).get_transformation_context(None));
         let billing = Billing::new(transport);

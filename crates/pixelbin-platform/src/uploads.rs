@@ -15,7 +15,6 @@ use crate::setters::setters;
 use crate::{Access, Assets, FileObject, validate};
 
 const UPLOAD_V1: &str = "/service/platform/assets/v1.0/upload";
-const SIGNED_URL_V2: &str = "/service/platform/assets/v2.0/upload/signed-url";
 
 /// The file to send with [`Assets::file_upload`]: bytes, a file name and a content type.
 ///
@@ -207,49 +206,16 @@ setters!(SignedUrlParams {
 });
 
 /// Details of the asset a v2 (multipart) signed URL will receive
-/// ([`Assets::create_signed_url_v2`]).
-#[serde_with::skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedUrlV2Params {
-    /// File name.
-    pub name: Option<String>,
-    /// Containing folder path.
-    pub path: Option<String>,
-    /// File format, e.g. `jpeg`.
-    pub format: Option<String>,
-    /// Access level.
-    pub access: Option<Access>,
-    /// Tags.
-    pub tags: Option<Vec<String>>,
-    /// Metadata (a JSON object).
-    pub metadata: Option<Value>,
-    /// Replace an asset with the same path, name and type.
-    pub overwrite: Option<bool>,
-    /// Add unique characters to the name if it is taken.
-    pub filename_override: Option<bool>,
-    /// Seconds the URL stays valid (service default 3000).
-    pub expiry: Option<u64>,
-}
+/// ([`Assets::create_signed_url_v2`]): the one signed-url v2 request model, shared with the
+/// uploader.
+pub use pixelbin_http::model::UploadRequest;
 
-impl SignedUrlV2Params {
-    /// Service defaults for everything.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-setters!(SignedUrlV2Params {
-    name: text,
-    path: text,
-    format: text,
-    access: access,
-    tags: opt_list,
-    metadata: json,
-    overwrite: flag,
-    filename_override: flag,
-    expiry: seconds,
-});
+/// Former name of [`UploadRequest`] here.
+#[deprecated(
+    since = "0.2.0",
+    note = "use `UploadRequest`, the one signed-url v2 request model shared with the uploader"
+)]
+pub type SignedUrlV2Params = UploadRequest;
 
 fn check_access_and_metadata(
     access: Option<&Access>,
@@ -368,20 +334,24 @@ impl Assets {
     ///
     /// ```no_run
     /// # async fn demo(assets: pixelbin_platform::Assets) -> Result<(), pixelbin_http::Error> {
-    /// use pixelbin_platform::SignedUrlV2Params;
+    /// use pixelbin_platform::UploadRequest;
     ///
     /// let signed = assets
-    ///     .create_signed_url_v2(SignedUrlV2Params::new().name("cat").format("jpeg").expiry(3000))
+    ///     .create_signed_url_v2(UploadRequest::new().name("cat").format("jpeg").expiry(3000))
     ///     .await?;
     /// println!("upload to {}", signed.presigned_url.url);
     /// # Ok(()) }
     /// ```
     pub async fn create_signed_url_v2(
         &self,
-        params: SignedUrlV2Params,
+        params: UploadRequest,
     ) -> Result<SignedUrlV2Response, Error> {
-        check_access_and_metadata(params.access.as_ref(), params.metadata.as_ref())?;
-        let url = url(&self.transport, SIGNED_URL_V2, &[])?;
+        params.validate()?;
+        let url = url(
+            &self.transport,
+            pixelbin_http::model::SIGNED_URL_V2_PATH,
+            &[],
+        )?;
         send_json(&self.transport, ApiRequest::post(url).json(&params)?).await
     }
 }
@@ -421,7 +391,7 @@ mod tests {
 
     #[test]
     fn signed_url_bodies() {
-        let v2 = SignedUrlV2Params::new()
+        let v2 = UploadRequest::new()
             .name("filename")
             .path("path/to/containing/folder")
             .format("jpeg")

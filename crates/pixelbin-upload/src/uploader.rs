@@ -85,15 +85,12 @@ impl Uploader {
     ) -> Result<FileObject, UploadError> {
         options.validate()?;
         let request = match &source {
-            UploadSource::Path(path) => request.defaults_from_path(path),
+            UploadSource::Path(path) => crate::request::defaults_from_path(request, path),
             _ => request,
         };
-        if let Some(access) = &request.access {
-            // `Access::Other` exists so responses never fail to decode; it is never sent.
-            access
-                .validate()
-                .map_err(|e| UploadError::InvalidOptions(e.to_string()))?;
-        }
+        request
+            .validate()
+            .map_err(|e| UploadError::InvalidOptions(e.to_string()))?;
         let mut reader = open(source, &options).await?;
         let chunk_size = options.chunk_size_for(reader.total_len())?;
         reader.set_chunk_size(chunk_size);

@@ -28,8 +28,7 @@ use crate::request::UploadRequest;
 use crate::resume::{PresignedUrl, parse_presigned};
 use crate::window::PartSender;
 
-/// Path of the signed-url v2 endpoint.
-pub(crate) const SIGNED_URL_V2_PATH: &str = "/service/platform/assets/v2.0/upload/signed-url";
+use pixelbin_http::model::SIGNED_URL_V2_PATH;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

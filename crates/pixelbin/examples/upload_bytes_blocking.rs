@@ -41,7 +41,7 @@ fn main() -> anyhow::Result<()> {
             .path("folder")
             .format("png")
             .tags(Vec::<String>::new())
-            .metadata(Default::default())
+            .metadata(pixelbin::serde_json::Map::new())
             .overwrite(false)
             .filename_override(true)
             .access(Access::PublicRead),

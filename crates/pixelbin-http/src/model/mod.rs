@@ -22,8 +22,10 @@ mod file;
 pub mod lenient;
 mod mime;
 mod presigned;
+mod upload_request;
 
 pub use access::Access;
 pub use file::FileObject;
 pub use mime::content_type_for_name;
 pub use presigned::PresignedUrl;
+pub use upload_request::{SIGNED_URL_V2_PATH, UploadRequest};

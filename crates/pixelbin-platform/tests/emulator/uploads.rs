@@ -1,6 +1,6 @@
 //! URL uploads and signed upload URLs (v1 and v2).
 
-use pixelbin_platform::{Access, Error, SignedUrlParams, SignedUrlV2Params, UploadParams};
+use pixelbin_platform::{Access, Error, SignedUrlParams, UploadParams, UploadRequest};
 use serde_json::json;
 
 use crate::{env, last, upload};
@@ -69,7 +69,7 @@ async fn signed_url_v2_returns_a_signed_multipart_target() {
     let signed = env
         .assets
         .create_signed_url_v2(
-            SignedUrlV2Params::new()
+            UploadRequest::new()
                 .name("big")
                 .path("videos")
                 .format("jpeg")
@@ -117,7 +117,7 @@ async fn upload_arguments_are_checked_locally() {
             .await
             .unwrap_err(),
         env.assets
-            .create_signed_url_v2(SignedUrlV2Params::new().access("world"))
+            .create_signed_url_v2(UploadRequest::new().access("world"))
             .await
             .unwrap_err(),
     ];

@@ -6,8 +6,8 @@ use pixelbin_http::Transport;
 use pixelbin_platform::{
     AncestorsResponse, CredentialsInfo, FileItem, FileObject, FolderDetailsParams, FolderInfo,
     GetPresetsParams, ListFilesParams, ListFilesResponse, Preset, PresetsResponse, SignedUrlParams,
-    SignedUrlResponse, SignedUrlV2Params, SignedUrlV2Response, TransformationModule,
-    TransformationModules, UpdateFileParams, UploadFile, UploadParams,
+    SignedUrlResponse, SignedUrlV2Response, TransformationModule, TransformationModules,
+    UpdateFileParams, UploadFile, UploadParams, UploadRequest,
 };
 use serde_json::Value;
 
@@ -283,7 +283,7 @@ impl Assets {
     /// `createSignedUrlV2`; see [`pixelbin::platform::Assets::create_signed_url_v2`](crate::platform::Assets::create_signed_url_v2).
     pub fn create_signed_url_v2(
         &self,
-        params: SignedUrlV2Params,
+        params: UploadRequest,
     ) -> Result<SignedUrlV2Response, Error> {
         self.runtime.run(
             "Assets::create_signed_url_v2",

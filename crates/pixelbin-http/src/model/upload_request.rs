@@ -1,0 +1,185 @@
+//! Where and how an uploaded file is stored: the body of the signed-url v2 request
+//! (`POST /service/platform/assets/v2.0/upload/signed-url`), one model for the uploader and
+//! the platform's `createSignedUrlV2`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Access;
+use crate::Error;
+
+/// Path of the signed-url v2 endpoint.
+pub const SIGNED_URL_V2_PATH: &str = "/service/platform/assets/v2.0/upload/signed-url";
+
+/// Details of the file to create; every field is optional and only the set
+/// ones are sent (as the reference).
+///
+/// ```
+/// use pixelbin_http::model::{Access, UploadRequest};
+///
+/// let request = UploadRequest::new()
+///     .name("hero")
+///     .path("products/shoes")
+///     .format("jpeg")
+///     .access(Access::PublicRead)
+///     .tags(["summer", "sale"])
+///     .overwrite(true);
+/// let body = serde_json::to_value(&request).unwrap();
+/// assert_eq!(body["access"], "public-read");
+/// assert_eq!(body["path"], "products/shoes");
+/// assert!(body.get("expiry").is_none());
+/// ```
+#[serde_with::skip_serializing_none]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct UploadRequest {
+    /// Name of the file.
+    pub name: Option<String>,
+    /// Path of the containing folder.
+    pub path: Option<String>,
+    /// Format of the file (e.g. `"jpeg"`).
+    pub format: Option<String>,
+    /// Access level of the asset.
+    pub access: Option<Access>,
+    /// Tags of the file.
+    pub tags: Option<Vec<String>>,
+    /// Metadata of the file (a JSON object; anything else is refused before sending).
+    pub metadata: Option<Value>,
+    /// Replace a file with the same path, name and type.
+    pub overwrite: Option<bool>,
+    /// Add unique characters to the name if it is taken (`overwrite` wins).
+    pub filename_override: Option<bool>,
+    /// Lifetime of the signed upload URL in seconds (server default 3000).
+    pub expiry: Option<u64>,
+}
+
+impl UploadRequest {
+    /// An empty request: the server picks the name, root folder, default access.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the file name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the containing folder.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Sets the format.
+    pub fn format(mut self, format: impl Into<String>) -> Self {
+        self.format = Some(format.into());
+        self
+    }
+
+    /// Sets the access level (`Access::PublicRead`, `Access::Private` or
+    /// `"public-read"`/`"private"`).
+    pub fn access(mut self, access: impl Into<Access>) -> Self {
+        self.access = Some(access.into());
+        self
+    }
+
+    /// Sets the tags.
+    pub fn tags<I, S>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets the metadata object (a `serde_json::Map` or an object `Value`).
+    pub fn metadata(mut self, metadata: impl Into<Value>) -> Self {
+        self.metadata = Some(metadata.into());
+        self
+    }
+
+    /// Sets the overwrite flag.
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = Some(overwrite);
+        self
+    }
+
+    /// Sets the filenameOverride flag.
+    pub fn filename_override(mut self, filename_override: bool) -> Self {
+        self.filename_override = Some(filename_override);
+        self
+    }
+
+    /// Sets the signed URL's lifetime in seconds.
+    pub fn expiry(mut self, seconds: u64) -> Self {
+        self.expiry = Some(seconds);
+        self
+    }
+
+    /// Refuses what the service would: an access level other than `public-read` or
+    /// `private`, and metadata that is not a JSON object. Called before any request.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Some(access) = &self.access {
+            access.validate()?;
+        }
+        match &self.metadata {
+            None | Some(Value::Object(_)) => Ok(()),
+            Some(_) => Err(Error::IllegalArgument(
+                "metadata: must be a JSON object".to_owned(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, json};
+
+    use super::*;
+
+    #[test]
+    fn only_set_fields_are_sent_with_the_reference_names() {
+        assert_eq!(
+            serde_json::to_value(UploadRequest::new()).unwrap(),
+            json!({})
+        );
+        let mut meta = Map::new();
+        meta.insert("sku".into(), json!("A-1"));
+        let full = UploadRequest::new()
+            .name("n")
+            .path("p")
+            .format("png")
+            .access(Access::Private)
+            .tags(["a", "b"])
+            .metadata(meta)
+            .overwrite(false)
+            .filename_override(true)
+            .expiry(3000);
+        assert!(full.validate().is_ok());
+        assert_eq!(
+            serde_json::to_value(full).unwrap(),
+            json!({
+                "name": "n", "path": "p", "format": "png", "access": "private",
+                "tags": ["a", "b"], "metadata": {"sku": "A-1"}, "overwrite": false,
+                "filenameOverride": true, "expiry": 3000
+            })
+        );
+    }
+
+    #[test]
+    fn bad_access_and_non_object_metadata_are_refused() {
+        let err = UploadRequest::new().access("world").validate().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "access: Must be one of: public-read, private."
+        );
+        let err = UploadRequest::new()
+            .metadata(json!([1]))
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("metadata"), "{err}");
+    }
+}
