@@ -85,6 +85,14 @@ async fn a_webhook_reaches_a_local_receiver_signed_with_the_final_job() {
     assert_eq!(delivered.status, PredictionStatus::Success);
     assert_eq!(delivered.output_urls(), done.output_urls());
     assert!(WebhookEvent::verify(&body, signature, "wrong-secret").is_err());
+    // The attempt is recorded once the receiver's answer is back, possibly just after the
+    // receiver saw the body: wait for the record (generously), then count.
+    for _ in 0..1500 {
+        if !emulator.webhook_attempts().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(emulator.webhook_attempts().len(), 1);
 }
 

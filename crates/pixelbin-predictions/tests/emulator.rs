@@ -93,7 +93,9 @@ fn api_error(err: &Error) -> (u16, &str, &str, &str) {
 
 #[tokio::test]
 async fn create_sends_a_json_body_with_the_reference_keys() {
-    let emu = emulator(Duration::from_millis(100)).await;
+    // Long enough that the job is still ACCEPTED when the create answers, even on a loaded
+    // machine (nothing here waits for it to finish).
+    let emu = emulator(Duration::from_secs(10)).await;
     let predictions = client(&emu.url());
     let input = PredictionInput::new()
         .url("image", PLAYGROUND)

@@ -138,6 +138,12 @@ fn the_emulator_delivers_to_listen_which_forwards_valid_deliveries() {
         forwarded, received,
         "forwarded unchanged, signature included"
     );
+    // The emulator records an attempt once the receiver's answer is back, which may be just
+    // after the receiver printed its line: wait for the record (generously), then count.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while emulator.webhook_attempts().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(emulator.webhook_attempts().len(), 1);
 }
 
