@@ -70,9 +70,14 @@ mod tests {
             .status()
             .expect("mkfifo runs");
         assert!(made.success());
-        let err = open_for_sending(&path, Duration::from_millis(200))
-            .await
-            .unwrap_err();
+        // Bounded here too, so that losing the limit fails the test instead of hanging it.
+        let err = tokio::time::timeout(
+            Duration::from_secs(30),
+            open_for_sending(&path, Duration::from_millis(200)),
+        )
+        .await
+        .expect("open_for_sending gave up on its own")
+        .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
         assert!(err.to_string().contains("start the writer"), "{err}");
     }

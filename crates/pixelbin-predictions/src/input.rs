@@ -718,10 +718,11 @@ mod tests {
             let block = vec![0u8; 1 << 20];
             while pipe.write_all(&block).is_ok() {}
         });
-        let err = PredictionInput::new()
-            .file_path("image", &fifo)
-            .load()
+        // Bounded here too, so that losing the cap fails the test instead of hanging it.
+        let loading = PredictionInput::new().file_path("image", &fifo).load();
+        let err = tokio::time::timeout(std::time::Duration::from_secs(60), loading)
             .await
+            .expect("the capped read ended on its own")
             .unwrap_err();
         writer.join().unwrap();
         assert!(matches!(&err, Error::ReadInput { key, .. } if key == "image"));
