@@ -8,8 +8,8 @@ use std::time::{Instant, SystemTime};
 use clap::{Args, ValueEnum};
 use pixelbin::PixelbinClient;
 use pixelbin::upload::{
-    AUTO_CHUNK_SIZE, Access, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_RETRIES, FileObject, MAX_PARTS,
-    ResumeState, UploadError, UploadOptions, UploadRequest, UploadSource,
+    AUTO_CHUNK_SIZE, Access, DEFAULT_MAX_RETRIES, FileObject, MAX_PARTS, ResumeState, UploadError,
+    UploadOptions, UploadRequest, UploadSource,
 };
 use serde::Serialize;
 
@@ -47,7 +47,7 @@ impl From<AccessArg> for Access {
     Several paths or a directory upload every file (directories recursively, hidden files \
     skipped, relative folders kept under --path), printing one line per file (one JSON line \
     each with --json, then a summary).\n\n\
-    Without --chunk-size, parts are 5 MiB (10 MiB with --concurrency), grown so a large file fits \
+    Without --chunk-size, parts are 512 KiB (10 MiB with --concurrency, or when the API answers within 10 ms), grown so a large file fits \
     in 10,000 parts; a --chunk-size that needs more than 10,000 parts is refused before any request."
 )]
 pub struct UploadArgs {
@@ -252,17 +252,15 @@ pub async fn run(args: UploadArgs, ctx: &Context) -> anyhow::Result<()> {
         }
         None => upload_with_bar(&client, Job::Upload(source(), request), options, ctx.out).await?,
     };
-    let unset = match args.concurrency {
-        Some(_) => DEFAULT_CHUNK_SIZE,
-        None => AUTO_CHUNK_SIZE,
-    };
-    if args.chunk_size.is_none() && transfer.chunk_size > unset && !ctx.out.json {
+    // Grown: one MiB less would have needed more than MAX_PARTS parts.
+    let smaller = transfer.chunk_size.saturating_sub(1 << 20).max(1) as u64;
+    let grown =
+        transfer.chunk_size > AUTO_CHUNK_SIZE && transfer.bytes.div_ceil(smaller) > MAX_PARTS;
+    if args.chunk_size.is_none() && grown && !ctx.out.json {
         eprintln!(
-            "note: sent in parts of {} MiB, not {} MiB: the file needs more than {MAX_PARTS} parts \
-             of {} MiB",
-            transfer.chunk_size >> 20,
-            unset >> 20,
-            unset >> 20
+            "note: sent in parts of {} MiB: the file needs more than {MAX_PARTS} parts of the \
+             default size",
+            transfer.chunk_size >> 20
         );
     }
     print_file(&file, &transfer, ctx.out)

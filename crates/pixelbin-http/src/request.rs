@@ -9,7 +9,7 @@ use url::Url;
 use crate::body::Body;
 use crate::error::Error;
 use crate::multipart::Form;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, ThrottleCount};
 use crate::transport::HttpRequest;
 
 /// One request to Pixelbin (or to a presigned upload URL).
@@ -51,6 +51,8 @@ pub struct RequestOptions {
     /// Whether the API `Authorization` header may be added (only ever for the
     /// configured API origin).
     pub auth: bool,
+    /// Counts this request's answers that asked to slow down (429, 503).
+    pub throttles: Option<ThrottleCount>,
 }
 
 impl Default for RequestOptions {
@@ -61,6 +63,7 @@ impl Default for RequestOptions {
             max_retries: None,
             retry: None,
             auth: true,
+            throttles: None,
         }
     }
 }
@@ -160,6 +163,25 @@ impl ApiRequest {
     /// (a [`max_retries`](Self::max_retries) set on the request still wins).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.options.retry = Some(policy);
+        self
+    }
+
+    /// Counts in `count` every answer to this request (retried or not) that
+    /// asked to slow down: 429 Too Many Requests or 503 Service Unavailable.
+    /// A caller that sets its own pace (the uploader's concurrency) backs off
+    /// on it; the retries themselves are unchanged.
+    ///
+    /// ```
+    /// use pixelbin_http::{ApiRequest, retry::ThrottleCount};
+    ///
+    /// let throttles = ThrottleCount::new();
+    /// let url = "https://api.pixelbin.io/x".parse().unwrap();
+    /// let req = ApiRequest::put(url).count_throttles(&throttles);
+    /// # drop(req);
+    /// assert_eq!(throttles.get(), 0);
+    /// ```
+    pub fn count_throttles(mut self, count: &ThrottleCount) -> Self {
+        self.options.throttles = Some(count.clone());
         self
     }
 

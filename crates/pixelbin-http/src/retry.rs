@@ -40,6 +40,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
@@ -128,6 +130,43 @@ impl RetryPolicy {
             None => self.backoff(retry),
         }
     }
+}
+
+/// How many answers asked a request to slow down (429 Too Many Requests or
+/// 503 Service Unavailable); see [`ApiRequest::count_throttles`](crate::ApiRequest::count_throttles).
+/// Clones share one count.
+#[derive(Clone, Debug, Default)]
+pub struct ThrottleCount(Arc<AtomicU32>);
+
+impl ThrottleCount {
+    /// A count at zero.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The answers counted so far.
+    pub fn get(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn add(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Two counts are equal when they are the same count.
+impl PartialEq for ThrottleCount {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Whether an answer asks the client to slow down.
+pub(crate) fn is_throttle_status(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+    )
 }
 
 /// Why an attempt is worth repeating.
@@ -344,6 +383,11 @@ where
             Some(mut ready) => ready.call(attempt).await,
             None => inner.clone().oneshot(attempt).await,
         };
+        if let (Ok(resp), Some(count)) = (&result, &options.throttles)
+            && is_throttle_status(resp.status())
+        {
+            count.add();
+        }
         let decision = match &result {
             Ok(resp) => classify(
                 Outcome::Response {

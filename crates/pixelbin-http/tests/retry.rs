@@ -250,3 +250,41 @@ async fn retried_bodies_are_identical() {
     assert_eq!(bodies.len(), 3);
     assert!(bodies.iter().all(|b| *b == bodies[0]));
 }
+
+#[tokio::test(start_paused = true)]
+async fn throttling_answers_are_counted_for_the_caller() {
+    use pixelbin_http::retry::ThrottleCount;
+
+    let policy = RetryPolicy {
+        max_retries: 4,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(10),
+        retry_deadline: Duration::from_secs(600),
+        ..RetryPolicy::default()
+    };
+    // 429, 503, then a 500 (a failure, not a request to slow down), then success.
+    let (transport, attempts) = fake_transport(config(API, policy), |n, _req| async move {
+        Ok(match n {
+            1 => response(429, &[], r#"{"message":"slow down"}"#),
+            2 => response(503, &[], r#"{"message":"busy"}"#),
+            3 => response(500, &[], r#"{"message":"oops"}"#),
+            _ => response(204, &[], ""),
+        })
+    });
+    let throttles = ThrottleCount::new();
+    let req = ApiRequest::put(url("/part"))
+        .idempotent(true)
+        .count_throttles(&throttles);
+    transport.send(req).await.unwrap();
+    assert_eq!(count(&attempts), 4);
+    assert_eq!(throttles.get(), 2);
+
+    // A request that is never throttled counts nothing; one without a count is unaffected.
+    let quiet = ThrottleCount::new();
+    transport
+        .send(ApiRequest::put(url("/part")).count_throttles(&quiet))
+        .await
+        .unwrap();
+    assert_eq!(quiet.get(), 0);
+    assert_eq!(throttles.get(), 2);
+}

@@ -8,10 +8,11 @@
 //!
 //! - **Any source**: bytes in memory, a file on disk, or any `AsyncRead`
 //!   ([`UploadSource`]). Files and readers are read one chunk at a time.
-//! - **Fills the link by default**: [`ConcurrencyMode::Auto`] starts with 3
-//!   parts in flight and adds more while the aggregate throughput keeps
-//!   rising (long paths cap each connection far below the link), backing off
-//!   when it stops rising; [`ConcurrencyMode::Fixed`] is the reference's
+//! - **Fills the link by default**: [`ConcurrencyMode::Auto`] sends 512 KiB
+//!   parts, starts with 3 in flight and adds more while the aggregate
+//!   throughput keeps rising (long paths cap each connection far below the
+//!   link), settling with headroom when it stops rising and backing off when
+//!   parts fail or are throttled; [`ConcurrencyMode::Fixed`] is the reference's
 //!   `concurrency`. A new part starts as soon as one finishes (the reference
 //!   waits for the slowest part of each wave).
 //! - **Bounded memory**: at most [`UploadOptions::memory_budget`] (128 MiB)
@@ -127,8 +128,8 @@ pub use many::{
 pub use options::{
     AUTO_CHUNK_SIZE, ConcurrencyMode, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY,
     DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_RETRIES,
-    DEFAULT_MEMORY_BUDGET, DEFAULT_OPEN_TIMEOUT, MAX_BACKOFF, MAX_PARTS, MIN_COMPLETE_TIMEOUT,
-    ProgressCallback, UploadOptions,
+    DEFAULT_MEMORY_BUDGET, DEFAULT_OPEN_TIMEOUT, MAX_AUTO_PARTS, MAX_BACKOFF, MAX_PARTS,
+    MIN_COMPLETE_TIMEOUT, ProgressCallback, SHORT_PATH_ROUND_TRIP, UploadOptions,
 };
 /// The access level of an asset (shared with `pixelbin-platform`, defined in `pixelbin-http`).
 pub use pixelbin_http::model::Access;

@@ -18,10 +18,11 @@ pub type ProgressCallback = Arc<dyn Fn(Progress) + Send + Sync>;
 
 /// Default size of a part with [`ConcurrencyMode::Fixed`]: 10 MiB, as the reference SDK.
 pub const DEFAULT_CHUNK_SIZE: usize = 10 * 1024 * 1024;
-/// Default size of a part with [`ConcurrencyMode::Auto`]: 5 MiB (the usual
-/// smallest multipart part), so the memory budget holds more parts in flight
-/// and the throughput is measured sooner.
-pub const AUTO_CHUNK_SIZE: usize = 5 * 1024 * 1024;
+/// Default size of a part with [`ConcurrencyMode::Auto`]: 512 KiB, within the
+/// reference's recommended chunk sizes (500 KB to 1 MB on 4G). Small parts
+/// make each measuring round short, so the concurrency finds the link within
+/// the first second, and the last parts leave little of the link idle.
+pub const AUTO_CHUNK_SIZE: usize = 512 * 1024;
 /// Default number of retries of a failed part (so at most 3 attempts).
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// Parts in flight at once with [`ConcurrencyMode::Fixed`] when the reference's
@@ -30,6 +31,14 @@ pub const DEFAULT_CONCURRENCY: usize = 3;
 /// Default memory budget of [`ConcurrencyMode::Auto`]: 128 MiB of parts in
 /// flight and read ahead.
 pub const DEFAULT_MEMORY_BUDGET: usize = 128 * 1024 * 1024;
+/// Most parts (and so connections) [`ConcurrencyMode::Auto`] keeps in flight,
+/// whatever the memory budget allows: enough to fill 512 Mbit/s over a 200 ms
+/// path with 32 Mbit/s connections, without opening hundreds of connections
+/// to one server.
+pub const MAX_AUTO_PARTS: usize = 64;
+/// A signed-URL request answered within this tells a short path (the same
+/// host, a LAN): see [`UploadOptions::chunk_size_on_path`].
+pub const SHORT_PATH_ROUND_TRIP: Duration = Duration::from_millis(10);
 /// Most parts an upload may have (the storage service's multipart limit).
 pub const MAX_PARTS: u64 = 10_000;
 /// How long opening a FIFO waits for a process to write to it.
@@ -83,8 +92,11 @@ pub enum ConcurrencyMode {
 pub struct UploadOptions {
     /// Size of each part in bytes (`chunkSize`). Must be positive.
     ///
-    /// `None` (the default) is [`AUTO_CHUNK_SIZE`] (5 MiB) with automatic
-    /// concurrency, [`DEFAULT_CHUNK_SIZE`] (10 MiB) with a fixed one, grown
+    /// `None` (the default) is [`AUTO_CHUNK_SIZE`] (512 KiB) with automatic
+    /// concurrency ([`DEFAULT_CHUNK_SIZE`] for a source of known length when
+    /// the API answers within [`SHORT_PATH_ROUND_TRIP`], see
+    /// [`chunk_size_on_path`](Self::chunk_size_for)), [`DEFAULT_CHUNK_SIZE`]
+    /// (10 MiB) with a fixed one, grown
     /// for a source of known length that would need more than [`MAX_PARTS`]
     /// parts (to the smallest whole MiB that fits). A size set here is never changed: an upload that would
     /// need more than [`MAX_PARTS`] parts with it is refused before any request.
@@ -360,17 +372,40 @@ impl UploadOptions {
                 Ok(size)
             }
             (Some(size), None) => Ok(size),
-            (None, None) => Ok(self.unset_chunk_size()),
-            (None, Some(len)) => {
-                const MIB: u64 = 1024 * 1024;
-                let least = len.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
-                let size = least.max(self.unset_chunk_size() as u64);
-                usize::try_from(size).map_err(|_| {
-                    UploadError::InvalidOptions(format!(
-                        "the source of {len} bytes is too large to upload in {MAX_PARTS} parts"
-                    ))
-                })
-            }
+            (None, len) => grown_to_fit(self.unset_chunk_size(), len),
+        }
+    }
+
+    /// The chunk size once the round trip of the signed-URL request is known:
+    /// as [`chunk_size_for`](Self::chunk_size_for), except that an unset
+    /// chunk size with [`ConcurrencyMode::Auto`] is [`DEFAULT_CHUNK_SIZE`]
+    /// when the API answered within [`SHORT_PATH_ROUND_TRIP`].
+    ///
+    /// Small parts pay on a long path, where the concurrency must find the
+    /// link within a few rounds of one part each. On a short one (the same
+    /// host, a LAN) a round is quick whatever the part size, and each
+    /// request's own cost is what limits the upload, so fewer, larger parts
+    /// do better.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pixelbin_upload::{UploadOptions, AUTO_CHUNK_SIZE, DEFAULT_CHUNK_SIZE};
+    ///
+    /// let auto = UploadOptions::default();
+    /// let far = auto.chunk_size_on_path(Some(1 << 30), Duration::from_millis(60)).unwrap();
+    /// assert_eq!(far, AUTO_CHUNK_SIZE);
+    /// let near = auto.chunk_size_on_path(Some(1 << 30), Duration::from_millis(2)).unwrap();
+    /// assert_eq!(near, DEFAULT_CHUNK_SIZE);
+    /// ```
+    pub fn chunk_size_on_path(
+        &self,
+        len: Option<u64>,
+        round_trip: Duration,
+    ) -> Result<usize, UploadError> {
+        let short = PathKind::from_round_trip(round_trip) == PathKind::Short;
+        match (self.chunk_size, self.concurrency) {
+            (None, ConcurrencyMode::Auto) if short => grown_to_fit(DEFAULT_CHUNK_SIZE, len),
+            _ => self.chunk_size_for(len),
         }
     }
 
@@ -394,6 +429,44 @@ impl UploadOptions {
             retry_deadline: base.retry_deadline.max(MAX_BACKOFF * 2),
         }
     }
+}
+
+/// What the round trip of the signed-URL request tells about the path to the
+/// service (the one place that tells them apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PathKind {
+    /// Answered within [`SHORT_PATH_ROUND_TRIP`]: the same host or a LAN,
+    /// where a few connections carry all there is and each request's own
+    /// cost is the limit.
+    Short,
+    /// Anything slower, or not measured (a resumed upload): a path where one
+    /// connection may carry far less than the link.
+    Long,
+}
+
+impl PathKind {
+    pub(crate) fn from_round_trip(round_trip: Duration) -> PathKind {
+        if round_trip < SHORT_PATH_ROUND_TRIP {
+            PathKind::Short
+        } else {
+            PathKind::Long
+        }
+    }
+}
+
+/// `base`, grown to the smallest whole MiB that cuts `len` bytes into at most
+/// [`MAX_PARTS`] parts.
+fn grown_to_fit(base: usize, len: Option<u64>) -> Result<usize, UploadError> {
+    const MIB: u64 = 1024 * 1024;
+    let Some(len) = len.filter(|len| len.div_ceil(base.max(1) as u64) > MAX_PARTS) else {
+        return Ok(base);
+    };
+    let least = len.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+    usize::try_from(least.max(base as u64)).map_err(|_| {
+        UploadError::InvalidOptions(format!(
+            "the source of {len} bytes is too large to upload in {MAX_PARTS} parts"
+        ))
+    })
 }
 
 fn invalid(message: &str) -> UploadError {
@@ -431,7 +504,7 @@ mod tests {
     #[test]
     fn defaults_are_the_reference_defaults() {
         let o = UploadOptions::default();
-        assert_eq!(o.chunk_size_for(Some(1)).unwrap(), 5 * 1024 * 1024);
+        assert_eq!(o.chunk_size_for(Some(1)).unwrap(), 512 * 1024);
         let fixed = UploadOptions::default().concurrency(3);
         assert_eq!(fixed.chunk_size_for(Some(1)).unwrap(), 10 * 1024 * 1024);
         assert_eq!(o.max_retries, 2);
@@ -485,6 +558,38 @@ mod tests {
         );
         assert_eq!(auto.chunk_size_for(Some(limit + 1)).unwrap(), 11 * mib);
         assert_eq!(auto.chunk_size_for(None).unwrap(), DEFAULT_CHUNK_SIZE);
+        // Automatic concurrency: small parts, kept for anything that fits in
+        // 10,000 of them, then whole MiB.
+        let adaptive = UploadOptions::default();
+        let limit = MAX_PARTS * AUTO_CHUNK_SIZE as u64;
+        for len in [1, 10 * mib as u64, limit] {
+            assert_eq!(adaptive.chunk_size_for(Some(len)).unwrap(), AUTO_CHUNK_SIZE);
+        }
+        assert_eq!(adaptive.chunk_size_for(Some(limit + 1)).unwrap(), mib);
+        // On a short path, the fixed default, grown the same way.
+        let near = Duration::from_millis(1);
+        let far = SHORT_PATH_ROUND_TRIP;
+        assert_eq!(
+            adaptive.chunk_size_on_path(Some(limit), near).unwrap(),
+            DEFAULT_CHUNK_SIZE
+        );
+        assert_eq!(
+            adaptive.chunk_size_on_path(Some(limit), far).unwrap(),
+            AUTO_CHUNK_SIZE
+        );
+        let huge = MAX_PARTS * DEFAULT_CHUNK_SIZE as u64 + 1;
+        assert_eq!(
+            adaptive.chunk_size_on_path(Some(huge), near).unwrap(),
+            11 * mib
+        );
+        // A size that was set, or a fixed concurrency, ignores the path.
+        let set = UploadOptions::default().chunk_size(mib);
+        assert_eq!(set.chunk_size_on_path(Some(limit), near).unwrap(), mib);
+        let fixed = UploadOptions::default().concurrency(3);
+        assert_eq!(
+            fixed.chunk_size_on_path(Some(limit), far).unwrap(),
+            DEFAULT_CHUNK_SIZE
+        );
         let set = UploadOptions::default().chunk_size(10);
         assert_eq!(set.chunk_size_for(Some(100_000)).unwrap(), 10);
         let err = set.chunk_size_for(Some(100_001)).unwrap_err();

@@ -6,7 +6,7 @@ use pixelbin_http::Transport;
 
 use crate::FileObject;
 use crate::error::UploadError;
-use crate::options::UploadOptions;
+use crate::options::{PathKind, UploadOptions};
 use crate::progress::Tracker;
 use crate::request::UploadRequest;
 use crate::resume::ResumeState;
@@ -68,7 +68,8 @@ impl Uploader {
     /// [`MAX_PARTS`](crate::MAX_PARTS) parts with a chunk size that was set
     /// are refused before any request (an unset chunk size grows instead; see
     /// [`UploadOptions::chunk_size_for`]).
-    /// Then a presigned URL is requested, the parts are sent (as many at once
+    /// Then a presigned URL is requested (how quickly it comes back picks an
+    /// unset chunk size, [`UploadOptions::chunk_size_on_path`]), the parts are sent (as many at once
     /// as [`UploadOptions::concurrency`] allows, each retried per the options)
     /// and the upload is completed.
     ///
@@ -97,12 +98,22 @@ impl Uploader {
         if reader.is_empty().await.map_err(source_error(None))? {
             return Err(UploadError::EmptySource);
         }
+        let asked = tokio::time::Instant::now();
         let presigned = wire::create_signed_url(&self.transport, &request).await?;
+        let round_trip = asked.elapsed();
+        // A source of unknown length may already hold its first chunk (read to
+        // tell it from an empty one): its chunk size stays.
+        let chunk_size = match reader.total_len() {
+            Some(len) => options.chunk_size_on_path(Some(len), round_trip)?,
+            None => chunk_size,
+        };
+        reader.set_chunk_size(chunk_size);
         let mut state = ResumeState::new(presigned, chunk_size);
         state.set_expiry(request.expiry.unwrap_or(DEFAULT_EXPIRY_SECS));
         state.source_len = reader.total_len();
         state.source_modified_ns = reader.stamp().and_then(|s| s.modified_ns);
-        self.finish(&mut reader, state, &options).await
+        let path = PathKind::from_round_trip(round_trip);
+        self.finish(&mut reader, state, &options, path).await
     }
 
     /// Finishes an interrupted upload: sends the parts `state` does not list
@@ -155,7 +166,9 @@ impl Uploader {
         if reader.is_empty().await.map_err(source_error(None))? {
             return Err(UploadError::EmptySource);
         }
-        self.finish(&mut reader, state, &options).await
+        // No request measured the path: assume a long one.
+        self.finish(&mut reader, state, &options, PathKind::Long)
+            .await
     }
 
     /// Steps 2 and 3 for a presigned URL.
@@ -164,6 +177,7 @@ impl Uploader {
         reader: &mut ChunkReader,
         state: ResumeState,
         options: &UploadOptions,
+        path: PathKind,
     ) -> Result<FileObject, UploadError> {
         let target = PresignedTarget::new(&self.transport, &state.presigned_url, options)?;
         let mut tracker = Tracker::new(options)
@@ -175,7 +189,7 @@ impl Uploader {
         let _ = tracker.set_totals(reader.total_len(), reader.total_parts());
         tracker.publish();
 
-        let plan = Plan::new(options, state.chunk_size);
+        let plan = Plan::new(options, state.chunk_size, path);
         let outcome = window::run(&target, reader, &mut tracker, plan).await;
         let saved = tracker.save_state(true);
         let snapshot = |tracker: &Tracker, reader: &ChunkReader| {

@@ -9,7 +9,8 @@
 //! - the *sender* keeps part requests in a `FuturesUnordered`, pulling a chunk
 //!   only while fewer parts than the limit are in flight. The limit is fixed
 //!   ([`ConcurrencyMode::Fixed`](crate::ConcurrencyMode::Fixed)) or set by the
-//!   adaptive [`Controller`] from the throughput of each round.
+//!   adaptive [`Controller`] from the throughput of each round; a part the
+//!   server throttled (429/503 before it took it) halves that limit at once.
 //!
 //! A chunk's permit is released when its part is acknowledged. There are as
 //! many permits as the memory allows (`Fixed(n)`: `n + 1`; `Auto`: the memory
@@ -38,6 +39,7 @@ use tokio::sync::{Semaphore, SemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::concurrency::Controller;
+use crate::options::PathKind;
 use crate::progress::Tracker;
 use crate::source::{Chunk, ChunkReader, Step};
 
@@ -49,7 +51,21 @@ pub(crate) trait PartSender: Sync {
         &self,
         part_number: u32,
         data: Bytes,
-    ) -> impl Future<Output = Result<(), pixelbin_http::Error>> + Send;
+    ) -> impl Future<Output = Result<Sent, pixelbin_http::Error>> + Send;
+}
+
+/// A part stored, and how it went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Sent {
+    /// The server asked to slow down (429, 503) before it took the part.
+    pub(crate) throttled: bool,
+}
+
+/// A part that finished: its number, its length and how it went.
+struct Finished {
+    number: u32,
+    len: u64,
+    sent: Sent,
 }
 
 /// How many parts may be in flight.
@@ -57,8 +73,8 @@ pub(crate) trait PartSender: Sync {
 pub(crate) enum Limit {
     /// Exactly this many.
     Fixed(usize),
-    /// Adaptive, up to this many.
-    Auto { max: usize },
+    /// Adaptive, up to this many, starting as suits the path.
+    Auto { max: usize, path: PathKind },
 }
 
 /// How the window runs.
@@ -74,8 +90,9 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// The plan for the options: `Fixed(n)` gets `n + 1` chunks of memory,
-    /// `Auto` the budget in chunks (at least 2) and up to one less in flight.
-    pub(crate) fn new(options: &crate::UploadOptions, chunk_size: usize) -> Plan {
+    /// `Auto` the budget in chunks (at least 2) and up to one less in flight,
+    /// at most [`MAX_AUTO_PARTS`](crate::MAX_AUTO_PARTS).
+    pub(crate) fn new(options: &crate::UploadOptions, chunk_size: usize, path: PathKind) -> Plan {
         // Tokio's semaphore panics above `MAX_PERMITS`; no upload has that many parts anyway.
         let cap = Semaphore::MAX_PERMITS - 1;
         let chunk_size = chunk_size.max(1);
@@ -86,7 +103,8 @@ impl Plan {
             }
             crate::ConcurrencyMode::Auto => {
                 let slots = (options.memory_budget / chunk_size).clamp(2, cap);
-                (Limit::Auto { max: slots - 1 }, slots)
+                let max = (slots - 1).min(crate::MAX_AUTO_PARTS);
+                (Limit::Auto { max, path }, slots)
             }
         };
         Plan {
@@ -135,11 +153,11 @@ struct Round {
 }
 
 impl Round {
-    fn new(limit: usize, chunk_size: usize) -> Round {
+    fn new(parts: usize, chunk_size: usize) -> Round {
         Round {
             started: Instant::now(),
             bytes: 0,
-            target: (limit as u64).saturating_mul(chunk_size as u64),
+            target: (parts as u64).saturating_mul(chunk_size as u64),
         }
     }
 }
@@ -185,14 +203,19 @@ pub(crate) async fn run<S: PartSender>(
 
     let send = async {
         let mut controller = match plan.limit {
-            Limit::Auto { max } => Some(Controller::new(max)),
+            Limit::Auto { max, path } => Some(Controller::new(max, path)),
             Limit::Fixed(_) => None,
         };
         let limit_now = |controller: &Option<Controller>| match (plan.limit, controller) {
             (_, Some(c)) => c.limit(),
-            (Limit::Fixed(n), None) | (Limit::Auto { max: n }, None) => n,
+            (Limit::Fixed(n), None) | (Limit::Auto { max: n, .. }, None) => n,
         };
-        let mut round = Round::new(limit_now(&controller), plan.chunk_size);
+        let round_parts = |controller: &Option<Controller>| {
+            controller
+                .as_ref()
+                .map_or(usize::MAX, Controller::round_parts)
+        };
+        let mut round = Round::new(round_parts(&controller), plan.chunk_size);
         let mut in_flight = FuturesUnordered::new();
         let mut running: HashMap<u32, Running<'_>> = HashMap::new();
         // Times of the finished parts, sorted (for the median).
@@ -200,6 +223,8 @@ pub(crate) async fn run<S: PartSender>(
         let mut reading = true;
         // No memory for a hedge: wait until a part finishes and frees some.
         let mut hedge_blocked = false;
+        // When the last throttled part halved the limit.
+        let mut throttled_at: Option<Instant> = None;
         loop {
             let limit = limit_now(&controller);
             tracker.set_in_flight(in_flight.len(), limit);
@@ -212,23 +237,38 @@ pub(crate) async fn run<S: PartSender>(
                 // Finish parts first: that frees memory for the reader.
                 biased;
                 Some(done) = in_flight.next(), if !in_flight.is_empty() => match done {
-                    Ok((part_number, len)) => {
+                    Ok(Finished { number: part_number, len, sent }) => {
                         hedge_blocked = false;
+                        let mut started = None;
                         if let Some(part) = running.remove(&part_number) {
+                            started = Some(part.started);
                             let took = part.started.elapsed();
                             let at = finished.partition_point(|d| *d < took);
                             finished.insert(at, took);
+                            if let Some(c) = controller.as_mut() {
+                                c.part_done(len as f64 / took.as_secs_f64());
+                            }
                         }
                         tracker.acknowledge(part_number, len);
                         round.bytes += len;
-                        if round.bytes >= round.target && let Some(c) = controller.as_mut() {
+                        // A throttled part halves the limit, once per burst: the
+                        // parts already on the wire at a back-off cannot be told
+                        // apart from the ones that caused it.
+                        let fresh = started.is_some_and(|at| at >= throttled_at.unwrap_or(at));
+                        if sent.throttled && fresh && let Some(c) = controller.as_mut() {
+                            let before = c.limit();
+                            let after = c.back_off();
+                            tracing::debug!(target: "pixelbin_upload", before, after, "throttled: fewer parts in flight");
+                            throttled_at = Some(Instant::now());
+                            round = Round::new(c.round_parts(), plan.chunk_size);
+                        } else if round.bytes >= round.target && let Some(c) = controller.as_mut() {
                             let secs = round.started.elapsed().as_secs_f64();
                             let before = c.limit();
                             let after = c.observe(round.bytes as f64 / secs);
                             if after != before {
                                 tracing::debug!(target: "pixelbin_upload", before, after, "parts in flight");
                             }
-                            round = Round::new(after, plan.chunk_size);
+                            round = Round::new(c.round_parts(), plan.chunk_size);
                         }
                     }
                     Err((part_number, error)) => {
@@ -321,7 +361,7 @@ async fn send_part<'a, S: PartSender>(
     chunk: Chunk,
     permit: SemaphorePermit<'a>,
     hedge: oneshot::Receiver<SemaphorePermit<'a>>,
-) -> Result<(u32, u64), (u32, pixelbin_http::Error)> {
+) -> Result<Finished, (u32, pixelbin_http::Error)> {
     let _permit = permit;
     let Chunk { number, data } = chunk;
     let len = data.len() as u64;
@@ -329,8 +369,9 @@ async fn send_part<'a, S: PartSender>(
     // Cloning Bytes is a reference count, not a copy of the chunk.
     let first = sender.send_part(number, data.clone());
     tokio::pin!(first);
+    let finished = |sent| Finished { number, len, sent };
     let hedge_permit = tokio::select! {
-        result = &mut first => return result.map(|()| (number, len)).map_err(|e| (number, e)),
+        result = &mut first => return result.map(finished).map_err(|e| (number, e)),
         Ok(permit) = hedge => permit,
     };
     let _hedge_permit = hedge_permit;
@@ -338,11 +379,11 @@ async fn send_part<'a, S: PartSender>(
     tokio::pin!(second);
     // The first success wins; a failure waits for the other request.
     let result = match futures::future::select(first, second).await {
-        Either::Left((Ok(()), _)) | Either::Right((Ok(()), _)) => Ok(()),
+        Either::Left((Ok(sent), _)) | Either::Right((Ok(sent), _)) => Ok(sent),
         Either::Left((Err(error), other)) => other.await.map_err(|_| error),
         Either::Right((Err(error), other)) => other.await.map_err(|_| error),
     };
-    result.map(|()| (number, len)).map_err(|e| (number, e))
+    result.map(finished).map_err(|e| (number, e))
 }
 
 #[cfg(test)]
@@ -377,6 +418,8 @@ mod tests {
         /// Part numbers in the order they were stored.
         finish_order: Mutex<Vec<u32>>,
         acked_bytes: Arc<AtomicU64>,
+        /// Parts stored after the server asked to slow down.
+        throttled: std::collections::HashSet<u32>,
     }
 
     struct InFlight<'a>(&'a AtomicUsize);
@@ -417,7 +460,7 @@ mod tests {
             &self,
             part_number: u32,
             data: Bytes,
-        ) -> Result<(), pixelbin_http::Error> {
+        ) -> Result<Sent, pixelbin_http::Error> {
             {
                 let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                 let _guard = InFlight(&self.in_flight);
@@ -447,7 +490,9 @@ mod tests {
                     .fetch_add(data.len() as u64, Ordering::SeqCst);
                 self.stored.lock().unwrap().insert(part_number, data);
                 self.finish_order.lock().unwrap().push(part_number);
-                Ok(())
+                Ok(Sent {
+                    throttled: self.throttled.contains(&part_number),
+                })
             }
         }
     }
@@ -462,6 +507,7 @@ mod tests {
                 .concurrency(concurrency)
                 .hedge(false),
             chunk,
+            PathKind::Long,
         )
     }
 
@@ -763,8 +809,14 @@ mod tests {
         // 10-byte chunks, a budget of 8 chunks: at most 7 parts in flight.
         let f = fake(100);
         let options = UploadOptions::default().memory_budget(80).hedge(false);
-        let plan = Plan::new(&options, 10);
-        assert_eq!(plan.limit, Limit::Auto { max: 7 });
+        let plan = Plan::new(&options, 10, PathKind::Long);
+        assert_eq!(
+            plan.limit,
+            Limit::Auto {
+                max: 7,
+                path: PathKind::Long
+            }
+        );
         let mut tracker = Tracker::new(&options);
         run_plan(&f, data(2000).into(), plan, &mut tracker)
             .await
@@ -773,6 +825,66 @@ mod tests {
         // Each part takes the same time whatever the number in flight, so
         // more parts always pay: it grows from 3 to the budget.
         assert_eq!(f.max_in_flight.load(Ordering::SeqCst), 7);
+    }
+
+    #[test]
+    fn auto_mode_opens_at_most_max_auto_parts_connections() {
+        // Small parts in the default 128 MiB budget: memory for far more in flight.
+        let plan = Plan::new(
+            &UploadOptions::default(),
+            crate::AUTO_CHUNK_SIZE,
+            PathKind::Long,
+        );
+        assert_eq!(plan.memory_slots, (128 << 20) / crate::AUTO_CHUNK_SIZE);
+        assert!(plan.memory_slots > crate::MAX_AUTO_PARTS + 1);
+        assert_eq!(
+            plan.limit,
+            Limit::Auto {
+                max: crate::MAX_AUTO_PARTS,
+                path: PathKind::Long
+            }
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_part_halves_the_parts_in_flight_once_per_burst() {
+        // 10-byte chunks, a budget of 17 chunks: up to 16 in flight, and more
+        // parts always pay, so the limit climbs to 16 (3, 9, 16).
+        let mut f = fake(100);
+        // Parts 60 to 63 come back throttled, slowly (they waited for
+        // retries), all four on the wire together: one burst, one halving.
+        f.throttled = (60..=63).collect();
+        for part in 60..=63 {
+            f.delays.insert(part, Duration::from_millis(300));
+        }
+        let options = UploadOptions::default().memory_budget(170).hedge(false);
+        let plan = Plan::new(&options, 10, PathKind::Long);
+        assert_eq!(
+            plan.limit,
+            Limit::Auto {
+                max: 16,
+                path: PathKind::Long
+            }
+        );
+        let watched = Arc::new(Mutex::new(Vec::new()));
+        let record = watched.clone();
+        let options = options.on_progress(move |p: Progress| {
+            record.lock().unwrap().push((p.parts_done, p.concurrency));
+        });
+        let mut tracker = Tracker::new(&options);
+        run_plan(&f, data(1200).into(), plan, &mut tracker)
+            .await
+            .unwrap();
+        assert_eq!(f.stored_bytes(), data(1200));
+        let limits: Vec<usize> = watched.lock().unwrap().iter().map(|(_, c)| *c).collect();
+        let peak = limits.iter().position(|&c| c == 16).expect("reaches 16");
+        // Halved when the first throttled part lands, not again for the
+        // others of the burst; then it grows again.
+        let after = &limits[peak..];
+        let halved = after.iter().position(|&c| c < 16).expect("backs off");
+        assert_eq!(after[halved], 8, "{limits:?}");
+        assert!(after[halved..].iter().all(|&c| c >= 8), "{limits:?}");
+        assert!(after[halved..].iter().any(|&c| c > 8), "{limits:?}");
     }
 
     /// Yields `good` bytes then fails.

@@ -16,6 +16,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use pixelbin_http::retry::ThrottleCount;
 use pixelbin_http::{ApiRequest, Form, RetryPolicy, Transport};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -26,7 +27,7 @@ use crate::error::UploadError;
 use crate::options::{MIN_COMPLETE_TIMEOUT, UploadOptions};
 use crate::request::UploadRequest;
 use crate::resume::{PresignedUrl, parse_presigned};
-use crate::window::PartSender;
+use crate::window::{PartSender, Sent};
 
 use pixelbin_http::model::SIGNED_URL_V2_PATH;
 
@@ -107,23 +108,28 @@ impl<'a> PresignedTarget<'a> {
 
 impl PartSender for PresignedTarget<'_> {
     /// Step 2, retried per the upload's policy.
-    async fn send_part(&self, part_number: u32, data: Bytes) -> Result<(), pixelbin_http::Error> {
+    async fn send_part(&self, part_number: u32, data: Bytes) -> Result<Sent, pixelbin_http::Error> {
         let mut form = Form::new();
         for (name, value) in &self.text_fields {
             form = form.text(name.clone(), value.clone());
         }
         // "file" is also the filename the reference's HTTP client gives bytes.
         let form = form.file("file", "file", "application/octet-stream", data);
+        let throttles = ThrottleCount::new();
         let mut req = self
             .request(ApiRequest::put(self.url.clone()))
             .query("partNumber", part_number.to_string())
             .multipart(form)
-            .idempotent(true);
+            .idempotent(true)
+            .count_throttles(&throttles);
         if let Some(timeout) = self.part_timeout {
             req = req.timeout(timeout);
         }
         // Any 2xx is success (the service answers 204).
-        self.transport.send(req).await.map(drop)
+        self.transport.send(req).await?;
+        Ok(Sent {
+            throttled: throttles.get() > 0,
+        })
     }
 }
 

@@ -49,8 +49,16 @@ pub struct EmulatorProcess {
 
 impl EmulatorProcess {
     /// Starts `bin/pixelbin-emulator` with `args` and waits for its listening line.
+    ///
+    /// Its temporary directory (every stored part and file) goes to `/dev/shm` where there is
+    /// one: on disk, the writeback of one run's hundreds of MiB would slow the next at random.
     pub fn start(bin: &Path, args: &[&str]) -> Result<EmulatorProcess> {
-        let mut child = Command::new(bin.join("pixelbin-emulator"))
+        let mut command = Command::new(bin.join("pixelbin-emulator"));
+        let shm = Path::new("/dev/shm");
+        if shm.is_dir() {
+            command.env("TMPDIR", shm);
+        }
+        let mut child = command
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -82,7 +90,22 @@ impl EmulatorProcess {
 }
 
 impl Drop for EmulatorProcess {
+    /// Asks the emulator to stop (SIGTERM: it removes its temporary directory), and kills it
+    /// if it has not within 5 s.
     fn drop(&mut self) {
+        let asked = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if asked {
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while std::time::Instant::now() < deadline {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
