@@ -17,7 +17,7 @@
 //!
 //! Each grid point also prints its *bound*: the throughput of a client that fills the uplink
 //! from the first byte, on every part connection at once, and still pays the path's fixed
-//! costs (see [`bound_seconds`]). No client can beat it; on a short file over a long path it
+//! costs (see `bound_seconds`). No client can beat it; on a short file over a long path it
 //! sits well below the uplink.
 //!
 //! Environment: `PIXELBIN_BENCH_MIB` (file size, default 256), `PIXELBIN_BENCH_GRID`
