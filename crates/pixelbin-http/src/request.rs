@@ -9,7 +9,7 @@ use url::Url;
 use crate::body::Body;
 use crate::error::Error;
 use crate::multipart::Form;
-use crate::retry::{RetryPolicy, ThrottleCount};
+use crate::retry::{Pushback, RetryPolicy};
 use crate::transport::HttpRequest;
 
 /// One request to Pixelbin (or to a presigned upload URL).
@@ -51,8 +51,8 @@ pub struct RequestOptions {
     /// Whether the API `Authorization` header may be added (only ever for the
     /// configured API origin).
     pub auth: bool,
-    /// Counts this request's answers that asked to slow down (429, 503).
-    pub throttles: Option<ThrottleCount>,
+    /// Where this request's throttled and failed attempts are counted.
+    pub pushback: Option<Pushback>,
 }
 
 impl Default for RequestOptions {
@@ -63,7 +63,7 @@ impl Default for RequestOptions {
             max_retries: None,
             retry: None,
             auth: true,
-            throttles: None,
+            pushback: None,
         }
     }
 }
@@ -166,22 +166,22 @@ impl ApiRequest {
         self
     }
 
-    /// Counts in `count` every answer to this request (retried or not) that
-    /// asked to slow down: 429 Too Many Requests or 503 Service Unavailable.
-    /// A caller that sets its own pace (the uploader's concurrency) backs off
-    /// on it; the retries themselves are unchanged.
+    /// Counts in `pushback` what this request meets: answers that ask it to
+    /// slow down (429, 503) and attempts that fail in a way worth retrying,
+    /// retried or not. A caller that sets its own pace (the uploader's
+    /// concurrency) backs off on them; the retries themselves are unchanged.
     ///
     /// ```
-    /// use pixelbin_http::{ApiRequest, retry::ThrottleCount};
+    /// use pixelbin_http::{ApiRequest, retry::Pushback};
     ///
-    /// let throttles = ThrottleCount::new();
+    /// let pushback = Pushback::new();
     /// let url = "https://api.pixelbin.io/x".parse().unwrap();
-    /// let req = ApiRequest::put(url).count_throttles(&throttles);
+    /// let req = ApiRequest::put(url).record_pushback(&pushback);
     /// # drop(req);
-    /// assert_eq!(throttles.get(), 0);
+    /// assert!(!pushback.any());
     /// ```
-    pub fn count_throttles(mut self, count: &ThrottleCount) -> Self {
-        self.options.throttles = Some(count.clone());
+    pub fn record_pushback(mut self, pushback: &Pushback) -> Self {
+        self.options.pushback = Some(pushback.clone());
         self
     }
 

@@ -132,30 +132,56 @@ impl RetryPolicy {
     }
 }
 
-/// How many answers asked a request to slow down (429 Too Many Requests or
-/// 503 Service Unavailable); see [`ApiRequest::count_throttles`](crate::ApiRequest::count_throttles).
-/// Clones share one count.
+/// What one request met on its way, for a caller that sets its own pace (the
+/// uploader's concurrency): answers that asked it to slow down (429 Too Many
+/// Requests, 503 Service Unavailable) and attempts that failed otherwise in a
+/// way worth retrying (a timeout, a lost connection, another 5xx), whether
+/// they were retried or ended the request. See
+/// [`ApiRequest::record_pushback`](crate::ApiRequest::record_pushback).
+/// Clones share the counts.
 #[derive(Clone, Debug, Default)]
-pub struct ThrottleCount(Arc<AtomicU32>);
+pub struct Pushback(Arc<PushbackCounts>);
 
-impl ThrottleCount {
-    /// A count at zero.
+#[derive(Debug, Default)]
+struct PushbackCounts {
+    throttled: AtomicU32,
+    failed: AtomicU32,
+}
+
+impl Pushback {
+    /// Counts at zero.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The answers counted so far.
-    pub fn get(&self) -> u32 {
-        self.0.load(Ordering::Relaxed)
+    /// Answers that asked the request to slow down (429, 503).
+    pub fn throttled(&self) -> u32 {
+        self.0.throttled.load(Ordering::Relaxed)
     }
 
-    fn add(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
+    /// Attempts that failed otherwise, in a way worth retrying.
+    pub fn failed(&self) -> u32 {
+        self.0.failed.load(Ordering::Relaxed)
+    }
+
+    /// Whether the request met any pushback at all.
+    pub fn any(&self) -> bool {
+        self.throttled() > 0 || self.failed() > 0
+    }
+
+    /// Counts one attempt's outcome.
+    fn record(&self, result: &Result<HttpResponse, Error>, decision: &RetryDecision) {
+        let counter = match (result, decision) {
+            (Ok(resp), _) if is_throttle_status(resp.status()) => &self.0.throttled,
+            (_, RetryDecision::Retry { .. }) => &self.0.failed,
+            _ => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-/// Two counts are equal when they are the same count.
-impl PartialEq for ThrottleCount {
+/// Two values are equal when they share their counts.
+impl PartialEq for Pushback {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
@@ -383,11 +409,6 @@ where
             Some(mut ready) => ready.call(attempt).await,
             None => inner.clone().oneshot(attempt).await,
         };
-        if let (Ok(resp), Some(count)) = (&result, &options.throttles)
-            && is_throttle_status(resp.status())
-        {
-            count.add();
-        }
         let decision = match &result {
             Ok(resp) => classify(
                 Outcome::Response {
@@ -398,6 +419,9 @@ where
             ),
             Err(err) => classify(Outcome::Error(err), idempotent),
         };
+        if let Some(pushback) = &options.pushback {
+            pushback.record(&result, &decision);
+        }
         let RetryDecision::Retry {
             reason,
             retry_after,

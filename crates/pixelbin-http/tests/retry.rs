@@ -252,8 +252,8 @@ async fn retried_bodies_are_identical() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn throttling_answers_are_counted_for_the_caller() {
-    use pixelbin_http::retry::ThrottleCount;
+async fn throttled_and_failed_attempts_are_counted_for_the_caller() {
+    use pixelbin_http::retry::Pushback;
 
     let policy = RetryPolicy {
         max_retries: 4,
@@ -262,29 +262,34 @@ async fn throttling_answers_are_counted_for_the_caller() {
         retry_deadline: Duration::from_secs(600),
         ..RetryPolicy::default()
     };
-    // 429, 503, then a 500 (a failure, not a request to slow down), then success.
+    // 429 and 503 ask to slow down, a 500 is a failure worth retrying, then success.
     let (transport, attempts) = fake_transport(config(API, policy), |n, _req| async move {
         Ok(match n {
             1 => response(429, &[], r#"{"message":"slow down"}"#),
             2 => response(503, &[], r#"{"message":"busy"}"#),
             3 => response(500, &[], r#"{"message":"oops"}"#),
+            5 => response(404, &[], r#"{"message":"no such upload"}"#),
             _ => response(204, &[], ""),
         })
     });
-    let throttles = ThrottleCount::new();
+    let pushback = Pushback::new();
     let req = ApiRequest::put(url("/part"))
         .idempotent(true)
-        .count_throttles(&throttles);
+        .record_pushback(&pushback);
     transport.send(req).await.unwrap();
     assert_eq!(count(&attempts), 4);
-    assert_eq!(throttles.get(), 2);
+    assert_eq!((pushback.throttled(), pushback.failed()), (2, 1));
 
-    // A request that is never throttled counts nothing; one without a count is unaffected.
-    let quiet = ThrottleCount::new();
+    // A refusal that is not worth retrying (404) counts nothing; neither does a success.
+    let quiet = Pushback::new();
+    let refused = transport
+        .send(ApiRequest::put(url("/part")).record_pushback(&quiet))
+        .await;
+    assert!(refused.is_err());
     transport
-        .send(ApiRequest::put(url("/part")).count_throttles(&quiet))
+        .send(ApiRequest::put(url("/part")).record_pushback(&quiet))
         .await
         .unwrap();
-    assert_eq!(quiet.get(), 0);
-    assert_eq!(throttles.get(), 2);
+    assert!(!quiet.any());
+    assert_eq!((pushback.throttled(), pushback.failed()), (2, 1));
 }

@@ -36,10 +36,11 @@
 //!    probes a quarter more, and keeps growing (by quarters) if that is
 //!    10 % faster: the path may have got better.
 //! 4. **Back off on trouble**: two rounds in a row below 70 % of the best
-//!    (the path got worse), or a part the server throttled (answered 429 or
-//!    503 before it took the part: `window.rs` learns it from the part's
-//!    retries, and acts on the first of a burst only), halve the limit and
-//!    forget the best, which is measured anew; growth then goes by quarters.
+//!    (the path got worse), or a part pushed back before it was stored (the
+//!    server answered 429 or 503, or an attempt failed and was retried:
+//!    `window.rs` learns it from the part's request and acts on the first of
+//!    a burst only), halve the limit and forget the best, which is measured
+//!    anew; growth then goes by quarters.
 //! 5. **Never beyond the memory budget or the connection cap**: the limit
 //!    stays within `memory_budget / chunk_size - 1` parts (one chunk is read
 //!    ahead) and within [`MAX_AUTO_PARTS`](crate::MAX_AUTO_PARTS), and at
@@ -186,7 +187,7 @@ impl Controller {
         self.limit
     }
 
-    /// A part was throttled: halve the limit and measure anew.
+    /// A part was pushed back: halve the limit and measure anew.
     pub(crate) fn back_off(&mut self) -> usize {
         self.phase = Phase::Growing;
         self.limit = (self.limit / 2).max(1);

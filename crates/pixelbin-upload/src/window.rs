@@ -9,8 +9,9 @@
 //! - the *sender* keeps part requests in a `FuturesUnordered`, pulling a chunk
 //!   only while fewer parts than the limit are in flight. The limit is fixed
 //!   ([`ConcurrencyMode::Fixed`](crate::ConcurrencyMode::Fixed)) or set by the
-//!   adaptive [`Controller`] from the throughput of each round; a part the
-//!   server throttled (429/503 before it took it) halves that limit at once.
+//!   adaptive [`Controller`] from the throughput of each round; a part that
+//!   was pushed back before it was stored (the server answered 429/503, or an
+//!   attempt failed and was retried) halves that limit at once.
 //!
 //! A chunk's permit is released when its part is acknowledged. There are as
 //! many permits as the memory allows (`Fixed(n)`: `n + 1`; `Auto`: the memory
@@ -57,8 +58,9 @@ pub(crate) trait PartSender: Sync {
 /// A part stored, and how it went.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Sent {
-    /// The server asked to slow down (429, 503) before it took the part.
-    pub(crate) throttled: bool,
+    /// Before the part was stored, the server asked to slow down (429, 503)
+    /// or an attempt failed (a timeout, a lost connection, a 5xx).
+    pub(crate) pushed_back: bool,
 }
 
 /// A part that finished: its number, its length and how it went.
@@ -223,8 +225,8 @@ pub(crate) async fn run<S: PartSender>(
         let mut reading = true;
         // No memory for a hedge: wait until a part finishes and frees some.
         let mut hedge_blocked = false;
-        // When the last throttled part halved the limit.
-        let mut throttled_at: Option<Instant> = None;
+        // When the last pushed-back part halved the limit.
+        let mut backed_off_at: Option<Instant> = None;
         loop {
             let limit = limit_now(&controller);
             tracker.set_in_flight(in_flight.len(), limit);
@@ -251,15 +253,15 @@ pub(crate) async fn run<S: PartSender>(
                         }
                         tracker.acknowledge(part_number, len);
                         round.bytes += len;
-                        // A throttled part halves the limit, once per burst: the
+                        // A pushed-back part halves the limit, once per burst: the
                         // parts already on the wire at a back-off cannot be told
                         // apart from the ones that caused it.
-                        let fresh = started.is_some_and(|at| at >= throttled_at.unwrap_or(at));
-                        if sent.throttled && fresh && let Some(c) = controller.as_mut() {
+                        let fresh = started.is_some_and(|at| at >= backed_off_at.unwrap_or(at));
+                        if sent.pushed_back && fresh && let Some(c) = controller.as_mut() {
                             let before = c.limit();
                             let after = c.back_off();
-                            tracing::debug!(target: "pixelbin_upload", before, after, "throttled: fewer parts in flight");
-                            throttled_at = Some(Instant::now());
+                            tracing::debug!(target: "pixelbin_upload", before, after, "pushed back: fewer parts in flight");
+                            backed_off_at = Some(Instant::now());
                             round = Round::new(c.round_parts(), plan.chunk_size);
                         } else if round.bytes >= round.target && let Some(c) = controller.as_mut() {
                             let secs = round.started.elapsed().as_secs_f64();
@@ -418,8 +420,8 @@ mod tests {
         /// Part numbers in the order they were stored.
         finish_order: Mutex<Vec<u32>>,
         acked_bytes: Arc<AtomicU64>,
-        /// Parts stored after the server asked to slow down.
-        throttled: std::collections::HashSet<u32>,
+        /// Parts stored after the server pushed back (asked to slow down).
+        pushed_back: std::collections::HashSet<u32>,
     }
 
     struct InFlight<'a>(&'a AtomicUsize);
@@ -491,7 +493,7 @@ mod tests {
                 self.stored.lock().unwrap().insert(part_number, data);
                 self.finish_order.lock().unwrap().push(part_number);
                 Ok(Sent {
-                    throttled: self.throttled.contains(&part_number),
+                    pushed_back: self.pushed_back.contains(&part_number),
                 })
             }
         }
@@ -847,13 +849,14 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_throttled_part_halves_the_parts_in_flight_once_per_burst() {
+    async fn a_pushed_back_part_halves_the_parts_in_flight_once_per_burst() {
         // 10-byte chunks, a budget of 17 chunks: up to 16 in flight, and more
         // parts always pay, so the limit climbs to 16 (3, 9, 16).
         let mut f = fake(100);
-        // Parts 60 to 63 come back throttled, slowly (they waited for
-        // retries), all four on the wire together: one burst, one halving.
-        f.throttled = (60..=63).collect();
+        // Parts 60 to 63 come back pushed back (throttled), slowly (they
+        // waited for retries), all four on the wire together: one burst, one
+        // halving.
+        f.pushed_back = (60..=63).collect();
         for part in 60..=63 {
             f.delays.insert(part, Duration::from_millis(300));
         }
@@ -878,7 +881,7 @@ mod tests {
         assert_eq!(f.stored_bytes(), data(1200));
         let limits: Vec<usize> = watched.lock().unwrap().iter().map(|(_, c)| *c).collect();
         let peak = limits.iter().position(|&c| c == 16).expect("reaches 16");
-        // Halved when the first throttled part lands, not again for the
+        // Halved when the first pushed-back part lands, not again for the
         // others of the burst; then it grows again.
         let after = &limits[peak..];
         let halved = after.iter().position(|&c| c < 16).expect("backs off");

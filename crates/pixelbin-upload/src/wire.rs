@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use pixelbin_http::retry::ThrottleCount;
+use pixelbin_http::retry::Pushback;
 use pixelbin_http::{ApiRequest, Form, RetryPolicy, Transport};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -115,20 +115,20 @@ impl PartSender for PresignedTarget<'_> {
         }
         // "file" is also the filename the reference's HTTP client gives bytes.
         let form = form.file("file", "file", "application/octet-stream", data);
-        let throttles = ThrottleCount::new();
+        let pushback = Pushback::new();
         let mut req = self
             .request(ApiRequest::put(self.url.clone()))
             .query("partNumber", part_number.to_string())
             .multipart(form)
             .idempotent(true)
-            .count_throttles(&throttles);
+            .record_pushback(&pushback);
         if let Some(timeout) = self.part_timeout {
             req = req.timeout(timeout);
         }
         // Any 2xx is success (the service answers 204).
         self.transport.send(req).await?;
         Ok(Sent {
-            throttled: throttles.get() > 0,
+            pushed_back: pushback.any(),
         })
     }
 }

@@ -936,3 +936,48 @@ async fn a_path_source_fills_name_and_format_from_the_file_name() {
     assert_eq!(stored.name.as_deref(), Some("hero.png"), "{stored:?}");
     assert_eq!(stored.format.as_deref(), Some("png"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_part_halves_the_automatic_concurrency() {
+    // Every part takes 40 ms whatever the number in flight, so more parts pay
+    // and the automatic limit grows; then one part is answered 429 (and
+    // retried): the limit halves at once.
+    let (emulator, uploader) = start(EmulatorOptions {
+        faults: vec![Fault::delaying(Duration::from_millis(40)).on_routes(["upload.part"])],
+        ..EmulatorOptions::default()
+    })
+    .await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let trigger = emulator.clone();
+    let options = UploadOptions::default()
+        .chunk_size(CHUNK)
+        .initial_backoff(Duration::from_millis(1))
+        .hedge(false)
+        .on_progress(move |p| {
+            if p.parts_done == 100 {
+                trigger.fail_next("upload.part", 1, 429);
+            }
+            record.lock().unwrap().push((p.parts_done, p.concurrency));
+        });
+    let bytes = data(CHUNK * 200, 12);
+    let file = uploader
+        .upload(bytes.clone().into(), UploadRequest::new(), options)
+        .await
+        .unwrap();
+    assert_eq!(served_sha256(&uploader, &file).await, sha256(&bytes));
+    assert_eq!(emulator.request_count("upload.part"), 201, "one retry");
+    let seen = seen.lock().unwrap().clone();
+    let grown = seen
+        .iter()
+        .filter(|(done, _)| *done <= 100)
+        .map(|(_, c)| *c)
+        .max()
+        .unwrap();
+    assert!(grown >= 4, "the limit grew before the 429: {seen:?}");
+    let halved = seen
+        .windows(2)
+        .filter(|w| w[0].0 >= 100)
+        .any(|w| w[0].1 >= 4 && w[1].1 == w[0].1 / 2);
+    assert!(halved, "a halving after the 429: {seen:?}");
+}
