@@ -10,7 +10,7 @@
 //! 3. the reference SDK (`crates/pixelbin-upload/benches/reference_upload.py`, default options),
 //!    with the Python named by `PIXELBIN_REFERENCE_PYTHON` (skipped, and said so, without it);
 //!
-//! then the same three on loopback without the model (ours: the median of nine runs taken in
+//! then the same three on loopback without the model (ours: the median of 15 runs taken in
 //! turns, a run there lasts a fraction of a second). Each line gives the throughput (file bytes over the
 //! client's wall time, process start to exit), its share of the uplink, and the client's peak
 //! RSS (VmHWM, sampled until it exits).
@@ -48,7 +48,7 @@ const GRID: [(u64, f64); 6] = [
 /// Connection set-up cost of the model, in RTTs (TCP and TLS handshakes).
 const CONNECT_RTTS: u32 = 2;
 /// Runs of ours on loopback, whose median is printed.
-const LOOPBACK_RUNS: usize = 9;
+const LOOPBACK_RUNS: usize = 15;
 
 /// The least wall time of any client uploading `bytes` over the model: the signed-URL request
 /// on a new connection (`CONNECT_RTTS + 1` RTTs), new connections for the parts
@@ -76,6 +76,9 @@ pub fn run(root: &Path) -> Result<()> {
     std::fs::create_dir_all(&work)?;
     let file = work.join(format!("data-{mib}mib.bin"));
     write_data(&file, mib << 20)?;
+    // Read once, so that no client pays for the first read from disk (a build just before
+    // may have pushed the file out of the page cache).
+    std::io::copy(&mut std::fs::File::open(&file)?, &mut std::io::sink())?;
     let bytes = mib << 20;
     let python = std::env::var_os("PIXELBIN_REFERENCE_PYTHON").map(PathBuf::from);
     let script = root.join("crates/pixelbin-upload/benches/reference_upload.py");
@@ -216,7 +219,7 @@ fn measure(mut cmd: Command) -> Result<Run> {
         if let Some(status) = child.try_wait()? {
             break status;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     };
     let seconds = started.elapsed().as_secs_f64();
     let output = child.wait_with_output()?;
