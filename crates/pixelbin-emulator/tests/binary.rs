@@ -9,10 +9,12 @@ use common::*;
 use reqwest::Method;
 use serde_json::json;
 
-/// A running binary, killed on drop.
+/// A running binary, killed on drop. Its temporary directory lives in `_tmp`,
+/// removed after the kill (SIGKILL leaves the binary no chance to remove it).
 struct Running {
     child: Child,
     url: String,
+    _tmp: tempfile::TempDir,
 }
 
 impl Drop for Running {
@@ -23,8 +25,10 @@ impl Drop for Running {
 }
 
 fn run(args: &[&str]) -> Running {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
     let mut child = Command::new(env!("CARGO_BIN_EXE_pixelbin-emulator"))
         .args(args)
+        .env("TMPDIR", tmp.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -43,7 +47,11 @@ fn run(args: &[&str]) -> Running {
         .unwrap_or_else(|| panic!("unexpected URL in {line:?}"));
     assert_ne!(port, 0);
     assert_eq!(line, format!("pixelbin-emulator listening on {url}\n"));
-    Running { child, url }
+    Running {
+        child,
+        url,
+        _tmp: tmp,
+    }
 }
 
 #[tokio::test]

@@ -63,8 +63,10 @@ fn demo_json_is_one_document_with_every_step() {
     assert!(report["elapsedMs"].as_u64().is_some());
 }
 
-/// A `pixelbin emulator` child process, killed on drop.
-struct Served(Child);
+/// A `pixelbin emulator` child process, killed on drop. Its temporary
+/// directory lives in the second field, removed after the kill (SIGKILL leaves the
+/// emulator no chance to remove it itself).
+struct Served(Child, tempfile::TempDir);
 
 impl Drop for Served {
     fn drop(&mut self) {
@@ -75,9 +77,11 @@ impl Drop for Served {
 
 /// Starts `pixelbin emulator ARGS` and returns it with its first stdout line.
 fn serve(args: &[&str], env: &[(&str, &str)]) -> (Served, String) {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("pixelbin"));
     cmd.arg("emulator")
         .args(args)
+        .env("TMPDIR", tmp.path())
         .env_remove("PIXELBIN_API_TOKEN")
         .env_remove("PIXELBIN_EMULATOR_API_SECRET")
         .stdout(Stdio::piped())
@@ -87,7 +91,7 @@ fn serve(args: &[&str], env: &[(&str, &str)]) -> (Served, String) {
     }
     let mut child = cmd.spawn().expect("pixelbin emulator starts");
     let stdout = child.stdout.take().expect("piped stdout");
-    let served = Served(child);
+    let served = Served(child, tmp);
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
