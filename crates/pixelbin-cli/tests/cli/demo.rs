@@ -64,14 +64,17 @@ fn demo_json_is_one_document_with_every_step() {
 }
 
 /// A `pixelbin emulator` child process, killed on drop. Its temporary
-/// directory lives in the second field, removed after the kill (SIGKILL leaves the
+/// directory lives in `_tmp`, removed after the kill (SIGKILL leaves the
 /// emulator no chance to remove it itself).
-struct Served(Child, tempfile::TempDir);
+struct Served {
+    child: Child,
+    _tmp: tempfile::TempDir,
+}
 
 impl Drop for Served {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -91,7 +94,7 @@ fn serve(args: &[&str], env: &[(&str, &str)]) -> (Served, String) {
     }
     let mut child = cmd.spawn().expect("pixelbin emulator starts");
     let stdout = child.stdout.take().expect("piped stdout");
-    let served = Served(child, tmp);
+    let served = Served { child, _tmp: tmp };
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
