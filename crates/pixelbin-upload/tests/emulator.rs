@@ -727,10 +727,10 @@ async fn a_file_changed_during_the_upload_is_not_completed() {
     let (result, ()) = tokio::join!(upload, appender);
     match result.unwrap_err() {
         UploadError::SourceChanged { what, .. } => {
-            assert_eq!(
-                what,
-                format!("size {} -> {} bytes", CHUNK * 8, CHUNK * 8 + 4)
-            );
+            // Linux sets the modification time before it extends the size, so a
+            // check that lands inside the append sees only a new time.
+            let grown = format!("size {} -> {} bytes", CHUNK * 8, CHUNK * 8 + 4);
+            assert!(what == grown || what == "modified", "{what}");
         }
         other => panic!("unexpected {other:?}"),
     }
