@@ -18,7 +18,8 @@
 //!    short path (the signed-URL request came back within
 //!    [`SHORT_PATH_ROUND_TRIP`](crate::SHORT_PATH_ROUND_TRIP): the same host,
 //!    a LAN) one connection carries a lot and 3 are nearly always enough, so
-//!    there is no slow start: it grows by quarters, and only while that pays.
+//!    there is no slow start: after the first round it tries a quarter more,
+//!    and goes on by quarters only while that pays.
 //! 2. **Grow fast while it pays** (slow start): a round that gains at least
 //!    half of what its added parts would carry (each moving as much as
 //!    before) records the new best and triples the limit. A feedback loop
@@ -149,7 +150,7 @@ impl Controller {
                 self.best = Some((rate, self.limit));
                 self.low_rounds = 0;
                 self.phase = Phase::Settled { rounds: 0 };
-                self.limit = self.settled_limit(rate);
+                self.limit = self.settled_limit();
                 return self.limit;
             }
             _ => {
@@ -174,7 +175,7 @@ impl Controller {
             Phase::Settled { rounds } => rounds + 1,
             Phase::SlowStart | Phase::Growing => 0,
         };
-        self.limit = self.settled_limit(best);
+        self.limit = self.settled_limit();
         if rounds >= PROBE_EVERY {
             self.phase = Phase::Settled { rounds: 0 };
             self.limit = self
@@ -207,26 +208,22 @@ impl Controller {
         rate >= best + (proportional - best) * SLOW_START_KEEP
     }
 
-    /// `HEADROOM` times the parts that carry `best` at the best throughput of
-    /// one part (with no part measured, the parts that reached `best`).
-    fn settled_limit(&self, best: f64) -> usize {
-        let per_part = if self.per_part > 0.0 {
-            self.per_part
-        } else {
-            best / self.limit as f64
+    /// `HEADROOM` times the parts that carry the best throughput at the best
+    /// throughput of one part, and never fewer than the parts that reached
+    /// the best: a round that opened new connections paid their set-up, so
+    /// its throughput can understate what those parts carry.
+    fn settled_limit(&self) -> usize {
+        let Some((best, reached)) = self.best else {
+            return self.limit;
         };
-        let needed = best / per_part;
-        let limit = (needed * HEADROOM).ceil();
-        let limit = if limit.is_finite() && limit >= 1.0 {
-            limit as usize
+        let needed = if self.per_part > 0.0 {
+            best / self.per_part
         } else {
-            self.limit
+            reached as f64
         };
-        // Never below the limit that reached the best: a round that opened
-        // new connections paid their set-up, so its throughput (the best)
-        // can understate what those parts carry.
-        let reached = self.best.map_or(1, |(_, at)| at);
-        limit.max(reached).min(self.max)
+        let with_headroom = (needed * HEADROOM).ceil();
+        // Finite and positive: both throughputs are.
+        (with_headroom as usize).max(reached).min(self.max)
     }
 
     fn grow(&mut self) {

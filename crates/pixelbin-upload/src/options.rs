@@ -95,7 +95,7 @@ pub struct UploadOptions {
     /// `None` (the default) is [`AUTO_CHUNK_SIZE`] (512 KiB) with automatic
     /// concurrency ([`DEFAULT_CHUNK_SIZE`] for a source of known length when
     /// the API answers within [`SHORT_PATH_ROUND_TRIP`], see
-    /// [`chunk_size_on_path`](Self::chunk_size_for)), [`DEFAULT_CHUNK_SIZE`]
+    /// [`chunk_size_on_path`](Self::chunk_size_on_path)), [`DEFAULT_CHUNK_SIZE`]
     /// (10 MiB) with a fixed one, grown
     /// for a source of known length that would need more than [`MAX_PARTS`]
     /// parts (to the smallest whole MiB that fits). A size set here is never changed: an upload that would

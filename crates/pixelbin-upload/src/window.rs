@@ -56,7 +56,7 @@ pub(crate) trait PartSender: Sync {
 }
 
 /// A part stored, and how it went.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Sent {
     /// Before the part was stored, the server asked to slow down (429, 503)
     /// or an attempt failed (a timeout, a lost connection, a 5xx).
@@ -256,7 +256,7 @@ pub(crate) async fn run<S: PartSender>(
                         // A pushed-back part halves the limit, once per burst: the
                         // parts already on the wire at a back-off cannot be told
                         // apart from the ones that caused it.
-                        let fresh = started.is_some_and(|at| at >= backed_off_at.unwrap_or(at));
+                        let fresh = started.is_some_and(|at| backed_off_at.is_none_or(|last| at >= last));
                         if sent.pushed_back && fresh && let Some(c) = controller.as_mut() {
                             let before = c.limit();
                             let after = c.back_off();
