@@ -104,7 +104,9 @@ pub(crate) fn encode(
         }
         OutputFormat::Avif => return encode_avif(canvas, quality.unwrap_or(DEFAULT_AVIF_QUALITY)),
         OutputFormat::Tiff => {
-            let (data, colour) = pixels(canvas, true);
+            // sharp writes JPEG-compressed TIFF, which holds no alpha: flattened, as sharp's.
+            let canvas = flattened(canvas);
+            let (data, colour) = pixels(&canvas, false);
             let mut cursor = Cursor::new(Vec::new());
             image::codecs::tiff::TiffEncoder::new(&mut cursor)
                 .write_image(&data, w, h, colour)

@@ -173,21 +173,24 @@ pub(crate) fn normalise(canvas: Canvas) -> Canvas {
         .pixels()
         .map(|p| rgb_to_lab([p[0], p[1], p[2]]))
         .collect();
+    // libvips' `percent`: L* cast to whole numbers (rounded), the cumulative histogram
+    // scaled to as many steps as it has bins (truncated), and the first bin above the share.
     let mut histogram = [0u64; 256];
     for p in &lab {
-        histogram[p[0].clamp(0.0, 255.0) as usize] += 1;
+        histogram[p[0].round().clamp(0.0, 255.0) as usize] += 1;
     }
-    let total = lab.len() as f64;
+    let bins = histogram.iter().rposition(|&count| count > 0).unwrap_or(0) + 1;
+    let total = lab.len().max(1) as f64;
     let percentile = |percent: f64| -> f64 {
-        let wanted = total * percent / 100.0;
-        let mut seen = 0.0;
-        for (value, count) in histogram.iter().enumerate() {
-            seen += *count as f64;
-            if seen >= wanted {
+        let share = percent / 100.0 * bins as f64;
+        let mut seen = 0u64;
+        for (value, count) in histogram[..bins].iter().enumerate() {
+            seen += count;
+            if (seen as f64 * bins as f64 / total).floor() > share {
                 return value as f64;
             }
         }
-        255.0
+        (bins - 1) as f64
     };
     let (min, max) = (percentile(1.0), percentile(99.0));
     if (max - min).abs() <= 1.0 {

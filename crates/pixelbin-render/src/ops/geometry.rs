@@ -429,7 +429,9 @@ pub(crate) fn trim(canvas: Canvas, threshold: f64) -> Result<Canvas, RenderError
             reason: "the image to trim must be at least 3x3 pixels".to_owned(),
         });
     }
-    let image = &canvas.image;
+    // libvips smooths with a 3x3 median first, so lone specks do not widen the box.
+    let smoothed = super::filter::median(canvas.clone(), 3);
+    let image = &smoothed.image;
     let background = *image.get_pixel(0, 0);
     let mut colour_box = BoundingBox::default();
     let mut alpha_box = BoundingBox::default();
@@ -499,8 +501,31 @@ fn rotate_any(
 ) -> Result<Canvas, RenderError> {
     let (sin, cos) = degrees.to_radians().sin_cos();
     let (w, h) = (f64::from(canvas.width()), f64::from(canvas.height()));
-    let ow = (w * cos.abs() + h * sin.abs()).round().max(1.0);
-    let oh = (w * sin.abs() + h * cos.abs()).round().max(1.0);
+    // libvips' affine: the input's corners turned about the origin; the output is their
+    // bounding box on whole pixels, and pixel centres sit on whole coordinates.
+    let corners = [(0.0, 0.0), (w, 0.0), (0.0, h), (w, h)]
+        .map(|(x, y)| (x * cos - y * sin, x * sin + y * cos));
+    let left = corners
+        .iter()
+        .map(|c| c.0)
+        .fold(f64::INFINITY, f64::min)
+        .floor();
+    let top = corners
+        .iter()
+        .map(|c| c.1)
+        .fold(f64::INFINITY, f64::min)
+        .floor();
+    let right = corners
+        .iter()
+        .map(|c| c.0)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .ceil();
+    let bottom = corners
+        .iter()
+        .map(|c| c.1)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .ceil();
+    let (ow, oh) = ((right - left).max(1.0), (bottom - top).max(1.0));
     limit("t.rotate output", ow as u64, oh as u64)?;
     let src = &canvas.image;
     let bg = background.map(f64::from);
@@ -512,11 +537,9 @@ fn rotate_any(
         }
     };
     let out = RgbaImage::from_fn(ow as u32, oh as u32, |x, y| {
-        // Output pixel centre, relative to the output's centre, turned back into the input.
-        let dx = f64::from(x) + 0.5 - ow / 2.0;
-        let dy = f64::from(y) + 0.5 - oh / 2.0;
-        let sx = dx * cos + dy * sin + w / 2.0 - 0.5;
-        let sy = -dx * sin + dy * cos + h / 2.0 - 0.5;
+        let (ox, oy) = (f64::from(x) + left, f64::from(y) + top);
+        let sx = ox * cos + oy * sin;
+        let sy = -ox * sin + oy * cos;
         let (x0, y0) = (sx.floor(), sy.floor());
         let (fx, fy) = (sx - x0, sy - y0);
         let (x0, y0) = (x0 as i64, y0 as i64);

@@ -127,8 +127,9 @@ fn blend(mode: Blend, src: [f64; 4], dst: [f64; 4]) -> [f64; 4] {
         ),
         Blend::Separable(f) => (
             a_s + a_d - a_s * a_d,
+            // libvips applies the blend function to the premultiplied colours.
             Box::new(move |c| {
-                (1.0 - a_d) * ps(c) + (1.0 - a_s) * pd(c) + a_s * a_d * f(dst[c], src[c])
+                (1.0 - a_d) * ps(c) + (1.0 - a_s) * pd(c) + a_s * a_d * f(pd(c), ps(c))
             }),
         ),
     };
