@@ -3,9 +3,11 @@
 //! [`Transport::download`] is the one way the SDK saves a response body to a
 //! file (prediction outputs, for example):
 //!
-//! - the body streams into a temporary file in the target's folder and is
-//!   renamed over the target only once complete, so a failed or interrupted
-//!   download never leaves a partial file and never damages what was there;
+//! - the body streams into a part file in the target's folder and is renamed
+//!   over the target only once complete ([`crate::atomic_file`]), so a failed or
+//!   interrupted download never leaves a partial file and never damages what was
+//!   there; the file gets the mode of a plain create (the umask applies), and the
+//!   part files a killed run left in that folder are removed;
 //! - an existing target is refused with [`Error::OutputExists`] unless
 //!   [`DownloadOptions::overwrite`] is set (checked before the request and
 //!   again, atomically, at the rename);
@@ -14,10 +16,11 @@
 //!   (a `GET` is safe to repeat) within the configured retry policy.
 
 use std::io::SeekFrom;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 
+use crate::atomic_file::{Access, PartFile};
 use crate::error::Error;
 use crate::request::ApiRequest;
 use crate::retry::{Outcome, RetryDecision, classify};
@@ -80,8 +83,8 @@ impl Transport {
             path: target.to_path_buf(),
             source,
         };
-        let (file, temp_path) = temp_file_beside(target).map_err(write_err)?;
-        let mut file = tokio::fs::File::from_std(file);
+        let mut part = PartFile::create(target, Access::Umask).map_err(write_err)?;
+        let mut file = tokio::fs::File::from_std(part.file().try_clone().map_err(write_err)?);
 
         let policy = self.config().retry().clone();
         let max_retries = req.options().max_retries.unwrap_or(policy.max_retries);
@@ -113,22 +116,19 @@ impl Transport {
             file.seek(SeekFrom::Start(0)).await.map_err(write_err)?;
         };
         file.flush().await.map_err(write_err)?;
-        file.sync_all().await.map_err(write_err)?;
         drop(file);
-
-        let persisted = if options.overwrite {
-            temp_path.persist(target)
-        } else {
-            temp_path.persist_noclobber(target)
-        };
-        // On failure the temporary file is removed when the error drops.
-        persisted.map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+        let overwrite = options.overwrite;
+        let committed = tokio::task::spawn_blocking(move || part.commit(overwrite))
+            .await
+            .map_err(|e| write_err(std::io::Error::other(e)))?;
+        // On failure the part file is already removed.
+        committed.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
                 Error::OutputExists {
                     path: target.to_path_buf(),
                 }
             } else {
-                write_err(e.error)
+                write_err(e)
             }
         })?;
         Ok(written)
@@ -164,22 +164,4 @@ async fn write_body(
         });
     }
     Ok(written)
-}
-
-/// A new, uniquely named hidden file in `target`'s folder, removed when the
-/// returned path drops unless persisted.
-fn temp_file_beside(target: &Path) -> std::io::Result<(std::fs::File, tempfile::TempPath)> {
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "download".into());
-    let temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".part")
-        .tempfile_in(dir)?;
-    Ok(temp.into_parts())
 }

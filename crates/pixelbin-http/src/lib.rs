@@ -85,6 +85,7 @@
 // Lets `lenient_response!` name this crate by the same path inside and outside it.
 extern crate self as pixelbin_http;
 
+pub mod atomic_file;
 mod auth;
 mod body;
 pub mod bounds;

@@ -5,6 +5,7 @@ use std::io;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+use pixelbin_http::atomic_file::{Access, write_atomically};
 use serde::{Deserialize, Serialize};
 
 use url::Url;
@@ -109,17 +110,9 @@ impl ResumeState {
     }
 
     fn write_atomically(&self, path: &Path) -> io::Result<()> {
-        use std::io::Write;
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        serde_json::to_writer(&mut file, self)?;
-        file.flush()?;
-        file.as_file().sync_data()?;
-        file.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        let bytes = serde_json::to_vec(self)?;
+        // Private: the state holds the presigned URL, whose query is a credential.
+        write_atomically(path, &bytes, Access::Private)
     }
 
     /// Whether the presigned URL has expired at `now`, or will within a minute

@@ -324,6 +324,31 @@ fn an_existing_output_is_refused_before_the_job_is_created() {
     assert_eq!(emu.request_count("predictions.create"), 3);
 }
 
+#[cfg(unix)]
+#[test]
+fn outputs_get_a_plain_files_mode_and_a_killed_runs_part_files_go() {
+    use std::os::unix::fs::PermissionsExt;
+    let emu = emulator_with_delay(Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = png_file(dir.path(), "photo.png", 8, 8);
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    // What a run killed mid-download leaves: a part file no process holds.
+    let left = out_dir.join(".photo.png.x7Yz9Q.part");
+    std::fs::write(&left, b"half an image").unwrap();
+    let plain = out_dir.join("plain");
+    std::fs::File::create(&plain).unwrap();
+    pixelbin(&emu)
+        .args(["predict", "erase_bg", "-i"])
+        .arg(format!("image=@{}", s(&photo)))
+        .args(["--download", s(&out_dir)])
+        .assert()
+        .success();
+    assert!(!left.exists(), "the next run into the folder removes it");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out_dir.join("photo.png")), mode(&plain));
+}
+
 #[test]
 fn a_failure_after_create_names_the_job_and_how_to_fetch_its_outputs() {
     let emu = emulator_with_delay(Duration::ZERO);
