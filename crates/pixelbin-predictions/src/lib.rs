@@ -65,6 +65,7 @@ mod encode;
 mod error;
 mod input;
 mod name;
+mod output_name;
 mod prediction;
 mod sniff;
 mod validate;
@@ -76,6 +77,7 @@ pub use client::Predictions;
 pub use error::{Error, InputProblem, NAME_FORMAT_MESSAGE};
 pub use input::{FileInput, InputValue, MAX_STREAMED_INPUT, PredictionInput};
 pub use name::ModelName;
+pub use output_name::output_file;
 /// How output downloads treat existing files and large bodies (from `pixelbin-http`).
 pub use pixelbin_http::DownloadOptions;
 pub use prediction::{ModelInfo, ModelSchema, Prediction, PredictionStatus, PredictionUrls};
