@@ -111,9 +111,9 @@ pub enum Error {
         /// The journal.
         path: PathBuf,
         /// The account it was written for.
-        found: Scope,
+        found: Box<Scope>,
         /// The account of this run.
-        expected: Scope,
+        expected: Box<Scope>,
     },
     /// The journal cannot be read or written.
     #[error("cannot use the journal {}", path.display())]
@@ -126,7 +126,7 @@ pub enum Error {
     },
     /// The organization of the API token could not be read (a journal is tied to it).
     #[error("could not read which organization the API token belongs to")]
-    Scope(#[source] crate::Error),
+    Scope(#[source] Box<crate::Error>),
     /// A remote folder could not be listed (to find files stored by an interrupted run).
     #[error("could not list the remote folder {folder:?}")]
     Listing {
@@ -134,6 +134,6 @@ pub enum Error {
         folder: String,
         /// Why.
         #[source]
-        source: crate::http::Error,
+        source: Box<crate::http::Error>,
     },
 }

@@ -33,11 +33,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use fs4::fs_std::FileExt as _;
 use serde::{Deserialize, Serialize};
 
 use super::Error;
@@ -239,14 +240,11 @@ impl Journal {
             .truncate(false)
             .open(path)
             .map_err(io)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::JournalLocked {
-                    path: path.to_path_buf(),
-                });
-            }
-            Err(TryLockError::Error(e)) => return Err(io(e)),
+        // Held until the file is closed (the process ends, even killed).
+        if !file.try_lock_exclusive().map_err(io)? {
+            return Err(Error::JournalLocked {
+                path: path.to_path_buf(),
+            });
         }
         let header = serde_json::to_string(&Header {
             pixelbin_journal: JOURNAL_VERSION,
@@ -292,8 +290,8 @@ impl Journal {
         if found.scope != *scope {
             return Err(Error::JournalScope {
                 path: path.to_path_buf(),
-                found: found.scope,
-                expected: scope.clone(),
+                found: Box::new(found.scope),
+                expected: Box::new(scope.clone()),
             });
         }
         let mut bytes = start;

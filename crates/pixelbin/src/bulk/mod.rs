@@ -59,7 +59,7 @@ pub async fn scope(client: &PixelbinClient) -> Result<Scope, Error> {
         .organization()
         .get_app_org_details()
         .await
-        .map_err(|e| Error::Scope(e.into()))?;
+        .map_err(|e| Error::Scope(Box::new(e.into())))?;
     let org = details.org.unwrap_or_default();
     let organization = org
         .id

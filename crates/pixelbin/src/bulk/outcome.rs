@@ -7,7 +7,6 @@ use serde::Serialize;
 
 /// One event of a [`BulkStream`](super::BulkStream).
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Event {
     /// Something skipped or noticed that does not stop the run.
     Notice(Notice),

@@ -334,7 +334,7 @@ async fn remote_files(
             .await
             .map_err(|source| Error::Listing {
                 folder: folder.to_string(),
-                source,
+                source: Box::new(source),
             })?;
         for item in items {
             if let (Some(name), Some(size)) = (item.name, item.size) {
