@@ -61,11 +61,11 @@
 
 pub mod batch;
 mod client;
+pub mod download;
 mod encode;
 mod error;
 mod input;
 mod name;
-mod output_name;
 mod prediction;
 mod sniff;
 mod validate;
@@ -74,10 +74,10 @@ mod webhook;
 
 pub use batch::{BatchItem, BatchOptions, BatchStream};
 pub use client::Predictions;
+pub use download::{DEFAULT_OUTPUT_STEM, existing_outputs, output_path, output_stem};
 pub use error::{Error, InputProblem, NAME_FORMAT_MESSAGE};
 pub use input::{FileInput, InputValue, MAX_STREAMED_INPUT, PredictionInput};
 pub use name::ModelName;
-pub use output_name::output_file;
 /// How output downloads treat existing files and large bodies (from `pixelbin-http`).
 pub use pixelbin_http::DownloadOptions;
 pub use prediction::{ModelInfo, ModelSchema, Prediction, PredictionStatus, PredictionUrls};

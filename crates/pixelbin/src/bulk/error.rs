@@ -50,6 +50,19 @@ pub enum Error {
         /// The output they share, extension left out (it is the output's).
         output: PathBuf,
     },
+    /// An output file the job of an input would write exists already (replacing it was not
+    /// asked for): found before the job is created, so it costs no credit.
+    #[error(
+        "{} exists already and the output of {} would replace it",
+        output.display(),
+        input.display()
+    )]
+    OutputExists {
+        /// The input.
+        input: PathBuf,
+        /// The file in the way.
+        output: PathBuf,
+    },
     /// An input's name cannot be stored.
     #[error("cannot store {}", path.display())]
     BadName {

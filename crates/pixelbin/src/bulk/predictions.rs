@@ -15,7 +15,7 @@ use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
 use crate::PixelbinClient;
 use crate::predictions::{
     BatchItem, BatchOptions, DownloadOptions, Error as PredictionError, FileInput, InputValue,
-    Prediction, PredictionInput, PredictionStatus, output_file,
+    Prediction, PredictionInput, PredictionStatus, output_path,
 };
 
 /// A model input given once and sent with every job of a bulk prediction.
@@ -231,6 +231,9 @@ pub async fn predictions(client: &PixelbinClient, job: Predict) -> Result<BulkSt
     let mut jobs = HashMap::new();
     // Inputs settled without this run (done, failed or uncertain before).
     let mut settled = HashSet::new();
+    let mut present = OutputsPresent::default();
+    // Jobs created by an earlier run: their outputs, if saved before a crash, are theirs to replace.
+    let mut resumed = HashSet::new();
     for (index, file) in planned.iter().enumerate() {
         let past = journal.as_ref().map_or(Past::New, |j| j.past(&file.id));
         if matches!(
@@ -287,13 +290,25 @@ pub async fn predictions(client: &PixelbinClient, job: Predict) -> Result<BulkSt
         match wait {
             Some(id) => {
                 jobs.insert(index, id.clone());
+                resumed.insert(index);
                 waits.push(BatchItem::existing(index, id));
             }
-            None => creates.push(BatchItem::create(
-                index,
-                job.model.clone(),
-                job.job_input(&file.key, &file.path),
-            )),
+            None => {
+                // A new job must not find its output taken: refused before any credit is spent.
+                if let Some(dir) = job.output.as_deref().filter(|_| !job.overwrite)
+                    && let Some(output) = present.find(dir, &file.relative.with_extension(""))
+                {
+                    return Err(Error::OutputExists {
+                        input: file.path.clone(),
+                        output,
+                    });
+                }
+                creates.push(BatchItem::create(
+                    index,
+                    job.model.clone(),
+                    job.job_input(&file.key, &file.path),
+                ));
+            }
         }
     }
     let total = planned.len();
@@ -370,8 +385,9 @@ pub async fn predictions(client: &PixelbinClient, job: Predict) -> Result<BulkSt
                             gate.spent += credits;
                             gate.cost = gate.cost.max(credits);
                         }
+                        let own = resumed.contains(&index);
                         saver
-                            .finish(&prediction, &file.relative, &mut outcome)
+                            .finish(&prediction, &file.relative, own, &mut outcome)
                             .await
                     }
                     Err(e) => {
@@ -578,12 +594,49 @@ struct Saver {
     overwrite: bool,
 }
 
+/// The output files already in `dir`, as `(folder below dir, stem)` with any `_<n>` suffix
+/// removed: one listing per folder, so checking thousands of inputs stays linear.
+#[derive(Default)]
+struct OutputsPresent {
+    folders: HashMap<PathBuf, HashSet<String>>,
+}
+
+impl OutputsPresent {
+    /// An existing file that the outputs named after `stem` would replace.
+    fn find(&mut self, dir: &Path, stem: &Path) -> Option<PathBuf> {
+        let folder = dir.join(stem.parent().unwrap_or(Path::new("")));
+        let name = stem.file_name()?.to_str()?;
+        let stems = self.folders.entry(folder.clone()).or_insert_with(|| {
+            let mut stems = HashSet::new();
+            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                let file = entry.file_name();
+                let Some((base, _ext)) = file.to_str().and_then(|n| n.rsplit_once('.')) else {
+                    continue;
+                };
+                stems.insert(base.to_string());
+                if let Some((head, n)) = base.rsplit_once('_')
+                    && !n.is_empty()
+                    && n.chars().all(|c| c.is_ascii_digit())
+                {
+                    stems.insert(head.to_string());
+                }
+            }
+            stems
+        });
+        stems
+            .contains(name)
+            .then(|| folder.join(format!("{name}.*")))
+    }
+}
+
 impl Saver {
-    /// Fills `outcome` from a final job, its outputs saved; returns the state to journal.
+    /// Fills `outcome` from a final job, its outputs saved (replacing files of its own when it
+    /// was `resumed` from an earlier run); returns the state to journal.
     async fn finish(
         &self,
         prediction: &Prediction,
         relative: &Path,
+        resumed: bool,
         outcome: &mut ItemOutcome,
     ) -> State {
         outcome.job = Some(prediction.id.clone());
@@ -610,9 +663,9 @@ impl Saver {
         }
         if let Some(dir) = &self.output {
             let count = outcome.outputs.len();
-            let options = DownloadOptions::default().overwrite(self.overwrite);
+            let options = DownloadOptions::default().overwrite(self.overwrite || resumed);
             for (index, url) in outcome.outputs.iter().enumerate() {
-                let target = output_file(dir, relative, url, index, count);
+                let target = output_path(dir, &relative.with_extension(""), url, index, count);
                 let saved = match target.parent() {
                     Some(parent) => tokio::fs::create_dir_all(parent)
                         .await
