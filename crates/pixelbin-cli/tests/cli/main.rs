@@ -1,5 +1,6 @@
 //! Command tests: the `pixelbin` binary run against emulators started in this process.
 
+mod areas;
 mod assets;
 mod demo;
 mod each;
@@ -9,6 +10,7 @@ mod hostile;
 mod hostile_server;
 mod predict;
 mod predictions;
+mod profiles;
 mod support;
 mod transformations;
 mod upload;
