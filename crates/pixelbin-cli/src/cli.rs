@@ -10,6 +10,7 @@ use crate::shell::CompletionsArgs;
 
 use crate::files::FilesCommand;
 use crate::folders::FoldersCommand;
+use crate::mcp::McpArgs;
 use crate::predict::PredictArgs;
 use crate::predictions::PredictionsCommand;
 use crate::transformations::TransformationsCommand;
@@ -173,6 +174,8 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// See everything work in seconds, against an emulator started in this process.
     Demo,
+    /// Serve Pixelbin to AI assistants (Claude, Cursor...) as an MCP server on stdio.
+    Mcp(McpArgs),
 }
 
 /// How `pixelbin --help` groups the commands, as a new user looks for them; a command not
@@ -187,7 +190,14 @@ const COMMAND_GROUPS: &[(&str, &[&str])] = &[
     ("Account", &["usage", "credentials"]),
     (
         "Develop and integrate",
-        &["webhook", "api", "playground", "emulator", "completions"],
+        &[
+            "webhook",
+            "api",
+            "mcp",
+            "playground",
+            "emulator",
+            "completions",
+        ],
     ),
 ];
 
