@@ -12,6 +12,7 @@
 //! on stderr (a JSON object on stdout with `--json`) with an exit code from the table in
 //! `pixelbin --help`.
 
+mod bulk;
 mod cli;
 mod context;
 mod demo;
@@ -20,7 +21,6 @@ mod error;
 mod files;
 mod folders;
 mod inputs;
-mod journal;
 mod output;
 mod predict;
 mod predict_each;
@@ -31,7 +31,6 @@ mod upload;
 mod upload_many;
 mod url;
 mod usage;
-mod walk;
 mod webhook;
 mod webhook_listen;
 

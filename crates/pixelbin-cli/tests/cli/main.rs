@@ -1,6 +1,7 @@
 //! Command tests: the `pixelbin` binary run against emulators started in this process.
 
 mod assets;
+mod bulk_faults;
 mod demo;
 mod each;
 mod errors;
