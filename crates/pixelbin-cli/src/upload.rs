@@ -18,8 +18,11 @@ use crate::error::CliError;
 use crate::output::Output;
 use crate::progress;
 
-/// Access level of the stored file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Access level of the stored file (also `upload_file`'s `access` in `pixelbin mcp`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum AccessArg {
     /// Anyone with the URL can read it.
     PublicRead,
