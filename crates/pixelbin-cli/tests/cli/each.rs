@@ -208,7 +208,7 @@ fn kill_and_resume(at: KillAt) {
         let done = journaled(&journal, "done");
         let now = match at {
             KillAt::FirstCreate => !ids.is_empty(),
-            KillAt::SomeDone => done >= 2 && done < 6,
+            KillAt::SomeDone => (2..6).contains(&done),
         };
         if now {
             break ids;
