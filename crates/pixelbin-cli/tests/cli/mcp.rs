@@ -560,3 +560,21 @@ async fn a_slow_call_is_stopped_at_the_call_timeout() {
     session.ok("list_models", json!({})).await;
     session.close().await;
 }
+
+#[cfg(unix)]
+#[test]
+fn started_in_the_file_system_root_it_asks_for_a_root() {
+    let out = crate::support::bare()
+        .current_dir("/")
+        .arg("mcp")
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pass --root DIR"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout is the protocol's: nothing else goes there"
+    );
+}
