@@ -18,7 +18,8 @@ use crate::error::CliError;
 use crate::output::Output;
 use crate::progress;
 
-/// Access level of the stored file (also `upload_file`'s `access` in `pixelbin mcp`).
+// Also `upload_file`'s `access` in `pixelbin mcp`, whose schema the doc comment describes.
+/// Access level of the stored file.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, schemars::JsonSchema,
 )]
