@@ -110,7 +110,9 @@
 //! | `PixelbinIllegalArgumentError`        | [`UploadError::InvalidOptions`]        |
 
 mod concurrency;
+mod direct;
 mod error;
+mod flight;
 mod many;
 mod options;
 mod progress;
@@ -122,8 +124,10 @@ mod window;
 mod wire;
 
 pub use error::UploadError;
+pub use flight::{MAX_FILES_IN_FLIGHT, START_FILES};
 pub use many::{
-    ManyOptions, TreeFile, UploadItem, UploadStream, default_format, default_name, files_under,
+    ManyOptions, ONE_REQUEST_MAX, TreeFile, UploadItem, UploadStream, default_format, default_name,
+    files_under,
 };
 pub use options::{
     AUTO_CHUNK_SIZE, ConcurrencyMode, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY,
