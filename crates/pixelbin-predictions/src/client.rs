@@ -14,7 +14,7 @@ use crate::input::PredictionInput;
 use crate::name::ModelName;
 use crate::prediction::{ModelInfo, ModelSchema, Prediction};
 use crate::validate::validate_input;
-use crate::wait::{WaitOptions, poll_until_final};
+use crate::wait::{WaitOptions, poll_with_options};
 
 /// Path of the authenticated prediction endpoints (create, get).
 const PLATFORM_PATH: &str = "/service/platform/transformation/v1.0/predictions";
@@ -188,8 +188,9 @@ impl Predictions {
     /// turn it into an error. Polling follows [`WaitOptions`]; if the attempts run out the
     /// error is [`Error::WaitExhausted`], if the deadline does, [`Error::DeadlineExceeded`], both
     /// carrying the last state seen (the reference instead returns the unfinished job as if it
-    /// were final). A poll that fails after the transport's own retries (e.g. a 4xx) ends the
-    /// wait with that error. Dropping the future stops polling at once.
+    /// were final). A poll that fails after the transport's own retries is polled again when
+    /// the failure may pass (a 5xx, a lost connection: up to 5 in a row), else (e.g. a 4xx) it
+    /// ends the wait with that error. Dropping the future stops polling at once.
     pub async fn wait(&self, request_id: &str, options: WaitOptions) -> Result<Prediction, Error> {
         self.wait_with(request_id, options, |_| {}).await
     }
@@ -271,7 +272,7 @@ impl Predictions {
         last: Option<Prediction>,
         on_poll: &mut (dyn FnMut(&Prediction) + Send),
     ) -> Result<Prediction, Error> {
-        poll_until_final(
+        poll_with_options(
             request_id,
             || self.get(request_id),
             options,
