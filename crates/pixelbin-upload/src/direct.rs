@@ -13,7 +13,7 @@
 //! have stored the file is reported as such ([`UploadError::Direct`]), never sent again blindly.
 
 use bytes::Bytes;
-use pixelbin_http::retry::Pushback;
+use pixelbin_http::retry::{AfterError, Pushback, after_error};
 use pixelbin_http::{ApiRequest, Form, Transport};
 
 use crate::FileObject;
@@ -76,13 +76,9 @@ pub(crate) fn fits(request: &UploadRequest) -> bool {
     request.name.as_deref().is_some_and(|n| !n.is_empty())
 }
 
-/// Whether a failed create may have stored the file: anything but a refusal (4xx) or a request
-/// that never reached the server.
+/// Whether a failed create may have stored the file (the transport's one table decides).
 fn may_be_stored(error: &pixelbin_http::Error) -> bool {
-    match error {
-        pixelbin_http::Error::Transport { not_sent, .. } => !not_sent,
-        other => !other.status().is_some_and(|s| (400..500).contains(&s)),
-    }
+    after_error(error, false) == AfterError::Uncertain
 }
 
 /// The form of the direct upload: the file first, then the fields the request sets.
