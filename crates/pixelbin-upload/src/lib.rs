@@ -114,6 +114,7 @@ mod direct;
 mod error;
 mod flight;
 mod many;
+mod naming;
 mod options;
 mod progress;
 mod request;
@@ -129,6 +130,7 @@ pub use many::{
     ManyOptions, ONE_REQUEST_MAX, TreeFile, UploadItem, UploadStream, default_format, default_name,
     files_under,
 };
+pub use naming::{NameError, check_folder, stored_name};
 pub use options::{
     AUTO_CHUNK_SIZE, ConcurrencyMode, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY,
     DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_RETRIES,
