@@ -55,14 +55,14 @@ pub(crate) async fn upload(
         Err(source) => {
             return Err(UploadError::Direct {
                 may_be_stored: may_be_stored(&source),
-                source: Box::new(source),
+                source,
             });
         }
     };
     let file = response.json().map_err(|source| UploadError::Direct {
         // The service answered with success: the file is stored.
         may_be_stored: true,
-        source: Box::new(source),
+        source,
     })?;
     Ok(DirectSent {
         file,

@@ -76,9 +76,9 @@ pub enum UploadError {
         }
     )]
     Direct {
-        /// The last failure (boxed: keeps `Result<_, UploadError>` small).
+        /// The last failure (not boxed, so callers can downcast the `source()` chain to it).
         #[source]
-        source: Box<pixelbin_http::Error>,
+        source: pixelbin_http::Error,
         /// `false` when the service refused it (4xx) or it never reached the service.
         may_be_stored: bool,
     },
@@ -160,9 +160,10 @@ impl UploadError {
     pub fn status(&self) -> Option<u16> {
         match self {
             UploadError::SignedUrl(e) => e.status(),
-            UploadError::Part { source, .. }
-            | UploadError::Complete { source, .. }
-            | UploadError::Direct { source, .. } => source.status(),
+            UploadError::Part { source, .. } | UploadError::Complete { source, .. } => {
+                source.status()
+            }
+            UploadError::Direct { source, .. } => source.status(),
             _ => None,
         }
     }
