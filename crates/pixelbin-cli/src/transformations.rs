@@ -134,7 +134,7 @@ fn param_line(p: &ParamSpec) -> String {
 
 /// One plugin in `transformations list --json`; fields in the order printed.
 #[derive(Serialize)]
-struct PluginEntry {
+pub(crate) struct PluginEntry {
     plugin: &'static str,
     operations: Vec<OperationEntry>,
 }
@@ -158,7 +158,7 @@ struct ParamEntry {
 
 /// `[{"plugin", "operations": [{"name", "prefix", "parameters": [{"name", "id", "type",
 /// "values", "default"}]}]}]`.
-fn list_json() -> Vec<PluginEntry> {
+pub(crate) fn list_json() -> Vec<PluginEntry> {
     catalogue::plugins()
         .iter()
         .map(|plugin| PluginEntry {
@@ -214,7 +214,7 @@ pub fn explain(transformations: &[Transformation<'_>], out: Output) -> anyhow::R
     })
 }
 
-fn explain_json(descriptions: &[Description<'_>]) -> Value {
+pub(crate) fn explain_json(descriptions: &[Description<'_>]) -> Value {
     descriptions
         .iter()
         .map(|d| {

@@ -110,8 +110,11 @@
 //! | `PixelbinIllegalArgumentError`        | [`UploadError::InvalidOptions`]        |
 
 mod concurrency;
+mod direct;
 mod error;
+mod flight;
 mod many;
+mod naming;
 mod options;
 mod progress;
 mod request;
@@ -122,9 +125,12 @@ mod window;
 mod wire;
 
 pub use error::UploadError;
+pub use flight::{MAX_FILES_IN_FLIGHT, START_FILES};
 pub use many::{
-    ManyOptions, TreeFile, UploadItem, UploadStream, default_format, default_name, files_under,
+    ManyOptions, ONE_REQUEST_MAX, TreeFile, UploadItem, UploadStream, default_format, default_name,
+    files_under,
 };
+pub use naming::{NameError, check_folder, stored_name};
 pub use options::{
     AUTO_CHUNK_SIZE, ConcurrencyMode, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY,
     DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_RETRIES,
