@@ -17,7 +17,7 @@ use crate::progress;
 use crate::upload::UploadArgs;
 use crate::walk;
 
-/// Files uploading at once.
+/// Large files sharing the parts of --concurrency.
 const FILES_AT_ONCE: usize = 4;
 
 /// The JSON line of one file.
@@ -114,10 +114,12 @@ pub async fn run(args: &UploadArgs, ctx: &Context) -> anyhow::Result<()> {
         items.push(UploadItem::new(file.input, source, file.request));
     }
 
-    let options = ManyOptions::new()
-        .files(FILES_AT_ONCE)
+    let mut options = ManyOptions::new()
         .parts(FILES_AT_ONCE * args.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1))
         .upload(args.options());
+    if let Some(files) = args.files_in_flight {
+        options = options.files(usize::try_from(files).unwrap_or(usize::MAX));
+    }
     let mut results = client.uploader().upload_many(items, options);
     while let Some((input, result)) = results.next().await {
         let (status, url, error) = match result {
