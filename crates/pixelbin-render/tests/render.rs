@@ -371,3 +371,22 @@ fn damaged_inputs_are_errors_not_panics() {
         }
     }
 }
+
+#[test]
+fn filters_too_costly_for_the_image_are_refused_before_running() {
+    let input = jpeg(2000, 1500);
+    let err = run(&input, "t.blur(s:1000)").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("t.blur cannot apply: s:1000 on a 2000x1500 image takes"),
+        "{err}"
+    );
+    let err = run(&input, "t.median(s:999)").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("use a smaller value or resize first"),
+        "{err}"
+    );
+    // The same filters on a small image run.
+    assert!(run(&png(20, 20, false), "t.blur(s:1000)~t.median(s:25)").is_ok());
+}
