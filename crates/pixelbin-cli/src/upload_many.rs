@@ -14,7 +14,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::upload::UploadArgs;
 
-/// Files uploading at once.
+/// Large files sharing the parts of --concurrency.
 const FILES_AT_ONCE: usize = 4;
 
 /// The JSON line of one file.
@@ -53,10 +53,12 @@ pub async fn run(args: &UploadArgs, ctx: &Context) -> anyhow::Result<()> {
             "`-` (stdin) can only be uploaded alone, without --journal or --skip-existing",
         ));
     }
-    let options = ManyOptions::new()
-        .files(FILES_AT_ONCE)
+    let mut options = ManyOptions::new()
         .parts(FILES_AT_ONCE * args.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1))
         .upload(args.options());
+    if let Some(files) = args.files_in_flight {
+        options = options.files(usize::try_from(files).unwrap_or(usize::MAX));
+    }
     let mut job = bulk::Uploads::new(&args.files)
         .folder(args.path.clone().unwrap_or_default())
         .request(args.shared_request()?)
