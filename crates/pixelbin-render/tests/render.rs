@@ -112,6 +112,14 @@ fn to_format_writes_every_format_with_an_encoder() {
         ("bmp", OutputFormat::Bmp, Some(image::ImageFormat::Bmp)),
         ("avif", OutputFormat::Avif, Some(image::ImageFormat::Avif)),
     ] {
+        if format == OutputFormat::Avif && !cfg!(feature = "avif") {
+            let err = run(&input, "t.toFormat(f:avif)").unwrap_err();
+            assert!(
+                err.to_string().contains("enable its `avif` feature"),
+                "{err}"
+            );
+            continue;
+        }
         let out = run(&input, &format!("t.toFormat(f:{name},q:60)")).unwrap();
         assert_eq!(out.format, format, "{name}");
         assert_eq!(image::guess_format(&out.bytes).ok(), sniffed, "{name}");
