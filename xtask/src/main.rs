@@ -111,6 +111,10 @@ enum BenchCommand {
     /// 32/128 Mbit/s per connection, 512 Mbit/s uplink) and on loopback: defaults, Fixed(3) and
     /// the reference SDK (python from PIXELBIN_REFERENCE_PYTHON), with client peak RSS.
     Upload,
+    /// `pixelbin-render` against sharp (node, from PIXELBIN_SHARP_DIR), in turns: a 12 MP JPEG
+    /// through `t.resize(w:800)~t.toFormat(f:webp,q:80)` and a 3 MP PNG through
+    /// `t.extract~t.rotate(a:90)~t.blur`; time per image and peak RSS.
+    Render,
 }
 
 fn main() -> ExitCode {
@@ -136,6 +140,7 @@ fn main() -> ExitCode {
             bench::batch::run(&root, &bench::batch::Options { images })
         }
         Command::Bench(BenchCommand::Upload) => bench::upload::run(&root),
+        Command::Bench(BenchCommand::Render) => bench::render::run(&root),
         Command::Codegen { check } => codegen::run(&root, check),
         Command::Man => man::run(&root),
         Command::CatalogueExtract { package } => refresh(

@@ -39,7 +39,8 @@ Exit codes:
   2  bad arguments or input (usage)
   3  a check answered no (webhook signature or signed URL does not verify)
   4  the prediction finished with status FAILURE
-  5  gave up waiting (--timeout or the attempt limit ran out)";
+  5  gave up waiting (--timeout or the attempt limit ran out)
+  6  a bulk run stopped because the account's credits ran out (rerun it once topped up)";
 
 /// Pixelbin from the shell: AI predictions, uploads, files and folders, transformation and
 /// signed URLs, webhook checks, and a local emulator.

@@ -14,6 +14,7 @@
 
 mod account;
 mod api;
+mod bulk;
 mod catalog;
 mod cli;
 mod context;
@@ -24,7 +25,6 @@ mod file_edit;
 mod files;
 mod folders;
 mod inputs;
-mod journal;
 mod mcp;
 mod output;
 mod predict;
@@ -39,7 +39,6 @@ mod upload_many;
 mod upload_url;
 mod url;
 mod usage;
-mod walk;
 mod webhook;
 mod webhook_listen;
 

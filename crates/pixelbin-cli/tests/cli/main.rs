@@ -2,6 +2,7 @@
 
 mod areas;
 mod assets;
+mod bulk_faults;
 mod demo;
 mod each;
 mod errors;
