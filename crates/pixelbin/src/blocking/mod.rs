@@ -41,7 +41,7 @@
 
 mod assets;
 mod billing;
-mod bulk;
+pub mod bulk;
 mod cdn;
 mod io;
 mod iter;
@@ -82,6 +82,7 @@ pub struct PixelbinClient {
 
 struct Handles {
     client: crate::PixelbinClient,
+    runtime: BlockingRuntime,
     predictions: Predictions,
     uploader: Uploader,
     assets: Assets,
@@ -121,7 +122,8 @@ impl PixelbinClient {
                 runtime.clone(),
             ),
             cdn: Cdn::new(client.cdn(), runtime.clone()),
-            billing: Billing::new(client.billing().clone(), runtime),
+            billing: Billing::new(client.billing().clone(), runtime.clone()),
+            runtime,
             client,
         };
         Ok(PixelbinClient {
