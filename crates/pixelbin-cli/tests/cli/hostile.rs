@@ -132,7 +132,10 @@ fn an_existing_output_is_refused_without_overwrite() {
     assert!(stderr.contains("exists"), "{stderr}");
     assert!(stderr.contains("--overwrite"), "{stderr}");
     assert!(stderr.contains("no job was created"), "{stderr}");
-    assert_eq!(std::fs::read(dir.path().join("a.png")).unwrap(), b"precious");
+    assert_eq!(
+        std::fs::read(dir.path().join("a.png")).unwrap(),
+        b"precious"
+    );
     assert!(api.requests().is_empty(), "{:?}", api.requests());
 }
 
