@@ -423,3 +423,23 @@ fn merge_without_an_image_merges_a_background_rectangle() {
         "{err}"
     );
 }
+
+#[test]
+fn named_qualities_of_core_7_render_in_their_order() {
+    let input = png(96, 96, false);
+    let sizes: Vec<usize> = ["low", "eco", "good", "best"]
+        .iter()
+        .map(|q| {
+            run(&input, &format!("t.toFormat(f:jpeg,q:{q})"))
+                .unwrap()
+                .bytes
+                .len()
+        })
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[0] < w[1]), "{sizes:?}");
+    let err = run(&input, "t.toFormat(f:jpeg,q:great)").unwrap_err();
+    assert!(
+        err.to_string().contains("q (quality)") && err.to_string().contains("best"),
+        "{err}"
+    );
+}

@@ -123,7 +123,7 @@ pub(crate) fn parse(
             })?;
             Op::ToFormat {
                 format,
-                quality: step.int("quality", 1, 100)? as u8,
+                quality: step.quality("quality")?,
             }
         }
         "density" => {
