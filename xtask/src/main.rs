@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
 use xtask::version::Bump;
-use xtask::{bench, ci, codegen, release};
+use xtask::{bench, ci, codegen, man, release};
 
 /// Workspace automation for pixelbin-rs: the local CI gate and releases.
 ///
@@ -76,6 +76,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Regenerate the `pixelbin` man pages in `crates/pixelbin-cli/man/` (clap_mangen, through
+    /// the CLI's hidden `pixelbin __man DIR`). The CLI's tests fail while they are out of date.
+    Man,
     /// Development time only: read the catalogue's facts from an unpacked `@pixelbin/core`
     /// (`npm pack @pixelbin/core && tar xf pixelbin-core-*.tgz`) with node, and rewrite
     /// `crates/pixelbin-url/catalogue/transformations.json`. Run `codegen` afterwards.
@@ -139,6 +142,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Upload) => bench::upload::run(&root),
         Command::Bench(BenchCommand::Render) => bench::render::run(&root),
         Command::Codegen { check } => codegen::run(&root, check),
+        Command::Man => man::run(&root),
         Command::CatalogueExtract { package } => refresh(
             &root,
             codegen::EXTRACT_SCRIPT,

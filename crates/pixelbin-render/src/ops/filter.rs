@@ -101,6 +101,11 @@ fn from_planes(canvas: Canvas, planes: &[Vec<u8>]) -> Canvas {
     canvas.with_image(image)
 }
 
+/// The number of weights of `t.blur`'s mask for `sigma`.
+pub(crate) fn blur_taps(sigma: f64) -> u64 {
+    gauss_mask(sigma).0.len() as u64
+}
+
 /// `t.blur`: a Gaussian blur of standard deviation `sigma` (premultiplied by alpha when the
 /// image has one, as sharp blurs).
 pub(crate) fn blur(canvas: Canvas, sigma: f64) -> Canvas {
@@ -201,34 +206,48 @@ pub(crate) fn median(canvas: Canvas, size: u32) -> Canvas {
         return canvas;
     }
     let (w, h) = (canvas.width() as i64, canvas.height() as i64);
-    let before = (i64::from(size) - 1) / 2;
+    let size = i64::from(size);
+    let before = (size - 1) / 2;
     let bands = planes(&canvas);
-    let rank = (size * size / 2) as usize;
+    let rank = (size * size / 2) as u32;
+    // Each row slides a window histogram along x (Huang's method): a step removes one
+    // column and adds one, so the work per pixel grows with `size`, not `size` squared.
     let filtered: Vec<Vec<u8>> = bands
         .par_iter()
         .map(|plane| {
-            (0..w * h)
-                .into_par_iter()
-                .map(|i| {
-                    let (x, y) = (i % w, i / w);
+            let at = |x: i64, y: i64| plane[(y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) as usize];
+            let mut out = vec![0u8; plane.len()];
+            out.par_chunks_mut(w as usize)
+                .enumerate()
+                .for_each(|(y, row)| {
+                    let y = y as i64;
                     let mut histogram = [0u32; 256];
-                    for dy in 0..i64::from(size) {
-                        let sy = (y + dy - before).clamp(0, h - 1);
-                        for dx in 0..i64::from(size) {
-                            let sx = (x + dx - before).clamp(0, w - 1);
-                            histogram[plane[(sy * w + sx) as usize] as usize] += 1;
+                    for dy in 0..size {
+                        for dx in 0..size {
+                            histogram[usize::from(at(dx - before, y + dy - before))] += 1;
                         }
                     }
-                    let mut seen = 0usize;
-                    for (value, count) in histogram.iter().enumerate() {
-                        seen += *count as usize;
-                        if seen > rank {
-                            return value as u8;
+                    for (x, px) in row.iter_mut().enumerate() {
+                        let x = x as i64;
+                        if x > 0 {
+                            for dy in 0..size {
+                                let sy = y + dy - before;
+                                histogram[usize::from(at(x - 1 - before, sy))] -= 1;
+                                histogram[usize::from(at(x + size - 1 - before, sy))] += 1;
+                            }
+                        }
+                        let mut seen = 0;
+                        *px = 255;
+                        for (value, count) in histogram.iter().enumerate() {
+                            seen += count;
+                            if seen > rank {
+                                *px = value as u8;
+                                break;
+                            }
                         }
                     }
-                    255
-                })
-                .collect()
+                });
+            out
         })
         .collect();
     from_planes(canvas, &filtered)
