@@ -46,10 +46,11 @@ pub struct McpArgs {
     /// run_prediction, transform_file); without it they answer with an error saying so.
     #[arg(long)]
     pub allow_write: bool,
-    /// The only folder whose files tools may read or write; `..` and symlinks leading out
-    /// of it are refused.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub root: PathBuf,
+    /// The only folder whose files tools may read or write (default: the current folder,
+    /// unless that is the file system's root); `..` and symlinks leading out of it are
+    /// refused.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Time limit of each tool call in seconds; a prediction's wait stops a little before it.
     #[arg(long, value_name = "SECS", default_value_t = 120,
           value_parser = clap::value_parser!(u64).range(5..=3600))]
@@ -81,7 +82,7 @@ pub async fn run(args: McpArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     let settings = Settings {
         allow_write: args.allow_write,
-        root: root::Root::new(&args.root)?,
+        root: root::Root::from_flag(args.root.as_deref())?,
         call_timeout: Duration::from_secs(args.call_timeout),
         signing,
     };

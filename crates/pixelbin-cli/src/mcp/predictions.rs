@@ -16,8 +16,9 @@ use super::server::{PixelbinMcp, ToolResult, reply};
 /// How long `run_prediction` waits when not told (and never more than the call's limit
 /// allows).
 const DEFAULT_WAIT: Duration = Duration::from_secs(90);
-/// Time kept back from `--call-timeout` so a wait that runs out still answers with the job id.
-const ANSWER_MARGIN: Duration = Duration::from_secs(5);
+/// Time kept back from `--call-timeout` so a wait that runs out still answers (with the job
+/// id, or what `transform_file` did).
+pub(super) const ANSWER_MARGIN: Duration = Duration::from_secs(5);
 /// The pause between polls.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -122,6 +123,10 @@ impl PixelbinMcp {
 
 impl PixelbinMcp {
     async fn run(&self, args: RunArgs) -> anyhow::Result<JobReport> {
+        // The call is stopped at --call-timeout: the wait ends before, so the answer (with
+        // the job's id) always gets out.
+        let answer_by =
+            tokio::time::Instant::now() + self.settings.call_timeout.saturating_sub(ANSWER_MARGIN);
         let client = self.client()?;
         let mut input = PredictionInput::new();
         for (key, value) in args.inputs {
@@ -138,14 +143,13 @@ impl PixelbinMcp {
                 .map_err(|e| anyhow::anyhow!("invalid argument `files.{key}`: {e}"))?;
             input = input.file_input(key.as_str(), FileInput::path(path));
         }
-        let longest = self.settings.call_timeout.saturating_sub(ANSWER_MARGIN);
-        let wait = args
-            .wait_seconds
-            .map_or(DEFAULT_WAIT, Duration::from_secs)
-            .min(longest);
         let predictions = client.predictions();
         // Checked against the model's schema before the job (and its credits) exists.
         let job = predictions.create_checked(&args.model, input, None).await?;
+        let wait = args
+            .wait_seconds
+            .map_or(DEFAULT_WAIT, Duration::from_secs)
+            .min(answer_by.saturating_duration_since(tokio::time::Instant::now()));
         let options = WaitOptions::new()
             .retry_interval(POLL_INTERVAL)
             .retry_factor(1.0)

@@ -20,6 +20,22 @@ impl Root {
         Ok(Root { dir })
     }
 
+    /// The root `--root` gives, or else the current folder. Some assistants start their
+    /// servers in `/`, which as a default would confine nothing: that one must be asked for.
+    pub fn from_flag(flag: Option<&Path>) -> anyhow::Result<Root> {
+        if let Some(dir) = flag {
+            return Root::new(dir);
+        }
+        let root = Root::new(Path::new("."))?;
+        if root.dir.parent().is_none() {
+            return Err(crate::error::CliError::usage(
+                "the current folder is the file system's root; pass --root DIR with the \
+                 folder the assistant may read and write (or --root / to allow everything)",
+            ));
+        }
+        Ok(root)
+    }
+
     /// The root folder.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -104,10 +104,11 @@ fn predict_into(dir: &Path, extra: &[&str]) -> Vec<String> {
 #[test]
 fn a_failed_output_download_leaves_existing_files_untouched() {
     let api = Hostile::start();
+    // The output of input `a.png` is saved as `a.png` (the one naming rule), so that is the
+    // file a failed download must not damage.
     // An endless body at full speed is left to the library test, with a cap: here it would
     // fill the disk until --timeout.
     for scenario in ["truncate", "drip", "stall-headers", "silent"] {
-        // The input is `a.png`: its output is saved as `a.png`.
         let dir = folder_with("a.png");
         let args = predict_into(dir.path(), &["--overwrite", "--timeout", "20"]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -121,13 +122,16 @@ fn a_failed_output_download_leaves_existing_files_untouched() {
 #[test]
 fn an_existing_output_is_refused_without_overwrite() {
     let api = Hostile::start();
+    // The output of input `a.png` would be saved as `a.png`.
     let dir = folder_with("a.png");
     let args = predict_into(dir.path(), &[]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    // Refused before the job is created: nothing is sent, no credit spent.
+    // Refused as a usage error before any request: no credit is spent on an output that
+    // could not be kept.
     let stderr = fails(&api.url("/job-file"), &args, 2);
-    assert!(stderr.contains("a.png exists"), "{stderr}");
+    assert!(stderr.contains("exists"), "{stderr}");
     assert!(stderr.contains("--overwrite"), "{stderr}");
+    assert!(stderr.contains("no job was created"), "{stderr}");
     assert_eq!(
         std::fs::read(dir.path().join("a.png")).unwrap(),
         b"precious"

@@ -540,23 +540,58 @@ async fn a_write_session_uploads_predicts_and_transforms_inside_the_root() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_call_is_stopped_at_the_call_timeout() {
+async fn slow_calls_end_at_the_call_timeout_and_a_slow_job_keeps_its_id() {
     let emulator = Emulator::spawn(EmulatorOptions {
         api_secret: Some(SECRET.into()),
+        prediction_delay: Duration::from_secs(120),
         faults: vec![Fault::delaying(Duration::from_secs(30)).on_routes(["files.list"])],
         ..EmulatorOptions::default()
     })
     .unwrap();
     let root = tempfile::tempdir().unwrap();
-    let mut session = Session::start(
-        &emulator,
-        root.path(),
-        &["--call-timeout", "5", "--request-timeout", "60"],
-    )
-    .await;
+    png_file(root.path(), "shoe.png", 16, 16);
+    let flags = [
+        "--allow-write",
+        "--call-timeout",
+        "5",
+        "--request-timeout",
+        "60",
+    ];
+    let mut session = Session::start(&emulator, root.path(), &flags).await;
     let error = session.refused("list_files", json!({})).await;
     assert!(error.contains("did not finish within 5 s"), "{error}");
-    // The server is still there for the next call.
-    session.ok("list_models", json!({})).await;
+    // A job that outlasts the call is answered in time, with its id to follow.
+    let job = session
+        .ok(
+            "run_prediction",
+            json!({"model": "erase_bg", "files": {"image": "shoe.png"}}),
+        )
+        .await;
+    assert_eq!(job["finished"], false, "{job}");
+    assert!(
+        job["note"].as_str().unwrap().contains("get_prediction"),
+        "{job}"
+    );
+    let again = session.ok("get_prediction", json!({"id": job["id"]})).await;
+    assert_eq!(again["id"], job["id"]);
+    assert_eq!(emulator.request_count("predictions.create"), 1);
     session.close().await;
+}
+
+#[cfg(unix)]
+#[test]
+fn started_in_the_file_system_root_it_asks_for_a_root() {
+    let out = crate::support::bare()
+        .current_dir("/")
+        .arg("mcp")
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pass --root DIR"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout is the protocol's: nothing else goes there"
+    );
 }
