@@ -10,13 +10,13 @@ use rand::rngs::StdRng;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::credits::Credits;
-use crate::faults::FaultPlan;
-use crate::limits::Limits;
+use crate::jobs::credits::Credits;
+use crate::jobs::webhooks::Webhooks;
+use crate::network::faults::FaultPlan;
+use crate::network::limits::Limits;
 use crate::options::EmulatorOptions;
-use crate::record::Recorder;
 use crate::store::Store;
-use crate::webhooks::Webhooks;
+use crate::wire::record::Recorder;
 
 /// Handle to the shared state, cloned into every handler.
 pub type AppState = Arc<Shared>;
@@ -103,7 +103,7 @@ impl Shared {
         };
         let mut id_rng = StdRng::seed_from_u64(options.seed ^ 0x5049_5845_4c42_494e);
         let kept = match &dir {
-            WorkDir::Kept(path) => crate::persist::load(path, &base_url)?,
+            WorkDir::Kept(path) => crate::store::persist::load(path, &base_url)?,
             WorkDir::Temporary(_) => None,
         };
         let store = kept.unwrap_or_else(|| Store::seeded(&mut id_rng));
@@ -115,7 +115,7 @@ impl Shared {
             faults: RwLock::new(FaultPlan::new(options.faults.clone(), options.seed)),
             recorder: Recorder::new(
                 Some(dir.path().join("records")),
-                crate::record::PENDING_HASH_BUDGET,
+                crate::wire::record::PENDING_HASH_BUDGET,
             ),
             store: Mutex::new(store),
             limits: Limits::new(options.rate_limit, options.max_running_jobs),
@@ -135,7 +135,7 @@ impl Shared {
             return;
         };
         let _saving = self.save_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let result = crate::persist::save(&self.store(), dir, &self.base_url);
+        let result = crate::store::persist::save(&self.store(), dir, &self.base_url);
         if let Err(error) = result {
             tracing::warn!(%error, dir = %dir.display(), "could not save the store");
         }
@@ -149,7 +149,7 @@ impl Shared {
     /// A fresh UUIDv7.
     pub fn new_id(&self) -> String {
         let mut rng = self.id_rng.lock().unwrap_or_else(|e| e.into_inner());
-        crate::ids::uuid_v7(&mut *rng, crate::ids::now_millis())
+        crate::store::ids::uuid_v7(&mut *rng, crate::store::ids::now_millis())
     }
 
     /// Directory of upload parts.

@@ -1,6 +1,9 @@
 //! The in-memory platform data: files, folders, presets, credentials, prediction jobs, upload
 //! sessions and served prediction blobs. File contents live on disk (see [`Blob`]).
 
+pub mod ids;
+pub mod persist;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,10 +12,9 @@ use bytes::Bytes;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use crate::errors::{ApiError, ApiResult};
-use crate::ids;
 use crate::media;
 use crate::state::{CLOUD_NAME, ORG_ID};
+use crate::wire::errors::{ApiError, ApiResult};
 
 /// File id of the asset every account's playground starts with.
 pub const PLAYGROUND_FILE_ID: &str = "__playground/playground-default.jpeg";

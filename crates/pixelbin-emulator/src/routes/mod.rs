@@ -12,9 +12,17 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
-use crate::errors::ApiError;
+use crate::network::faults;
 use crate::state::AppState;
-use crate::{admin, assets, billing, cdn, faults, org, predictions, upload};
+use crate::wire::errors::ApiError;
+
+pub mod admin;
+pub mod assets;
+pub mod billing;
+pub mod cdn;
+pub mod org;
+pub mod predictions;
+pub mod upload;
 
 /// Body limit of JSON routes.
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
@@ -482,7 +490,7 @@ mod tests {
 
     #[test]
     fn the_readme_documents_every_route_name() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         for name in route_names() {
             assert!(
                 readme.contains(&format!("`{name}`")),

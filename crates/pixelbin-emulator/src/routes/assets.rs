@@ -1,5 +1,5 @@
 //! Asset routes of `documentation/platform/ASSETS.md`: files, folders, listFiles, presets,
-//! credentials and the playground. (Uploads are in [`crate::upload`].)
+//! credentials and the playground. (Uploads are in [`crate::routes::upload`].)
 
 use std::cmp::Ordering;
 
@@ -8,16 +8,16 @@ use axum::extract::{Path, RawQuery, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::Authed;
-use crate::errors::{ApiError, ApiResult};
-use crate::extract::{JsonBody, parse};
-use crate::ids;
+use crate::routes::upload::check_access;
 use crate::state::AppState;
+use crate::store::ids;
 use crate::store::{
     Clash, FolderRecord, PLAYGROUND_FILE_ID, PresetRecord, Store, join_path, normalize_path,
     remove_blob, slugify,
 };
-use crate::upload::check_access;
+use crate::wire::auth::Authed;
+use crate::wire::errors::{ApiError, ApiResult};
+use crate::wire::extract::{JsonBody, parse};
 
 /// Default and largest page sizes of listings.
 const DEFAULT_PAGE_SIZE: u64 = 20;

@@ -13,19 +13,19 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{Authed, constant_time_eq};
-use crate::cdn;
-use crate::errors::{ApiError, ApiResult};
-use crate::extract::{JsonBody, drain, parse};
-use crate::form::{FileData, FileSink, FormField, discard, read_form};
-use crate::ids;
 use crate::media;
-use crate::record::BodySlot;
+use crate::routes::cdn;
 use crate::state::{AppState, CLOUD_NAME, ORG_ID};
+use crate::store::ids;
 use crate::store::{
     AssetRequest, Blob, FilePlan, FileRecord, PartFile, UploadSession, join_path, normalize_path,
     slugify, with_extension,
 };
+use crate::wire::auth::{Authed, constant_time_eq};
+use crate::wire::errors::{ApiError, ApiResult};
+use crate::wire::extract::{JsonBody, drain, parse};
+use crate::wire::form::{FileData, FileSink, FormField, discard, read_form};
+use crate::wire::record::BodySlot;
 
 /// Name of the form field that carries the signed asset data.
 pub const ASSET_DATA_FIELD: &str = "x-pixb-meta-assetdata";

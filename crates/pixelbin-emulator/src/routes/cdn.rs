@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::StreamExt;
 
-use crate::errors::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{Blob, FileRecord, Store};
+use crate::wire::errors::{ApiError, ApiResult};
 
 /// Content found behind a URL path.
 #[derive(Debug, Clone)]
