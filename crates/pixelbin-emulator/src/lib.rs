@@ -262,7 +262,7 @@ impl Emulator {
 
     /// Number of stored files (the playground's default asset included).
     pub fn file_count(&self) -> usize {
-        self.state.store().files.len()
+        self.state.store().files().len()
     }
 }
 

@@ -179,7 +179,7 @@ async fn deliver(state: &AppState, job_id: &str, url: &str, done_at: tokio::time
         });
         return;
     }
-    let Some(job) = state.store().jobs.get(job_id).cloned() else {
+    let Some(job) = state.store().jobs().get(job_id).cloned() else {
         return;
     };
     let body = crate::routes::predictions::job_json(state, &job)

@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for Usage {
         Ok(Usage {
             credits_total: state.credits.balance(),
             credits_used: state.credits.used(&token),
-            storage_used: state.store().files.values().map(|f| f.size).sum(),
+            storage_used: state.store().files().values().map(|f| f.size).sum(),
         })
     }
 }

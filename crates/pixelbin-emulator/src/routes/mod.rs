@@ -395,34 +395,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            save_after_change,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
             (state.clone(), names),
             faults::observe,
         ))
         .with_state(state.clone())
         // Merged after the layers: admin calls are not counted, limited nor faulted.
         .merge(admin::router(state))
-}
-
-/// With `--data-dir`, writes the store after every successful change: any method but GET and
-/// HEAD, except part PUTs (uploads in progress are not kept, and a file has many parts).
-async fn save_after_change(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let changes = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::PUT | Method::OPTIONS
-    );
-    let response = next.run(request).await;
-    if changes && response.status().is_success() {
-        state.save();
-    }
-    response
 }
 
 /// Answer for known paths called with the wrong method.

@@ -53,7 +53,7 @@ pub async fn get(
     }
     let job = state
         .store()
-        .jobs
+        .jobs()
         .get(&id)
         .cloned()
         .ok_or_else(|| ApiError::not_found(format!("Prediction '{id}' not found")))?;
@@ -106,7 +106,7 @@ pub async fn create(
                 let ext = sniffed.map_or("bin", |s| s.format);
                 let path = format!("/predictions/inputs/{plugin}/{operation}/{uuid}/{key}/0.{ext}");
                 echoed.insert(key, json!(format!("{}{path}", state.base_url)));
-                state.store().served.insert(
+                state.store().insert_served(
                     path,
                     ServedBlob {
                         content_type: sniffed.map_or(content_type, |s| s.content_type.into()),
@@ -183,7 +183,7 @@ pub async fn create(
                 &seed,
             );
             let path = format!("/predictions/outputs/30d/{plugin}/{operation}/{uuid}/result_0.png");
-            state.store().served.insert(
+            state.store().insert_served(
                 path.clone(),
                 ServedBlob {
                     content_type: "image/png".into(),
@@ -205,7 +205,7 @@ pub async fn create(
         outcome,
     };
     let body = job_json(&state, &job);
-    state.store().jobs.insert(id.clone(), job);
+    state.store().insert_job(job);
     if let Some(url) = webhook {
         crate::jobs::webhooks::schedule(&state, id, url, done_at);
     }
