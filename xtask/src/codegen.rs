@@ -181,6 +181,25 @@ pub fn snake(name: &str) -> String {
     out
 }
 
+/// Names `@pixelbin/core` runs together, written as separate words (before [`snake`]), so
+/// generated names are snake_case words: `TextDetectionandRecognition` becomes
+/// `text_detection_and_recognition`, `qRTypeNumber` becomes `qr_type_number`.
+const RUN_TOGETHER: &[(&str, &str)] = &[("Detectionand", "DetectionAnd"), ("qRType", "qrType")];
+
+/// The snake_case Rust name of a package name, its run-together words split.
+pub fn rust_name(name: &str) -> String {
+    let mut words = name.to_owned();
+    for (joined, split) in RUN_TOGETHER {
+        words = words.replace(joined, split);
+    }
+    snake(&words)
+}
+
+/// The version the generated deprecated aliases ship in: the workspace is at 0.1.0, never
+/// released, and `cargo xtask release` must bump past it; a release that adds API is a minor
+/// bump (see `version.rs`), so these names first ship in 0.2.0.
+const ALIASES_SINCE: &str = "0.2.0";
+
 /// `detectLabels` -> `DetectLabels`; `north_west`, `dest-over` -> `NorthWest`, `DestOver`;
 /// a leading number moves to the end: `2x` -> `X2`.
 pub fn camel(name: &str) -> String {
@@ -214,11 +233,23 @@ fn ident(name: String) -> String {
 }
 
 fn const_name(plugin: &Plugin, op: &Operation) -> String {
-    format!("{}_{}", snake(&plugin.name), snake(&op.name)).to_ascii_uppercase()
+    format!("{}_{}", rust_name(&plugin.name), rust_name(&op.name)).to_ascii_uppercase()
 }
 
 fn enum_name(op: &Operation, p: &Parameter) -> String {
     format!("{}{}", camel(&op.name), camel(&p.name))
+}
+
+/// An enum value's variant: [`camel`], and a number gets the parameter's initial
+/// (`quality` `75` -> `Q75`), since a Rust name cannot start with a digit.
+fn variant(p: &Parameter, value: &str) -> String {
+    let name = camel(value);
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        let initial = p.name.chars().next().map(|c| c.to_ascii_uppercase());
+        format!("{}{name}", initial.unwrap_or('V'))
+    } else {
+        name
+    }
 }
 
 // ----- Reading -----
@@ -258,7 +289,7 @@ pub fn read_catalogue(root: &Path) -> Result<Catalogue> {
                     op.name,
                     p.name
                 );
-                let variants: Vec<String> = p.values.iter().map(|v| camel(v)).collect();
+                let variants: Vec<String> = p.values.iter().map(|v| variant(p, v)).collect();
                 for (i, v) in variants.iter().enumerate() {
                     ensure!(
                         !variants[..i].contains(v) && v.chars().all(|c| c.is_ascii_alphanumeric()),
@@ -417,7 +448,7 @@ fn plugins(catalogue: &Catalogue) -> Result<String> {
     let mut out = String::from(HEADER);
     out.push_str(PLUGINS_DOC);
     for plugin in &catalogue.plugins {
-        let module = ident(snake(&plugin.name));
+        let module = ident(rust_name(&plugin.name));
         let plugin_id = plugin
             .operations
             .first()
@@ -426,7 +457,7 @@ fn plugins(catalogue: &Catalogue) -> Result<String> {
         let op_list: Vec<String> = plugin
             .operations
             .iter()
-            .map(|op| format!("[`{0}`](fn@{module}::{0})", snake(&op.name)))
+            .map(|op| format!("[`{0}`](fn@{module}::{0})", rust_name(&op.name)))
             .collect();
         writeln!(
             out,
@@ -446,6 +477,14 @@ fn plugins(catalogue: &Catalogue) -> Result<String> {
             operation(&mut out, plugin, op)?;
         }
         out.push_str("}\n\n");
+        // The name the module had before its words were split stays, deprecated.
+        let old = ident(snake(&plugin.name));
+        if old != module {
+            writeln!(
+                out,
+                "/// Deprecated name of [`{module}`].\n#[deprecated(since = {ALIASES_SINCE:?}, note = \"renamed to `{module}`\")]\npub mod {old} {{\n    pub use super::{module}::*;\n}}\n"
+            )?;
+        }
     }
     Ok(out)
 }
@@ -491,7 +530,7 @@ const PLUGINS_DOC: &str = r#"//! Typed builders for every transformation of the 
 
 fn operation(out: &mut String, plugin: &Plugin, op: &Operation) -> Result<()> {
     let ty = camel(&op.name);
-    let plain = snake(&op.name);
+    let plain = rust_name(&op.name);
     let func = ident(plain.clone());
     let full = format!("{}.{}", plugin.name, op.name);
     // rustfmt leaves macro calls as written, so they are written formatted.
@@ -506,7 +545,7 @@ fn operation(out: &mut String, plugin: &Plugin, op: &Operation) -> Result<()> {
         writeln!(out, "impl {ty} {{")?;
     }
     for (index, p) in op.parameters.iter().enumerate() {
-        let method = ident(snake(&p.name));
+        let method = ident(rust_name(&p.name));
         let default = p
             .default
             .as_ref()
@@ -562,7 +601,7 @@ fn operation(out: &mut String, plugin: &Plugin, op: &Operation) -> Result<()> {
             writeln!(
                 out,
                 "            /// `{v}`{note}.\n            {} => {v:?},",
-                camel(v)
+                variant(p, v)
             )?;
         }
         out.push_str("        }\n    }\n\n");
@@ -590,8 +629,8 @@ fn typed_test(catalogue: &Catalogue, vectors: &[Vector]) -> Result<String> {
             .iter()
             .find(|o| o.name == op_name)
             .with_context(|| format!("vector for unknown operation {}", vector.operation))?;
-        let module = ident(snake(&plugin.name));
-        let mut expr = format!("{module}::{}()", ident(snake(&op.name)));
+        let module = ident(rust_name(&plugin.name));
+        let mut expr = format!("{module}::{}()", ident(rust_name(&op.name)));
         for (name, value) in &vector.config {
             let p = op
                 .parameters
@@ -607,7 +646,7 @@ fn typed_test(catalogue: &Catalogue, vectors: &[Vector]) -> Result<String> {
                 }
                 (Setter::Boolean, Value::Bool(b)) => b.to_string(),
                 (Setter::Enum, Value::String(s)) => {
-                    format!("{module}::{}::{}", enum_name(op, p), camel(s))
+                    format!("{module}::{}::{}", enum_name(op, p), variant(p, s))
                 }
                 (Setter::Color, Value::String(s)) => format!("Color::hex({s:?}).unwrap()"),
                 (Setter::Text, Value::String(s)) => format!("{s:?}"),
@@ -616,7 +655,7 @@ fn typed_test(catalogue: &Catalogue, vectors: &[Vector]) -> Result<String> {
                     vector.operation
                 ),
             };
-            write!(expr, ".{}({arg})", ident(snake(&p.name)))?;
+            write!(expr, ".{}({arg})", ident(rust_name(&p.name)))?;
         }
         writeln!(out, "assert_eq!({expr}.to_string(), {:?});", vector.segment)?;
     }
@@ -656,6 +695,12 @@ mod tests {
         assert_eq!(camel("2x"), "X2");
         assert_eq!(ident(snake("type")), "r#type");
         assert_eq!(ident(snake("gen")), "r#gen");
+        assert_eq!(
+            rust_name("TextDetectionandRecognition"),
+            "text_detection_and_recognition"
+        );
+        assert_eq!(rust_name("qRTypeNumber"), "qr_type_number");
+        assert_eq!(rust_name("generateBG"), "generate_bg");
     }
 
     /// CI's check that the committed generated code is what the catalogue gives.

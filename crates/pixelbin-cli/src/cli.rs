@@ -5,6 +5,7 @@ use pixelbin_emulator::cli::EmulatorArgs;
 
 use crate::files::FilesCommand;
 use crate::folders::FoldersCommand;
+use crate::mcp::McpArgs;
 use crate::predict::PredictArgs;
 use crate::predictions::PredictionsCommand;
 use crate::transformations::TransformationsCommand;
@@ -106,6 +107,8 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// See everything work in seconds, against an emulator started in this process.
     Demo,
+    /// Serve Pixelbin to AI assistants (Claude, Cursor...) as an MCP server on stdio.
+    Mcp(McpArgs),
 }
 
 #[cfg(test)]

@@ -167,7 +167,8 @@ pub async fn run(out: Output) -> anyhow::Result<()> {
         timeout: Some(30),
         interval: 1,
     };
-    let done = predictions::wait_for(&client, &job.id, &wait, out).await?;
+    let again = predictions::fetch_command(&job.id, None);
+    let done = predictions::wait_for(&client, &job.id, &wait, &again, out).await?;
     let done = done.into_result()?;
     let output_url = done
         .output_urls()

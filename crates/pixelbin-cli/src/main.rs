@@ -21,6 +21,7 @@ mod files;
 mod folders;
 mod inputs;
 mod journal;
+mod mcp;
 mod output;
 mod predict;
 mod predict_each;
@@ -118,6 +119,7 @@ async fn run(cli: Cli, secret_typed: bool) -> anyhow::Result<()> {
             emulator::run(args, emulator::accepted_secret(typed), out).await
         }
         Command::Demo => demo::run(out).await,
+        Command::Mcp(args) => mcp::run(args, &ctx).await,
     }
 }
 

@@ -2,13 +2,16 @@
 //! for it and save its outputs.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use clap::Args;
-use pixelbin::predictions::{InputValue, check_file_size};
+use pixelbin::predictions::{
+    InputValue, PredictionInput, check_file_size, existing_outputs, output_stem,
+};
 
 use crate::context::Context;
+use crate::error::{CliError, Failure};
 use crate::inputs::Inputs;
 use crate::predictions::{self, WaitArgs};
 
@@ -49,7 +52,9 @@ pub struct PredictArgs {
     pub wait: bool,
     #[command(flatten)]
     pub wait_args: WaitArgs,
-    /// Save the outputs into DIR (created if missing); implies --wait.
+    /// Save the outputs into DIR (created if missing) as STEM.EXT, STEM the first input file's
+    /// (or URL's) name without extension, else `result`; implies --wait. Checked before the job
+    /// is created: an existing output is refused unless --overwrite.
     #[arg(long, value_name = "DIR")]
     pub download: Option<PathBuf>,
     /// Check the inputs against the model's schema before creating the job.
@@ -89,20 +94,55 @@ pub async fn run(args: PredictArgs, ctx: &Context) -> anyhow::Result<()> {
         return crate::predict_each::run(request, ctx).await;
     }
     let input = Inputs::parse(&args.inputs)?.into_prediction_input();
-    if let Some(dir) = &args.download {
-        predictions::check_download_dir(dir)?;
-    }
+    let save = match &args.download {
+        Some(dir) => Some(check_destination(dir, &input, args.overwrite)?),
+        None => None,
+    };
     let client = ctx.client()?;
     let created = Mutex::new(None);
-    let work = create_wait_save(&args, input, &client, ctx, &created);
+    let work = create_wait_save(&args, input, save.as_ref(), &client, ctx, &created);
     predictions::within(args.wait_args.timeout, &created, work).await
 }
 
-/// Creates the job, then waits for it and saves its outputs when asked; `created` gets the
-/// job id as soon as there is one, for the message of a --timeout.
+/// Where the outputs will go (named after the input, like `predict --each`), refused before
+/// the job is created (and paid for) when a file there would be replaced without
+/// `--overwrite`.
+fn check_destination(
+    dir: &Path,
+    input: &PredictionInput,
+    overwrite: bool,
+) -> anyhow::Result<predictions::Save> {
+    predictions::check_download_dir(dir)?;
+    let stem = output_stem(input);
+    if !overwrite {
+        let inputs: Vec<PathBuf> = input
+            .file_paths()
+            .into_iter()
+            .map(Path::to_path_buf)
+            .collect();
+        if let Some(existing) = existing_outputs(dir, Path::new(&stem), &inputs).first() {
+            return Err(CliError::usage(format!(
+                "{} exists and this job's outputs are saved as {}.EXT in {}; pass --overwrite to replace it, or choose another --download folder (no job was created)",
+                existing.display(),
+                stem,
+                dir.display()
+            )));
+        }
+    }
+    Ok(predictions::Save {
+        dir: dir.to_path_buf(),
+        stem,
+        overwrite,
+    })
+}
+
+/// Creates the job, then waits for it and saves its outputs when asked. Once the job exists,
+/// `created` holds the command that fetches its outputs (for the message of a --timeout), and
+/// every failure names it.
 async fn create_wait_save(
     args: &PredictArgs,
-    input: pixelbin::predictions::PredictionInput,
+    input: PredictionInput,
+    save: Option<&predictions::Save>,
     client: &pixelbin::PixelbinClient,
     ctx: &Context,
     created: &Mutex<Option<String>>,
@@ -150,22 +190,37 @@ async fn create_wait_save(
             .await
     }
     .map_err(predictions::classify)?;
-    *created.lock().unwrap_or_else(|e| e.into_inner()) = Some(job.id.clone());
-    let wait = args.wait || args.download.is_some() || args.wait_args.timeout.is_some();
+    let again = predictions::fetch_command(&job.id, save);
+    *created.lock().unwrap_or_else(|e| e.into_inner()) = Some(again.clone());
+    let wait = args.wait || save.is_some() || args.wait_args.timeout.is_some();
     if !wait {
         return predictions::print_prediction(&job, &[], ctx.out);
     }
-    let job = if job.is_finished() {
-        job
-    } else {
-        predictions::wait_for(client, &job.id, &args.wait_args, ctx.out).await?
+    let id = job.id.clone();
+    let finished = async {
+        let job = if job.is_finished() {
+            job
+        } else {
+            predictions::wait_for(client, &job.id, &args.wait_args, &again, ctx.out).await?
+        };
+        predictions::finish(client, job, save, ctx.out).await
     };
-    predictions::finish(
-        client,
-        job,
-        args.download.as_deref(),
-        args.overwrite,
-        ctx.out,
-    )
-    .await
+    finished
+        .await
+        .map_err(|error| after_create(error, &id, &again))
+}
+
+/// A failure after job `id` was created names the job and the command that fetches its
+/// outputs, since the job is paid for and keeps running: a FAILURE has no outputs to fetch,
+/// and a message that already names the command is kept as it is.
+fn after_create(error: anyhow::Error, id: &str, again: &str) -> anyhow::Error {
+    let failed = error
+        .downcast_ref::<CliError>()
+        .is_some_and(|e| e.failure == Failure::PredictionFailed);
+    if failed || format!("{error:#}").contains(again) {
+        return error;
+    }
+    error.context(format!(
+        "job {id} was created; run `{again}` to fetch its outputs"
+    ))
 }

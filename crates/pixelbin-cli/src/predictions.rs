@@ -9,8 +9,8 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use pixelbin::PixelbinClient;
 use pixelbin::predictions::{
-    DownloadOptions, Error as PredictionError, ModelInfo, ModelSchema, Prediction,
-    PredictionStatus, WaitOptions,
+    DEFAULT_OUTPUT_STEM, DownloadOptions, Error as PredictionError, ModelInfo, ModelSchema,
+    Prediction, PredictionStatus, WaitOptions,
 };
 use serde_json::Value;
 
@@ -36,6 +36,9 @@ pub enum PredictionsCommand {
         /// Save the outputs into DIR (created if missing).
         #[arg(long, value_name = "DIR")]
         download: Option<PathBuf>,
+        /// Name the saved outputs STEM.EXT (STEM_N.EXT for several outputs).
+        #[arg(long, value_name = "STEM", requires = "download", default_value = DEFAULT_OUTPUT_STEM)]
+        name: String,
         /// Replace existing output files (default: refuse, leaving them untouched).
         #[arg(long)]
         overwrite: bool,
@@ -84,15 +87,25 @@ pub async fn run(command: PredictionsCommand, ctx: &Context) -> anyhow::Result<(
             id,
             wait,
             download,
+            name,
             overwrite,
         } => {
-            if let Some(dir) = &download {
-                check_download_dir(dir)?;
-            }
-            let known = Mutex::new(Some(id.clone()));
+            let save = match download {
+                Some(dir) => {
+                    check_download_dir(&dir)?;
+                    Some(Save {
+                        dir,
+                        stem: name,
+                        overwrite,
+                    })
+                }
+                None => None,
+            };
+            let again = fetch_command(&id, save.as_ref());
+            let known = Mutex::new(Some(again.clone()));
             within(wait.timeout, &known, async {
-                let job = wait_for(&client, &id, &wait, out).await?;
-                finish(&client, job, download.as_deref(), overwrite, out).await
+                let job = wait_for(&client, &id, &wait, &again, out).await?;
+                finish(&client, job, save.as_ref(), out).await
             })
             .await
         }
@@ -136,12 +149,55 @@ pub fn check_download_dir(dir: &Path) -> anyhow::Result<()> {
     }
 }
 
+/// Where and how a finished job's outputs are saved (`--download`, `--name`, `--overwrite`).
+#[derive(Debug, Clone)]
+pub struct Save {
+    /// The folder.
+    pub dir: PathBuf,
+    /// What the outputs are named after (see `pixelbin::predictions::output_path`).
+    pub stem: String,
+    /// Replace existing files.
+    pub overwrite: bool,
+}
+
+/// The command that waits for job `id` again and saves its outputs as `save` would.
+pub fn fetch_command(id: &str, save: Option<&Save>) -> String {
+    let mut command = format!("pixelbin predictions wait {}", shell_word(id));
+    if let Some(save) = save {
+        command.push_str(&format!(
+            " --download {}",
+            shell_word(&save.dir.display().to_string())
+        ));
+        if save.stem != DEFAULT_OUTPUT_STEM {
+            command.push_str(&format!(" --name {}", shell_word(&save.stem)));
+        }
+        if save.overwrite {
+            command.push_str(" --overwrite");
+        }
+    }
+    command
+}
+
+/// `word` as one shell word: as is when plain, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// Polls job `id` until it ends, with a spinner on a terminal. Running out of time or attempts
-/// is exit code 5, with a hint to wait again.
+/// is exit code 5, with `again`, the command to wait again.
 pub async fn wait_for(
     client: &PixelbinClient,
     id: &str,
     wait: &WaitArgs,
+    again: &str,
     out: Output,
 ) -> anyhow::Result<Prediction> {
     let spinner = progress::spinner(out, format!("{id}: waiting"));
@@ -158,18 +214,18 @@ pub async fn wait_for(
             e @ (PredictionError::WaitExhausted { .. } | PredictionError::DeadlineExceeded { .. }),
         ) => Err(CliError::failed(
             Failure::TimedOut,
-            format!("{e}; run `pixelbin predictions wait {id}` to keep waiting"),
+            format!("{e}; run `{again}` to keep waiting"),
         )),
         Err(e) => Err(classify(e)),
     }
 }
 
 /// Runs `work` within `--timeout SECS` when given: the whole command (creating, waiting and
-/// downloading), not only the wait. Running out is exit code 5; `job` names the job to wait
-/// for again, when one was created.
+/// downloading), not only the wait. Running out is exit code 5; `again` holds the command that
+/// waits for the job again, once one was created.
 pub async fn within(
     timeout: Option<u64>,
-    job: &Mutex<Option<String>>,
+    again: &Mutex<Option<String>>,
     work: impl std::future::Future<Output = anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
     let Some(secs) = timeout else {
@@ -178,39 +234,37 @@ pub async fn within(
     match tokio::time::timeout(Duration::from_secs(secs), work).await {
         Ok(result) => result,
         Err(_) => {
-            let job = job.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            Err(timed_out(secs, job.as_deref()))
+            let again = again.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            Err(timed_out(secs, again.as_deref()))
         }
     }
 }
 
-fn timed_out(secs: u64, job: Option<&str>) -> anyhow::Error {
-    let message = match job {
-        Some(id) => format!(
-            "gave up after --timeout {secs} s; job {id} keeps running on the server: run `pixelbin predictions wait {id}` to keep waiting"
+fn timed_out(secs: u64, again: Option<&str>) -> anyhow::Error {
+    let message = match again {
+        Some(again) => format!(
+            "gave up after --timeout {secs} s; the job keeps running on the server: run `{again}` to keep waiting"
         ),
         None => format!("gave up after --timeout {secs} s, before the job was created"),
     };
     CliError::failed(Failure::TimedOut, message)
 }
 
-/// Prints a finished job, saves its outputs when asked (replacing existing files only with
-/// `overwrite`); exit code 4 when it failed.
+/// Prints a finished job, saves its outputs when asked; exit code 4 when it failed.
 pub async fn finish(
     client: &PixelbinClient,
     job: Prediction,
-    download: Option<&Path>,
-    overwrite: bool,
+    save: Option<&Save>,
     out: Output,
 ) -> anyhow::Result<()> {
     let mut saved = Vec::new();
     if job.status == PredictionStatus::Success
-        && let Some(dir) = download
+        && let Some(save) = save
     {
-        let options = DownloadOptions::default().overwrite(overwrite);
+        let options = DownloadOptions::default().overwrite(save.overwrite);
         saved = client
             .predictions()
-            .download_outputs_with(&job, dir, &options)
+            .download_outputs_as(&job, &save.dir, &save.stem, &options)
             .await?;
     }
     print_prediction(&job, &saved, out)?;

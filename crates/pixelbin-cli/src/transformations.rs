@@ -15,10 +15,10 @@ use crate::output::Output;
 pub enum TransformationsCommand {
     /// List every plugin, operation and parameter: URL id, type, allowed values, default.
     List,
-    /// Print one transformation segment built from long-name parameters, checked against
-    /// the catalogue.
+    /// Print a transformation pattern built from one or more steps, each an operation and its
+    /// parameters (by long name or URL id), checked against the catalogue.
     #[command(
-        after_help = "Example:\n  pixelbin transformations build Basic.resize height=100 width=200 fit=contain\n  # t.resize(h:100,w:200,f:contain)"
+        after_help = "Examples:\n  pixelbin transformations build Basic.resize height=100 width=200 fit=contain\n  # t.resize(h:100,w:200,f:contain)\n  pixelbin transformations build Basic.resize w=300 -- EraseBG.bg\n  # t.resize(w:300)~erase.bg()"
     )]
     Build(BuildArgs),
 }
@@ -26,13 +26,12 @@ pub enum TransformationsCommand {
 /// `pixelbin transformations build`
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The operation as @pixelbin/core names it: Plugin.operation, e.g. Basic.resize,
-    /// EraseBG.bg, SuperResolution.upscale (`pixelbin transformations list` shows them all).
-    #[arg(value_name = "PLUGIN.OPERATION")]
-    pub operation: String,
-    /// Parameters by long name, e.g. height=100 fit=contain.
-    #[arg(value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
+    /// Steps: an operation as @pixelbin/core names it (Plugin.operation, e.g. Basic.resize,
+    /// EraseBG.bg; or its URL prefix, t.resize), then its parameters NAME=VALUE by long name or
+    /// URL id (height=100 or h=100). A word without `=` starts the next step; `--` may
+    /// separate steps too. `pixelbin transformations list` shows every operation.
+    #[arg(value_name = "STEP", required = true)]
+    pub steps: Vec<String>,
 }
 
 /// Runs a `transformations` subcommand.
@@ -51,30 +50,74 @@ pub fn run(command: TransformationsCommand, out: Output) -> anyhow::Result<()> {
             Ok(())
         }),
         TransformationsCommand::Build(args) => {
-            let segment = build(&args)?.to_string();
-            out.emit(
-                &json!({ "operation": args.operation, "segment": segment }),
-                |w| writeln!(w, "{segment}"),
-            )
+            let steps = steps(&args.steps)?;
+            let pattern = pixelbin::url::format_pattern(&steps)
+                .map_err(|e| CliError::usage(e.to_string()))?;
+            let json_steps: Vec<Value> = steps
+                .iter()
+                .map(|t| {
+                    json!({
+                        "operation": t.describe().operation.map(|op| op.full_name()),
+                        "segment": t.to_string(),
+                    })
+                })
+                .collect();
+            out.emit(&json!({ "pattern": pattern, "steps": json_steps }), |w| {
+                writeln!(w, "{pattern}")
+            })
         }
     }
 }
 
-/// The operation `args` names, with its parameters; a bad name or value is a usage error
-/// (exit code 2) naming the parameter and what it accepts.
-fn build(args: &BuildArgs) -> anyhow::Result<Transformation<'static>> {
-    let params = args
-        .params
-        .iter()
-        .map(|pair| {
-            pair.split_once('=').ok_or_else(|| {
-                CliError::usage(format!(
-                    "'{pair}' is not NAME=VALUE; give parameters by long name, e.g. height=100"
-                ))
-            })
+/// [`steps`], where no words mean no steps (`url build` adds steps only when given).
+pub fn steps_or_none(words: &[String]) -> anyhow::Result<Vec<Transformation<'static>>> {
+    if words.iter().all(|w| w == "--") {
+        return Ok(Vec::new());
+    }
+    steps(words)
+}
+
+/// The transformations that command-line words describe: `Plugin.operation` (or `t.resize`)
+/// then its `NAME=VALUE` parameters, by long name or URL id; a word without `=` starts the
+/// next step, and `--` words only separate. A bad name or value is a usage error (exit code
+/// 2) naming the parameter and what it accepts.
+pub fn steps(words: &[String]) -> anyhow::Result<Vec<Transformation<'static>>> {
+    let mut groups: Vec<(&str, Vec<(&str, &str)>)> = Vec::new();
+    for word in words.iter().map(String::as_str).filter(|w| *w != "--") {
+        match (word.split_once('='), groups.last_mut()) {
+            (Some(pair), Some((_, params))) => params.push(pair),
+            (Some(_), None) => {
+                return Err(CliError::usage(format!(
+                    "'{word}' comes before any operation; start with one, e.g. Basic.resize {word}"
+                )));
+            }
+            (None, _) if word.starts_with('-') => {
+                return Err(CliError::usage(format!(
+                    "'{word}' after `--` is taken as a step; put options before the first `--`"
+                )));
+            }
+            (None, _) if !word.contains('.') => {
+                return Err(CliError::usage(format!(
+                    "'{word}' is neither NAME=VALUE nor Plugin.operation; give parameters as \
+                     NAME=VALUE (height=100 or h=100) after an operation such as Basic.resize"
+                )));
+            }
+            (None, _) => groups.push((word, Vec::new())),
+        }
+    }
+    if groups.is_empty() {
+        return Err(CliError::usage(
+            "no operation given; name one such as Basic.resize (`pixelbin transformations list` \
+             shows them all)",
+        ));
+    }
+    groups
+        .into_iter()
+        .map(|(operation, params)| {
+            catalogue::build_operation(operation, params)
+                .map_err(|e| CliError::usage(e.to_string()))
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    catalogue::build_operation(&args.operation, params).map_err(|e| CliError::usage(e.to_string()))
+        .collect()
 }
 
 /// `height (h): integer, default 0`.
@@ -91,7 +134,7 @@ fn param_line(p: &ParamSpec) -> String {
 
 /// One plugin in `transformations list --json`; fields in the order printed.
 #[derive(Serialize)]
-struct PluginEntry {
+pub(crate) struct PluginEntry {
     plugin: &'static str,
     operations: Vec<OperationEntry>,
 }
@@ -115,7 +158,7 @@ struct ParamEntry {
 
 /// `[{"plugin", "operations": [{"name", "prefix", "parameters": [{"name", "id", "type",
 /// "values", "default"}]}]}]`.
-fn list_json() -> Vec<PluginEntry> {
+pub(crate) fn list_json() -> Vec<PluginEntry> {
     catalogue::plugins()
         .iter()
         .map(|plugin| PluginEntry {
@@ -171,7 +214,7 @@ pub fn explain(transformations: &[Transformation<'_>], out: Output) -> anyhow::R
     })
 }
 
-fn explain_json(descriptions: &[Description<'_>]) -> Value {
+pub(crate) fn explain_json(descriptions: &[Description<'_>]) -> Value {
     descriptions
         .iter()
         .map(|d| {
@@ -204,32 +247,41 @@ mod tests {
     use super::*;
     use crate::error::Failure;
 
-    fn args(operation: &str, params: &[&str]) -> BuildArgs {
-        BuildArgs {
-            operation: operation.into(),
-            params: params.iter().map(|s| s.to_string()).collect(),
-        }
+    fn build(words: &[&str]) -> anyhow::Result<String> {
+        let words: Vec<String> = words.iter().map(|s| s.to_string()).collect();
+        Ok(pixelbin::url::format_pattern(&steps(&words)?)?)
     }
 
     #[test]
-    fn builds_from_long_names() {
-        let t = build(&args(
-            "Basic.resize",
-            &["height=100", "width=200", "fit=contain"],
-        ))
-        .unwrap();
-        assert_eq!(t.to_string(), "t.resize(h:100,w:200,f:contain)");
+    fn builds_steps_from_long_names_and_ids() {
+        assert_eq!(
+            build(&["Basic.resize", "height=100", "width=200", "fit=contain"]).unwrap(),
+            "t.resize(h:100,w:200,f:contain)"
+        );
+        assert_eq!(
+            build(&["Basic.resize", "w=300", "--", "EraseBG.bg"]).unwrap(),
+            "t.resize(w:300)~erase.bg()"
+        );
+        assert_eq!(
+            build(&["t.resize", "w=300", "f=inside", "t.flip"]).unwrap(),
+            "t.resize(w:300,f:inside)~t.flip()"
+        );
     }
 
     #[test]
     fn bad_input_is_a_usage_error() {
-        for (op, params, needle) in [
-            ("Basic.resize", &["height"][..], "not NAME=VALUE"),
-            ("Basic.resize", &["fit=cover2"][..], "cover, contain"),
-            ("Basic.resize", &["hieght=1"][..], "accepts: height"),
-            ("Basic.nope", &[][..], "the plugin has resize"),
+        for (words, needle) in [
+            (&["Basic.resize", "height"][..], "neither NAME=VALUE"),
+            (&["height=1"][..], "before any operation"),
+            (&["Basic.resize", "fit=cover2"][..], "cover, contain"),
+            (&["Basic.resize", "hieght=1"][..], "accepts: height"),
+            (&["Basic.nope"][..], "the plugin has resize"),
+            (&["--"][..], "no operation given"),
         ] {
-            let err = build(&args(op, params)).unwrap_err();
+            let err = match build(words) {
+                Ok(pattern) => panic!("{words:?} built {pattern}"),
+                Err(err) => err,
+            };
             assert_eq!(
                 err.downcast_ref::<CliError>().map(|e| e.failure),
                 Some(Failure::Usage)

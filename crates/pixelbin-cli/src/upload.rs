@@ -18,8 +18,12 @@ use crate::error::CliError;
 use crate::output::Output;
 use crate::progress;
 
+// Also `upload_file`'s `access` in `pixelbin mcp`, whose schema the doc comment describes.
 /// Access level of the stored file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum AccessArg {
     /// Anyone with the URL can read it.
     PublicRead,

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use clap::{Args, Subcommand};
+use clap::{ArgGroup, Args, Subcommand};
 use pixelbin::url::{UrlError, UrlObj, UrlToObjOptions};
 use serde_json::json;
 
@@ -16,11 +16,13 @@ use crate::output::Output;
 pub enum UrlCommand {
     /// Take a Pixelbin URL apart; prints the reference SDK's `url_to_obj` object as JSON.
     Parse(ParseArgs),
-    /// Build a URL from that JSON object, read on stdin (the reference's `obj_to_url`).
+    /// Build a URL: from --cloud-name (or --base-url) and --path, or from the JSON object
+    /// `url parse` prints, read on stdin (the reference's `obj_to_url`); steps given are
+    /// added to its transformations.
     #[command(
-        after_help = "Example:\n  pixelbin url parse \"$URL\" | jq '.options.dpr = 2' | pixelbin url build"
+        after_help = "Examples:\n  pixelbin url build --cloud-name my-cloud --path shoes/red.jpeg Basic.resize w=300 -- EraseBG.bg\n  pixelbin url parse \"$URL\" | jq '.options.dpr = 2' | pixelbin url build\n  pixelbin url parse \"$URL\" | pixelbin url build t.flip"
     )]
-    Build,
+    Build(BuildArgs),
     /// Sign a CDN URL so it is valid for --expiry-seconds from now (adds pbs, pbe, pbt).
     Sign(SignArgs),
     /// Check a signed URL against its token; exit code 3 when it does not verify or expired.
@@ -39,6 +41,35 @@ pub struct ParseArgs {
     /// parameters by long name and type, and what is unknown or invalid.
     #[arg(long)]
     pub explain: bool,
+}
+
+/// `pixelbin url build`
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("origin").args(["cloud_name", "base_url"]).multiple(true)))]
+pub struct BuildArgs {
+    /// Steps to add, as `pixelbin transformations build` takes them: Plugin.operation (or
+    /// t.resize) then NAME=VALUE parameters by long name or URL id; `--` may separate steps.
+    #[arg(value_name = "STEP")]
+    pub steps: Vec<String>,
+    /// Build a new URL in this cloud instead of reading an object on stdin.
+    #[arg(long, value_name = "NAME")]
+    pub cloud_name: Option<String>,
+    /// Build a new URL on this custom domain (`https://img.example.com`) instead of reading an
+    /// object on stdin; with --cloud-name, the CDN origin to use (e.g. an emulator's).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The file path of a new URL, e.g. shoes/red.jpeg.
+    #[arg(long, value_name = "PATH", requires = "origin")]
+    pub path: Option<String>,
+    /// The zone slug of a new URL.
+    #[arg(long, value_name = "SLUG", requires = "origin")]
+    pub zone: Option<String>,
+    /// The `dpr` option of a new URL: 0.1 to 5.0, or auto.
+    #[arg(long, value_name = "RATIO", requires = "origin")]
+    pub dpr: Option<String>,
+    /// Sets `f_auto=true` on a new URL (the CDN picks the format).
+    #[arg(long, requires = "origin")]
+    pub f_auto: bool,
 }
 
 /// `pixelbin url sign`
@@ -81,12 +112,19 @@ pub struct VerifyArgs {
 pub fn run(command: UrlCommand, out: Output) -> anyhow::Result<()> {
     match command {
         UrlCommand::Parse(args) => parse(&args, out),
-        UrlCommand::Build => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .context("could not read the URL object from stdin")?;
-            let url = build_bytes(&bytes)?;
+        UrlCommand::Build(args) => {
+            // Steps are checked before stdin is read.
+            let steps = crate::transformations::steps_or_none(&args.steps)?;
+            let url = match new_object(&args)? {
+                Some(obj) => with_steps(obj, steps)?,
+                None => {
+                    let mut bytes = Vec::new();
+                    std::io::stdin()
+                        .read_to_end(&mut bytes)
+                        .context("could not read the URL object from stdin")?;
+                    build_bytes(&bytes, steps)?
+                }
+            };
             out.emit(&json!({ "url": url }), |w| writeln!(w, "{url}"))
         }
         UrlCommand::Sign(args) => {
@@ -119,25 +157,69 @@ fn parse(args: &ParseArgs, out: Output) -> anyhow::Result<()> {
     crate::output::print_json(&obj)
 }
 
-/// `obj_to_url` of stdin's bytes; text that is not UTF-8 is bad input (exit code 2).
-pub fn build_bytes(bytes: &[u8]) -> anyhow::Result<String> {
+/// The object `--cloud-name`/`--base-url` describe; `None` when neither is given (the object
+/// comes on stdin).
+fn new_object(args: &BuildArgs) -> anyhow::Result<Option<UrlObj<'static>>> {
+    let path = args.path.clone().unwrap_or_default();
+    let mut obj = match (&args.cloud_name, &args.base_url) {
+        (None, None) => return Ok(None),
+        (Some(cloud), base) => {
+            let obj = UrlObj::new(cloud.clone(), path);
+            match base {
+                Some(base) => obj.base_url(base.clone()),
+                None => obj,
+            }
+        }
+        (None, Some(base)) => UrlObj::on_custom_domain(base.clone(), path),
+    };
+    if let Some(zone) = &args.zone {
+        obj = obj.zone(zone.clone());
+    }
+    if let Some(dpr) = &args.dpr {
+        obj = obj.dpr(pixelbin::url::Dpr::parse(dpr).map_err(url_error)?);
+    }
+    if args.f_auto {
+        obj = obj.f_auto(true);
+    }
+    Ok(Some(obj))
+}
+
+/// `obj_to_url` of the object with `steps` added to its transformations.
+fn with_steps(
+    mut obj: UrlObj<'_>,
+    steps: Vec<pixelbin::url::Transformation<'static>>,
+) -> anyhow::Result<String> {
+    obj.transformations.extend(steps);
+    pixelbin::url::obj_to_url(&obj).map_err(url_error)
+}
+
+/// `obj_to_url` of stdin's bytes plus `steps`; text that is not UTF-8 is bad input (exit
+/// code 2).
+pub fn build_bytes(
+    bytes: &[u8],
+    steps: Vec<pixelbin::url::Transformation<'static>>,
+) -> anyhow::Result<String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         CliError::usage(format!(
             "stdin is not UTF-8 text ({e}); pipe in the JSON that `pixelbin url parse` prints"
         ))
     })?;
-    build(text)
+    build(text, steps)
 }
 
-/// `obj_to_url` of a JSON text.
-pub fn build(text: &str) -> anyhow::Result<String> {
+/// `obj_to_url` of a JSON text plus `steps`.
+pub fn build(
+    text: &str,
+    steps: Vec<pixelbin::url::Transformation<'static>>,
+) -> anyhow::Result<String> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         CliError::usage(format!(
-            "stdin is not a JSON object ({e}); pipe in what `pixelbin url parse` prints"
+            "stdin is not a JSON object ({e}); pipe in what `pixelbin url parse` prints, or \
+             give --cloud-name and --path"
         ))
     })?;
     let obj = UrlObj::from_json(&value).map_err(url_error)?;
-    pixelbin::url::obj_to_url(&obj).map_err(url_error)
+    with_steps(obj, steps)
 }
 
 fn verify(args: &VerifyArgs, out: Output) -> anyhow::Result<()> {
@@ -194,23 +276,23 @@ mod tests {
         let url = "https://cdn.pixelbin.io/v2/my-cloud/z-slug/t.resize(h:100,w:200)~t.flip()/path/to/image.jpeg?dpr=2.0&f_auto=true";
         let obj = pixelbin::url::url_to_obj(url, UrlToObjOptions::default()).unwrap();
         let text = serde_json::to_string(&obj).unwrap();
-        assert_eq!(build(&text).unwrap(), url);
+        assert_eq!(build(&text, Vec::new()).unwrap(), url);
     }
 
     #[test]
     fn bad_json_is_a_usage_error() {
-        let err = build("not json").unwrap_err();
+        let err = build("not json", Vec::new()).unwrap_err();
         assert_eq!(
             err.downcast_ref::<CliError>().map(|e| e.failure),
             Some(Failure::Usage)
         );
-        let err = build_bytes(b"{\"cloudName\": \"\xff\"}").unwrap_err();
+        let err = build_bytes(b"{\"cloudName\": \"\xff\"}", Vec::new()).unwrap_err();
         assert_eq!(
             err.downcast_ref::<CliError>().map(|e| e.failure),
             Some(Failure::Usage)
         );
         assert!(err.to_string().contains("not UTF-8"), "{err}");
-        let err = build("{}").unwrap_err();
+        let err = build("{}", Vec::new()).unwrap_err();
         assert!(err.to_string().contains("cloudName"), "{err}");
     }
 }

@@ -184,18 +184,10 @@ impl Error {
     /// 5xx, 408 or 429); whether a *particular* request may be repeated also
     /// depends on its method, see the table in [`crate::retry`].
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Api { status, .. } => http::StatusCode::from_u16(*status)
-                .map(crate::retry::is_retryable_status)
-                .unwrap_or(false),
-            Error::Transport { .. } | Error::Timeout { .. } | Error::Stalled { .. } => true,
-            Error::InvalidCredential(_)
-            | Error::IllegalArgument(_)
-            | Error::Decode { .. }
-            | Error::TooLarge { .. }
-            | Error::OutputExists { .. }
-            | Error::WriteOutput { .. } => false,
-        }
+        matches!(
+            crate::retry::after_error(self, true),
+            crate::retry::AfterError::SendAgain { .. }
+        )
     }
 
     /// Builds an [`Error::Api`] from a non-2xx response body.

@@ -309,6 +309,68 @@ pub(crate) fn classify(outcome: Outcome<'_>, idempotent: bool) -> RetryDecision 
     }
 }
 
+/// What a caller may do with a request that failed with `error` after the transport's own
+/// retries, when it wants to try again later itself (a batch re-queueing a create, a poll loop
+/// polling again). The same table as the transport's: see the [module docs](self).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AfterError {
+    /// Sending it again is safe and may succeed: the server never saw it, refused it before
+    /// doing any work (`429`), or the request is idempotent and the failure may pass.
+    SendAgain {
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// The request may have been carried out (a timeout, a connection lost after sending, a
+    /// 5xx to a `POST`): sending it again could do the work twice, so the caller must find out
+    /// instead.
+    Uncertain,
+    /// It would fail the same way again.
+    Final,
+}
+
+/// Sorts a failed request's `error` per the table in the [module docs](self); `idempotent`
+/// says whether repeating the request is harmless.
+///
+/// ```
+/// use pixelbin_http::{Error, http::StatusCode, retry::{AfterError, after_error}};
+///
+/// let busy = Error::from_response(StatusCode::TOO_MANY_REQUESTS, b"{}");
+/// assert!(matches!(after_error(&busy, false), AfterError::SendAgain { .. }));
+/// let broken = Error::from_response(StatusCode::BAD_GATEWAY, b"{}");
+/// assert_eq!(after_error(&broken, false), AfterError::Uncertain);
+/// assert!(matches!(after_error(&broken, true), AfterError::SendAgain { .. }));
+/// let bad = Error::from_response(StatusCode::BAD_REQUEST, b"{}");
+/// assert_eq!(after_error(&bad, true), AfterError::Final);
+/// ```
+pub fn after_error(error: &Error, idempotent: bool) -> AfterError {
+    let decide = |idempotent| match error {
+        Error::Api { status, .. } => match StatusCode::from_u16(*status) {
+            Ok(status) => classify(
+                Outcome::Response {
+                    status,
+                    headers: &HeaderMap::new(),
+                },
+                idempotent,
+            ),
+            Err(_) => RetryDecision::DoNotRetry,
+        },
+        other => classify(Outcome::Error(other), idempotent),
+    };
+    match (decide(idempotent), idempotent) {
+        (RetryDecision::Retry { .. }, _) => AfterError::SendAgain {
+            retry_after: error.retry_after(),
+        },
+        // What only idempotence would make safe to repeat may have been done.
+        (RetryDecision::DoNotRetry, false)
+            if matches!(decide(true), RetryDecision::Retry { .. }) =>
+        {
+            AfterError::Uncertain
+        }
+        (RetryDecision::DoNotRetry, _) => AfterError::Final,
+    }
+}
+
 /// Reads `Retry-After` as delay-seconds or an HTTP date (relative to `now`).
 /// A date in the past means "now"; anything unparsable is ignored.
 pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
@@ -554,6 +616,60 @@ mod tests {
             classify(Outcome::Error(&bad), true),
             RetryDecision::DoNotRetry
         );
+    }
+
+    #[test]
+    fn failed_requests_are_sorted_by_the_same_table() {
+        let status = |code: u16| Error::from_response(StatusCode::from_u16(code).unwrap(), b"{}");
+        let again = |retry_after| AfterError::SendAgain { retry_after };
+        let not_sent = Error::Transport {
+            message: "refused".into(),
+            not_sent: true,
+            source: None,
+        };
+        let lost = Error::Transport {
+            message: "reset".into(),
+            not_sent: false,
+            source: None,
+        };
+        let timeout = Error::Timeout {
+            after: Duration::from_secs(1),
+        };
+        let mut limited = status(429);
+        if let Error::Api {
+            retry_after_secs, ..
+        } = &mut limited
+        {
+            *retry_after_secs = Some(7);
+        }
+        let cases: [(&Error, AfterError, AfterError); 9] = [
+            (&not_sent, again(None), again(None)),
+            (
+                &limited,
+                again(Some(Duration::from_secs(7))),
+                again(Some(Duration::from_secs(7))),
+            ),
+            (&status(503), again(None), AfterError::Uncertain),
+            (&status(408), again(None), AfterError::Uncertain),
+            (&lost, again(None), AfterError::Uncertain),
+            (&timeout, again(None), AfterError::Uncertain),
+            (&status(501), AfterError::Final, AfterError::Final),
+            (&status(403), AfterError::Final, AfterError::Final),
+            (
+                &Error::IllegalArgument("x".into()),
+                AfterError::Final,
+                AfterError::Final,
+            ),
+        ];
+        for (error, idempotent, other) in cases {
+            assert_eq!(after_error(error, true), idempotent, "{error:?}");
+            assert_eq!(after_error(error, false), other, "{error:?}");
+            assert_eq!(
+                error.is_retryable(),
+                matches!(idempotent, AfterError::SendAgain { .. }),
+                "{error:?}"
+            );
+        }
     }
 
     #[test]

@@ -33,15 +33,14 @@ use crate::client::Predictions;
 use crate::error::Error;
 use crate::input::PredictionInput;
 use crate::prediction::Prediction;
+use crate::wait::{Pacing, poll_until_final};
+use pixelbin_http::retry::{AfterError, after_error};
 
-/// No job is polled more often than this (the reference's smallest `retryInterval`).
-pub const POLL_FLOOR: Duration = Duration::from_secs(1);
+pub use crate::wait::POLL_FLOOR;
 /// Longest pause between two polls of one job.
 const POLL_CEILING: Duration = Duration::from_secs(30);
 /// Wait after a 429 that carried no `Retry-After`.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
-/// A poll failing this many times in a row ends its job with the last error.
-const MAX_POLL_FAILURES: u32 = 5;
 /// A create that never reached the server is sent again at most this many times.
 const MAX_UNSENT_RETRIES: u32 = 3;
 
@@ -586,18 +585,25 @@ fn create_outcome<K>(
         Ok(job) => return Event::Created(key, job, Instant::now()),
         Err(error) => error,
     };
-    // When and whether to send it again: after the server's Retry-After on a 429, with a
-    // growing pause when it never reached the server.
-    let retry = match &error {
-        Error::Http(http) if http.status() == Some(429) => Some((
-            http.retry_after().unwrap_or(DEFAULT_RETRY_AFTER),
-            refusals + 1,
-            unsent,
-        )),
-        Error::Http(pixelbin_http::Error::Transport { not_sent: true, .. })
-            if unsent < MAX_UNSENT_RETRIES =>
-        {
-            Some((DEFAULT_RETRY_AFTER * 2u32.pow(unsent), refusals, unsent + 1))
+    // When and whether to send it again (pixelbin_http::retry decides what is safe): after
+    // the server's Retry-After on a 429, with a growing pause when it never reached the server.
+    let decision = match &error {
+        Error::Http(http) => Some((http, after_error(http, false))),
+        _ => None,
+    };
+    let retry = match decision {
+        Some((http, AfterError::SendAgain { retry_after })) => {
+            if http.status() == Some(429) {
+                Some((
+                    retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
+                    refusals + 1,
+                    unsent,
+                ))
+            } else if unsent < MAX_UNSENT_RETRIES {
+                Some((DEFAULT_RETRY_AFTER * 2u32.pow(unsent), refusals, unsent + 1))
+            } else {
+                None
+            }
         }
         _ => None,
     };
@@ -616,7 +622,7 @@ fn create_outcome<K>(
             (refusals_now > refusals).then_some(epoch),
         ),
         _ => match error {
-            Error::Http(http) if may_have_been_created(&http) => Event::Done(
+            Error::Http(http) if after_error(&http, false) == AfterError::Uncertain => Event::Done(
                 key,
                 Err(Error::CreateUncertain {
                     reason: http.to_string(),
@@ -627,17 +633,8 @@ fn create_outcome<K>(
     }
 }
 
-/// Whether a failed create may still have started a job on the server.
-fn may_have_been_created(error: &pixelbin_http::Error) -> bool {
-    match error {
-        pixelbin_http::Error::Timeout { .. } => true,
-        pixelbin_http::Error::Transport { not_sent, .. } => !not_sent,
-        pixelbin_http::Error::Api { status, .. } => *status >= 500,
-        _ => false,
-    }
-}
-
-/// Polls job `id` (acknowledged at `since`) until it is final, on the shared clock and budget.
+/// Polls job `id` (acknowledged at `since`) until it is final, in the one poll loop of
+/// [`wait`](Predictions::wait), paced by the shared clock and request budget.
 async fn wait_for<K>(
     predictions: Predictions,
     shared: Arc<Shared>,
@@ -646,60 +643,38 @@ async fn wait_for<K>(
     since: Instant,
     timeout: Duration,
 ) -> Event<K> {
-    let deadline = since + timeout;
-    let mut next = since + shared.clock().first_poll();
-    let mut polls = 0u32;
-    let mut failures = 0u32;
-    let mut last: Option<Prediction> = None;
-    loop {
-        if next > deadline {
-            return Event::Finished(
-                key,
-                Err(Error::DeadlineExceeded {
-                    id: Some(id),
-                    last: last.map(Box::new),
-                    attempts: polls,
-                    deadline: timeout,
-                }),
-            );
-        }
-        tokio::time::sleep_until(next).await;
+    let mut pacing = SharedPacing(shared.clone());
+    let fetch = || async {
         shared.turn().await;
-        let answer = predictions.get(&id).await;
-        let now = Instant::now();
-        match answer {
-            Ok(job) => {
-                polls += 1;
-                failures = 0;
-                let age = now.saturating_duration_since(since);
-                if job.status.is_final() {
-                    shared.clock().on_finished(age, polls);
-                    return Event::Finished(key, Ok(job));
-                }
-                next = now + shared.clock().after_unfinished(age);
-                last = Some(job);
-            }
-            Err(error) if failures + 1 < MAX_POLL_FAILURES && is_transient(&error) => {
-                failures += 1;
-                let wait = http_error(&error)
-                    .and_then(pixelbin_http::Error::retry_after)
-                    .unwrap_or(POLL_FLOOR);
-                next = now + wait.max(POLL_FLOOR);
-            }
-            Err(error) => return Event::Finished(key, Err(error)),
-        }
+        predictions.get(&id).await
+    };
+    let result = poll_until_final(
+        &id,
+        fetch,
+        &mut pacing,
+        since,
+        Some(timeout),
+        None,
+        &mut |_| {},
+    )
+    .await;
+    Event::Finished(key, result)
+}
+
+/// The batch's pacing: the poll clock learnt from every job of the batch.
+struct SharedPacing(Arc<Shared>);
+
+impl Pacing for SharedPacing {
+    fn first(&mut self) -> Duration {
+        self.0.clock().first_poll()
     }
-}
 
-/// Poll failures worth another try (after the transport's own retries).
-fn is_transient(error: &Error) -> bool {
-    http_error(error).is_some_and(pixelbin_http::Error::is_retryable)
-}
+    fn after_unfinished(&mut self, age: Duration) -> Option<Duration> {
+        Some(self.0.clock().after_unfinished(age))
+    }
 
-fn http_error(error: &Error) -> Option<&pixelbin_http::Error> {
-    match error {
-        Error::Http(http) => Some(http),
-        _ => None,
+    fn on_final(&mut self, age: Duration, polls: u32) {
+        self.0.clock().on_finished(age, polls);
     }
 }
 
@@ -792,21 +767,5 @@ mod tests {
         );
         let mut free = Budget::new(None);
         assert_eq!(free.book(), start);
-    }
-
-    #[test]
-    fn only_creates_that_may_have_reached_the_server_are_uncertain() {
-        let timeout = pixelbin_http::Error::Timeout {
-            after: Duration::from_secs(1),
-        };
-        assert!(may_have_been_created(&timeout));
-        let server = pixelbin_http::Error::from_response(http_status(503), b"{}");
-        assert!(may_have_been_created(&server));
-        let client = pixelbin_http::Error::from_response(http_status(400), b"{}");
-        assert!(!may_have_been_created(&client));
-    }
-
-    fn http_status(code: u16) -> pixelbin_http::http::StatusCode {
-        pixelbin_http::http::StatusCode::from_u16(code).unwrap()
     }
 }

@@ -1,12 +1,9 @@
 //! The `Predictions` client: the six operations of the reference, plus validation and downloads.
 
-use std::collections::HashSet;
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pixelbin_http::{ApiRequest, ApiResponse, DownloadOptions, Transport};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use pixelbin_http::{ApiRequest, ApiResponse, Transport};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use url::Url;
@@ -15,9 +12,9 @@ use crate::encode::encode;
 use crate::error::Error;
 use crate::input::PredictionInput;
 use crate::name::ModelName;
-use crate::prediction::{ModelInfo, ModelSchema, Prediction, PredictionStatus};
+use crate::prediction::{ModelInfo, ModelSchema, Prediction};
 use crate::validate::validate_input;
-use crate::wait::{WaitOptions, poll_until_final};
+use crate::wait::{WaitOptions, poll_with_options};
 
 /// Path of the authenticated prediction endpoints (create, get).
 const PLATFORM_PATH: &str = "/service/platform/transformation/v1.0/predictions";
@@ -89,7 +86,7 @@ impl Predictions {
 
     /// A slot of the in-flight limit, if there is one. The semaphore is never closed, so
     /// acquiring cannot fail; if it somehow did, the request goes ahead unbounded.
-    async fn slot(&self) -> Option<OwnedSemaphorePermit> {
+    pub(crate) async fn slot(&self) -> Option<OwnedSemaphorePermit> {
         match &self.in_flight {
             Some(semaphore) => semaphore.clone().acquire_owned().await.ok(),
             None => None,
@@ -191,8 +188,9 @@ impl Predictions {
     /// turn it into an error. Polling follows [`WaitOptions`]; if the attempts run out the
     /// error is [`Error::WaitExhausted`], if the deadline does, [`Error::DeadlineExceeded`], both
     /// carrying the last state seen (the reference instead returns the unfinished job as if it
-    /// were final). A poll that fails after the transport's own retries (e.g. a 4xx) ends the
-    /// wait with that error. Dropping the future stops polling at once.
+    /// were final). A poll that fails after the transport's own retries is polled again when
+    /// the failure may pass (a 5xx, a lost connection: up to 5 in a row), else (e.g. a 4xx) it
+    /// ends the wait with that error. Dropping the future stops polling at once.
     pub async fn wait(&self, request_id: &str, options: WaitOptions) -> Result<Prediction, Error> {
         self.wait_with(request_id, options, |_| {}).await
     }
@@ -274,7 +272,7 @@ impl Predictions {
         last: Option<Prediction>,
         on_poll: &mut (dyn FnMut(&Prediction) + Send),
     ) -> Result<Prediction, Error> {
-        poll_until_final(
+        poll_with_options(
             request_id,
             || self.get(request_id),
             options,
@@ -300,199 +298,5 @@ impl Predictions {
         let url = self.url(PUBLIC_PATH, &["schema", name])?;
         let response = self.send(ApiRequest::get(url)).await?;
         Ok(response.json()?)
-    }
-
-    /// Downloads every output of a finished prediction into `dir` (created if missing) and
-    /// returns the files written, in output order. An existing file is never replaced: see
-    /// [`download_outputs_with`](Self::download_outputs_with) to allow it.
-    pub async fn download_outputs(
-        &self,
-        prediction: &Prediction,
-        dir: impl AsRef<Path>,
-    ) -> Result<Vec<PathBuf>, Error> {
-        self.download_outputs_with(prediction, dir, &DownloadOptions::default())
-            .await
-    }
-
-    /// Downloads every output of a finished prediction into `dir` (created if missing) and
-    /// returns the files written, in output order.
-    ///
-    /// Files are named after the last segment of each output URL (`result_0.png`), made safe
-    /// for the file system and unique within the call. Each is streamed to a temporary file in
-    /// `dir` and renamed into place when complete, so a failed download leaves nothing behind
-    /// and never damages a file that was there; a broken or stalled download is fetched again
-    /// ([`Transport::download`]). Unless `options.overwrite` is set, an existing file is
-    /// refused (`pixelbin_http::Error::OutputExists`) before anything is downloaded. A
-    /// `FAILURE` gives [`Error::PredictionFailed`], any other unfinished status
-    /// [`Error::NotSucceeded`].
-    pub async fn download_outputs_with(
-        &self,
-        prediction: &Prediction,
-        dir: impl AsRef<Path>,
-        options: &DownloadOptions,
-    ) -> Result<Vec<PathBuf>, Error> {
-        match &prediction.status {
-            PredictionStatus::Success => {}
-            PredictionStatus::Failure => {
-                return Err(Error::PredictionFailed {
-                    prediction: Box::new(prediction.clone()),
-                });
-            }
-            other => {
-                return Err(Error::NotSucceeded {
-                    id: prediction.id.clone(),
-                    status: other.clone(),
-                });
-            }
-        }
-        let dir = dir.as_ref();
-        let mut used = HashSet::new();
-        let mut targets = Vec::new();
-        for (index, url) in prediction.output_urls().into_iter().enumerate() {
-            let parsed = parse_output_url(url)?;
-            targets.push((parsed, dir.join(output_file_name(url, index, &mut used))));
-        }
-        // Refuse before downloading anything, so a refusal writes nothing.
-        if !options.overwrite {
-            for (_, path) in &targets {
-                if tokio::fs::symlink_metadata(path).await.is_ok() {
-                    return Err(pixelbin_http::Error::OutputExists { path: path.clone() }.into());
-                }
-            }
-        }
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|source| Error::WriteOutput {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        let mut written = Vec::new();
-        for (url, path) in targets {
-            self.save_output(url, &path, options).await?;
-            written.push(path);
-        }
-        Ok(written)
-    }
-
-    /// Downloads one output URL into the file `target` (its folder must exist) and returns
-    /// its size: atomic, retried and stall-protected like
-    /// [`download_outputs_with`](Self::download_outputs_with); an existing `target` is
-    /// refused unless `options.overwrite`.
-    pub async fn download_output_to(
-        &self,
-        url: &str,
-        target: &Path,
-        options: &DownloadOptions,
-    ) -> Result<u64, Error> {
-        self.save_output(parse_output_url(url)?, target, options)
-            .await
-    }
-
-    async fn save_output(
-        &self,
-        url: Url,
-        target: &Path,
-        options: &DownloadOptions,
-    ) -> Result<u64, Error> {
-        let _slot = self.slot().await;
-        Ok(self
-            .transport
-            .download(ApiRequest::get(url), target, options)
-            .await?)
-    }
-
-    /// Streams one output URL into `writer` and returns the number of bytes written. The
-    /// request goes through the transport (retries, timeouts, stall protection) without the
-    /// API credentials, which are only sent to the API host. To save to a file, prefer
-    /// [`download_outputs`](Self::download_outputs): it is atomic and retries a broken body.
-    pub async fn download_output<W>(&self, url: &str, writer: &mut W) -> Result<u64, Error>
-    where
-        W: AsyncWrite + Unpin + ?Sized,
-    {
-        let parsed = parse_output_url(url)?;
-        let _slot = self.slot().await;
-        let mut response = self
-            .transport
-            .send_streaming(ApiRequest::get(parsed), None)
-            .await?;
-        let write_err = |source| Error::WriteOutput {
-            path: PathBuf::new(),
-            source,
-        };
-        let mut total = 0u64;
-        while let Some(chunk) = response.chunk().await? {
-            writer.write_all(&chunk).await.map_err(write_err)?;
-            total += chunk.len() as u64;
-        }
-        writer.flush().await.map_err(write_err)?;
-        Ok(total)
-    }
-}
-
-/// An output URL as a request URL; the error shows it redacted.
-fn parse_output_url(url: &str) -> Result<Url, Error> {
-    Url::parse(url).map_err(|e| Error::Download {
-        url: pixelbin_http::redact_url(url),
-        message: format!("not a valid absolute URL ({e})"),
-    })
-}
-
-/// A safe, unique file name for output `index` from its URL's last path segment.
-fn output_file_name(url: &str, index: usize, used: &mut HashSet<String>) -> String {
-    let segment = Url::parse(url)
-        .ok()
-        .and_then(|u| {
-            u.path_segments()
-                .and_then(|mut s| s.next_back().map(str::to_string))
-        })
-        .unwrap_or_default();
-    let mut name: String = segment
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.trim_matches('.').is_empty() {
-        name = format!("output_{index}");
-    }
-    if !used.insert(name.clone()) {
-        name = format!("{index}_{name}");
-        used.insert(name.clone());
-    }
-    name
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn output_names_are_safe_and_unique() {
-        let mut used = HashSet::new();
-        let names: Vec<String> = [
-            "https://d.test/out/result_0.png",
-            "https://d.test/other/result_0.png",
-            "https://d.test/out/..",
-            "https://d.test/a%2F..%2Fb.png?x=1",
-            "not a url",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, u)| output_file_name(u, i, &mut used))
-        .collect();
-        assert_eq!(
-            names,
-            [
-                "result_0.png",
-                "1_result_0.png",
-                "output_2",
-                "a_2F.._2Fb.png",
-                "output_4"
-            ]
-        );
     }
 }

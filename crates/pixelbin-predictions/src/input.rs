@@ -144,6 +144,20 @@ impl FileInput {
         }
     }
 
+    /// The name the caller gave the file: its `filename`, else the file name of its path;
+    /// `None` for bytes or a reader without one.
+    pub(crate) fn given_name(&self) -> Option<&str> {
+        if let Some(name) = &self.filename {
+            return Some(name);
+        }
+        match &self.source {
+            FileSource::Path(p) | FileSource::OnDisk { path: p, .. } => {
+                p.file_name().and_then(|n| n.to_str())
+            }
+            _ => None,
+        }
+    }
+
     /// The file name that will be sent for input `key`.
     pub fn effective_filename(&self, key: &str) -> String {
         if let Some(name) = &self.filename {
@@ -552,6 +566,25 @@ impl PredictionInput {
     /// True if any field is a file: the request will then be `multipart/form-data`.
     pub fn has_files(&self) -> bool {
         self.fields.iter().any(|(_, v)| v.has_file())
+    }
+
+    /// The paths of the file inputs read from disk, in input order (lists included).
+    pub fn file_paths(&self) -> Vec<&std::path::Path> {
+        let mut paths = Vec::new();
+        for (_, value) in &self.fields {
+            let items = match value {
+                InputValue::List(items) => items.iter().collect(),
+                one => vec![one],
+            };
+            for item in items {
+                if let InputValue::File(file) = item
+                    && let FileSource::Path(p) | FileSource::OnDisk { path: p, .. } = &file.source
+                {
+                    paths.push(p.as_path());
+                }
+            }
+        }
+        paths
     }
 
     /// Problems the builder already saw (reported by `create` before any request).

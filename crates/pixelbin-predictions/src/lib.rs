@@ -61,6 +61,7 @@
 
 pub mod batch;
 mod client;
+pub mod download;
 mod encode;
 mod error;
 mod input;
@@ -72,6 +73,7 @@ mod webhook;
 
 pub use batch::{BatchItem, BatchOptions, BatchStream};
 pub use client::Predictions;
+pub use download::{DEFAULT_OUTPUT_STEM, existing_outputs, output_path, output_stem};
 pub use error::{Error, InputProblem, NAME_FORMAT_MESSAGE};
 pub use input::{FileInput, InputValue, MAX_STREAMED_INPUT, PredictionInput};
 pub use name::ModelName;

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use pixelbin_http::retry::{AfterError, after_error};
 use tokio::time::Instant;
 
 use crate::error::Error;
@@ -137,15 +138,46 @@ fn secs_to_duration(secs: f64) -> Duration {
     Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
 }
 
-/// Polls with `fetch` until a final status: at once, then after each pause of the schedule,
-/// bounded by the attempts and by the deadline measured from `started`. `last` is the state
-/// known before the first poll (from `create`), reported if the deadline strikes first.
-pub(crate) async fn poll_until_final<F, Fut>(
+/// No job is polled more often than this (the reference's smallest `retryInterval`).
+pub const POLL_FLOOR: Duration = Duration::from_secs(1);
+/// A poll failing this many times in a row (after the transport's own retries) ends the wait
+/// with its error.
+pub(crate) const MAX_POLL_FAILURES: u32 = 5;
+
+/// When a job is polled: the one thing [`wait`](crate::Predictions::wait) (the reference's
+/// schedule) and a batch (a clock learnt from finished jobs) decide differently. Everything
+/// else, the loop of [`poll_until_final`], is shared.
+pub(crate) trait Pacing {
+    /// The pause before the first poll.
+    fn first(&mut self) -> Duration;
+    /// The pause after an unfinished answer seen `age` after the start; `None` when no poll
+    /// is left.
+    fn after_unfinished(&mut self, age: Duration) -> Option<Duration>;
+    /// The job was seen final `age` after the start, at poll number `polls`.
+    fn on_final(&mut self, _age: Duration, _polls: u32) {}
+}
+
+/// The reference's schedule: a poll at once, then the pauses of [`WaitOptions::schedule`].
+struct Schedule<I>(I);
+
+impl<I: Iterator<Item = Duration>> Pacing for Schedule<I> {
+    fn first(&mut self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn after_unfinished(&mut self, _age: Duration) -> Option<Duration> {
+        self.0.next()
+    }
+}
+
+/// Polls with `fetch` until a final status on the reference's schedule of `options`; see
+/// [`poll_until_final`].
+pub(crate) async fn poll_with_options<F, Fut>(
     id: &str,
-    mut fetch: F,
+    fetch: F,
     options: WaitOptions,
     started: Instant,
-    mut last: Option<Prediction>,
+    last: Option<Prediction>,
     on_poll: &mut (dyn FnMut(&Prediction) + Send),
 ) -> Result<Prediction, Error>
 where
@@ -153,48 +185,103 @@ where
     Fut: Future<Output = Result<Prediction, Error>>,
 {
     let options = options.clamped();
+    let mut pacing = Schedule(options.schedule());
+    poll_until_final(
+        id,
+        fetch,
+        &mut pacing,
+        started,
+        options.deadline,
+        last,
+        on_poll,
+    )
+    .await
+}
+
+/// The one poll loop: polls with `fetch` until a final status, pausing as `pacing` says,
+/// bounded by its polls and by `deadline` measured from `started`. `last` is the state known
+/// before the first poll (from `create`), reported if the deadline strikes first. A poll that
+/// fails in a way worth repeating (`pixelbin_http::retry::after_error`) is repeated after the
+/// server's `Retry-After` (at least [`POLL_FLOOR`]), up to [`MAX_POLL_FAILURES`] failures in a
+/// row; any other failure ends the wait.
+pub(crate) async fn poll_until_final<F, Fut>(
+    id: &str,
+    mut fetch: F,
+    pacing: &mut (dyn Pacing + Send),
+    started: Instant,
+    deadline: Option<Duration>,
+    mut last: Option<Prediction>,
+    on_poll: &mut (dyn FnMut(&Prediction) + Send),
+) -> Result<Prediction, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Prediction, Error>>,
+{
     // A deadline too far away to represent is no deadline.
-    let deadline = options
-        .deadline
-        .and_then(|limit| Some((started.checked_add(limit)?, limit)));
+    let deadline = deadline.and_then(|limit| Some((started.checked_add(limit)?, limit)));
     let exceeded = |last: Option<Prediction>, attempts: u32, limit| Error::DeadlineExceeded {
         id: Some(id.to_string()),
         last: last.map(Box::new),
         attempts,
         deadline: limit,
     };
-    let mut pauses = options.schedule();
+    let mut pause = pacing.first();
     let mut attempts = 0;
+    let mut failures = 0;
     loop {
-        let state = match deadline {
+        if !pause.is_zero() {
+            if let Some((at, limit)) = deadline {
+                // No point sleeping towards a poll that would fall after the deadline.
+                let next = Instant::now().checked_add(pause);
+                if next.is_none_or(|next| next > at) {
+                    return Err(exceeded(last, attempts, limit));
+                }
+            }
+            tokio::time::sleep(pause).await;
+        }
+        let answer = match deadline {
             Some((at, limit)) => match tokio::time::timeout_at(at, fetch()).await {
-                Ok(state) => state?,
+                Ok(answer) => answer,
                 Err(_) => return Err(exceeded(last, attempts, limit)),
             },
-            None => fetch().await?,
+            None => fetch().await,
+        };
+        let state = match answer {
+            Ok(state) => state,
+            Err(error) => {
+                let again = match &error {
+                    Error::Http(http) => match after_error(http, true) {
+                        AfterError::SendAgain { retry_after } => retry_after,
+                        _ => return Err(error),
+                    },
+                    _ => return Err(error),
+                };
+                failures += 1;
+                if failures >= MAX_POLL_FAILURES {
+                    return Err(error);
+                }
+                tracing::debug!(%id, %error, "poll failed; polling again");
+                pause = again.unwrap_or(POLL_FLOOR).max(POLL_FLOOR);
+                continue;
+            }
         };
         attempts += 1;
+        failures = 0;
+        let age = Instant::now().saturating_duration_since(started);
         tracing::debug!(id = %state.id, attempt = attempts, status = %state.status, "prediction polled");
         on_poll(&state);
         if state.status.is_final() {
+            pacing.on_final(age, attempts);
             return Ok(state);
         }
-        // `schedule` yields one pause fewer than `max_attempts`: none left means no more polls.
-        let Some(pause) = pauses.next() else {
+        let Some(next) = pacing.after_unfinished(age) else {
             return Err(Error::WaitExhausted {
                 last: Box::new(state),
                 attempts,
             });
         };
-        if let Some((at, limit)) = deadline {
-            // No point sleeping towards a poll that would fall after the deadline.
-            let next = Instant::now().checked_add(pause);
-            if next.is_none_or(|next| next > at) {
-                return Err(exceeded(Some(state), attempts, limit));
-            }
-        }
+        pause = next;
         last = Some(state);
-        tokio::time::sleep(pause).await;
     }
 }
 
@@ -305,7 +392,7 @@ mod tests {
         options: WaitOptions,
         seen: &mut Vec<String>,
     ) -> Result<Prediction, Error> {
-        poll_until_final(
+        poll_with_options(
             "job-1",
             || job.fetch(),
             options,
@@ -429,7 +516,7 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(30)).await;
             Err::<Prediction, _>(Error::IllegalArgument("never reached".into()))
         };
-        let err = poll_until_final(
+        let err = poll_with_options(
             "job-1",
             slow,
             WaitOptions::new().deadline(Duration::from_secs(5)),
@@ -459,9 +546,61 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_poll_failure_that_may_pass_is_polled_again_a_few_times() {
+        let start = Instant::now();
+        let job = FakeJob::new(0, "SUCCESS");
+        let failures = std::sync::Mutex::new(0);
+        let flaky = |fail_first: u32| {
+            let job = &job;
+            let failures = &failures;
+            move || async move {
+                let seen = {
+                    let mut seen = failures.lock().unwrap();
+                    *seen += 1;
+                    *seen
+                };
+                if seen <= fail_first {
+                    let unavailable = pixelbin_http::Error::from_response(
+                        pixelbin_http::http::StatusCode::SERVICE_UNAVAILABLE,
+                        b"{}",
+                    );
+                    return Err(Error::Http(unavailable));
+                }
+                job.fetch().await
+            }
+        };
+        let done = poll_with_options(
+            "job-1",
+            flaky(2),
+            WaitOptions::new(),
+            start,
+            None,
+            &mut |_: &Prediction| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(done.status, crate::PredictionStatus::Success);
+        // Two failures, each followed by the floor's pause, then the answer.
+        assert_eq!(start.elapsed(), POLL_FLOOR * 2);
+        *failures.lock().unwrap() = 0;
+        let err = poll_with_options(
+            "job-1",
+            flaky(u32::MAX),
+            WaitOptions::new(),
+            start,
+            None,
+            &mut |_: &Prediction| {},
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.status(), Some(503));
+        assert_eq!(*failures.lock().unwrap(), MAX_POLL_FAILURES);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_poll_error_ends_the_wait() {
         let mut calls = 0;
-        let err = poll_until_final(
+        let err = poll_with_options(
             "job-1",
             || {
                 calls += 1;

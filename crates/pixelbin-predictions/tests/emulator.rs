@@ -425,7 +425,7 @@ async fn wait_reaches_success_reports_each_poll_and_downloads_outputs() {
         .download_outputs(&done, dir.path().join("out"))
         .await
         .unwrap();
-    assert_eq!(files, [dir.path().join("out").join("result_0.png")]);
+    assert_eq!(files, [dir.path().join("out").join("result.png")]);
     let on_disk = std::fs::read(&files[0]).unwrap();
     assert!(on_disk.starts_with(b"\x89PNG"), "output is a PNG");
     // A second download refuses to replace the file, without a request; asked to, it does.

@@ -112,6 +112,7 @@
 mod concurrency;
 mod error;
 mod many;
+mod naming;
 mod options;
 mod progress;
 mod request;
@@ -125,6 +126,7 @@ pub use error::UploadError;
 pub use many::{
     ManyOptions, TreeFile, UploadItem, UploadStream, default_format, default_name, files_under,
 };
+pub use naming::{NameError, check_folder, stored_name};
 pub use options::{
     AUTO_CHUNK_SIZE, ConcurrencyMode, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY,
     DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_RETRIES,

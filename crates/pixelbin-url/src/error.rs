@@ -174,6 +174,13 @@ pub enum UrlError {
         now: u64,
     },
 
+    /// A `srcset` was asked for with no candidates or with a candidate it cannot describe.
+    #[error("cannot build the srcset: {reason}")]
+    InvalidSrcSet {
+        /// What is wrong, and what would do.
+        reason: String,
+    },
+
     /// The `x-erbg-signature` header is not 64 hex digits.
     #[error(
         "the x-erbg-signature header is not a hex-encoded HMAC-SHA256 (64 hex digits); pass the \
@@ -270,7 +277,8 @@ impl UrlError {
             | UrlError::MissingTransformations
             | UrlError::MissingPlugin { .. }
             | UrlError::ExpiryOutOfRange
-            | UrlError::ClockUnavailable => ErrorKind::IllegalArgument,
+            | UrlError::ClockUnavailable
+            | UrlError::InvalidSrcSet { .. } => ErrorKind::IllegalArgument,
             UrlError::MissingSignatureParam { .. }
             | UrlError::MalformedSignatureParam { .. }
             | UrlError::SignatureMismatch

@@ -3,9 +3,39 @@
 //! This crate has no async runtime, no HTTP client and no clock dependency (except
 //! [`sign_url`]), so edge code (a CDN worker, a `wasm32-unknown-unknown` function) can use it
 //! alone. It gives the answers of the official Python SDK (`pixelbin` 4.3.0, "the reference")
-//! on every input the reference accepts, and a typed [`UrlError`] where the reference fails.
+//! on every input the reference accepts (but for the [deliberate differences](#where-this-crate-differs-from-the-reference-on-purpose)),
+//! and a typed [`UrlError`] where the reference fails.
 //!
-//! # URL to object
+//! # Building a URL
+//!
+//! Every transformation of `@pixelbin/core` has a typed builder in [`plugins`] (one module
+//! per plugin, one method per parameter, generated from the [`catalogue`]):
+//!
+//! ```
+//! use pixelbin_url::plugins::{basic, erase_bg};
+//! use pixelbin_url::UrlObj;
+//!
+//! let url = UrlObj::new("your-cloud-name", "path/to/image.jpeg")
+//!     .zone("z-slug")
+//!     .transform(erase_bg::bg().industry_type(erase_bg::BgIndustryType::Ecommerce))
+//!     .transform(basic::resize().height(100).width(200).fit(basic::ResizeFit::Contain))
+//!     .transform(basic::flip())
+//!     .dpr(2.0)
+//!     .f_auto(true)
+//!     .to_url()?;
+//! assert_eq!(
+//!     url,
+//!     "https://cdn.pixelbin.io/v2/your-cloud-name/z-slug/erase.bg(i:ecommerce)~t.resize(h:100,w:200,f:contain)~t.flip()/path/to/image.jpeg?dpr=2.0&f_auto=true"
+//! );
+//! # Ok::<(), pixelbin_url::UrlError>(())
+//! ```
+//!
+//! Names known only at run time go through [`catalogue::build_operation`]; anything the
+//! catalogue lacks (a preset, a brand-new parameter) through [`Transformation::new`] and
+//! [`Transformation::arg`] ([`ops`] has a shortcut per plugin id: `ops::t::resize()`).
+//! [`srcset::srcset`] makes an HTML `srcset` from the same object.
+//!
+//! # Reading a URL
 //!
 //! ```
 //! use pixelbin_url::{url_to_obj, Dpr, UrlToObjOptions};
@@ -59,28 +89,7 @@
 //! # Ok::<(), pixelbin_url::UrlError>(())
 //! ```
 //!
-//! # Object to URL
-//!
-//! Build the object in code, with the typed transformation builder ([`ops`]) — no string
-//! formatting needed for `t.resize(h:100,w:200)~t.flip()`:
-//!
-//! ```
-//! use pixelbin_url::{obj_to_url, ops::t, UrlObj};
-//!
-//! let obj = UrlObj::new("your-cloud-name", "path/to/image.jpeg")
-//!     .zone("z-slug")
-//!     .transform(t::resize().arg("h", 100).arg("w", 200))
-//!     .transform(t::flip())
-//!     .dpr(2.0)
-//!     .f_auto(true);
-//! assert_eq!(
-//!     obj_to_url(&obj)?,
-//!     "https://cdn.pixelbin.io/v2/your-cloud-name/z-slug/t.resize(h:100,w:200)~t.flip()/path/to/image.jpeg?dpr=2.0&f_auto=true"
-//! );
-//! # Ok::<(), pixelbin_url::UrlError>(())
-//! ```
-//!
-//! or read it from the reference's JSON shape (`serde` feature):
+//! An object also reads from the reference's JSON shape (`serde` feature):
 //!
 //! ```
 //! # #[cfg(feature = "serde")] {
@@ -103,6 +112,23 @@
 //!     "https://cdn.pixelbin.io/v2/your-cloud-name/z-slug/t.resize(h:100,w:200)~t.flip()/path/to/image.jpeg?dpr=2.0&f_auto=true"
 //! );
 //! # }
+//! # Ok::<(), pixelbin_url::UrlError>(())
+//! ```
+//!
+//! # Editing a URL
+//!
+//! A parsed transformation's parameters are read, set and removed by URL id or long name:
+//!
+//! ```
+//! use pixelbin_url::{url_to_obj, UrlToObjOptions};
+//!
+//! let mut obj = url_to_obj(
+//!     "http://127.0.0.1:36349/v2/my-cloud/t.resize(w:200)~t.flip()/a.jpeg",
+//!     UrlToObjOptions::default(),
+//! )?;
+//! obj.transformations[0].set("width", 300).set("h", 100);
+//! obj.transformations.remove(1);
+//! assert_eq!(obj.to_url()?, "http://127.0.0.1:36349/v2/my-cloud/t.resize(h:100,w:300)/a.jpeg");
 //! # Ok::<(), pixelbin_url::UrlError>(())
 //! ```
 //!
@@ -205,6 +231,17 @@
 //! # Ok::<(), UrlError>(())
 //! ```
 //!
+//! # Where this crate differs from the reference, on purpose
+//!
+//! - A URL's port survives parsing and building (`http://127.0.0.1:36349/v2/...` rebuilds to
+//!   the same origin; the reference drops the port). An IPv6 host with a port keeps its
+//!   brackets.
+//! - Where the reference crashes with a Python internal error (an index, key, type or value
+//!   error), a typed [`UrlError`] says what was wrong; a `dpr` of NaN is refused.
+//! - Beyond the reference: typed builders and the [`catalogue`], [`Transformation::set`],
+//!   [`Transformation::get`] and [`Transformation::remove`], [`srcset`], signature and webhook
+//!   verification, [`sign_url_at`] without a clock.
+//!
 //! # Errors
 //!
 //! Where the reference raises one of its own errors, [`UrlError`]'s message is the
@@ -238,6 +275,7 @@ mod query;
 mod scan;
 mod sign;
 mod split;
+pub mod srcset;
 mod webhook;
 
 pub use build::obj_to_url;

@@ -358,6 +358,96 @@ impl<'a> Transformation<'a> {
             .map(|p| p.value.as_ref())
     }
 
+    /// The value of a parameter given by its URL id (`w`) or, for an operation of the
+    /// [catalogue](crate::catalogue), its long name (`width`).
+    ///
+    /// ```
+    /// use pixelbin_url::{url_to_obj, UrlToObjOptions};
+    ///
+    /// let obj = url_to_obj("https://cdn.pixelbin.io/v2/my-cloud/t.resize(h:100,w:200)/a.jpeg", UrlToObjOptions::default())?;
+    /// let resize = &obj.transformations[0];
+    /// assert_eq!(resize.get("width"), Some("200"));
+    /// assert_eq!(resize.get("h"), Some("100"));
+    /// assert_eq!(resize.get("fit"), None);
+    /// # Ok::<(), pixelbin_url::UrlError>(())
+    /// ```
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.param(self.param_id(key))
+    }
+
+    /// Sets a parameter given by its URL id or long name (see [`get`](Self::get)), replacing
+    /// its value when present. A new parameter goes where `@pixelbin/core` writes it (the
+    /// catalogue's order), or last for parameters the catalogue does not know. The value is
+    /// written with its `Display`, unchecked, as [`arg`](Self::arg) writes it;
+    /// [`describe`](Self::describe) checks it against the catalogue.
+    ///
+    /// ```
+    /// use pixelbin_url::{url_to_obj, UrlToObjOptions};
+    ///
+    /// let mut obj = url_to_obj("https://cdn.pixelbin.io/v2/my-cloud/t.resize(w:200,f:contain)/a.jpeg", UrlToObjOptions::default())?;
+    /// obj.transformations[0].set("width", 300).set("h", 100);
+    /// assert_eq!(obj.to_url()?, "https://cdn.pixelbin.io/v2/my-cloud/t.resize(h:100,w:300,f:contain)/a.jpeg");
+    /// # Ok::<(), pixelbin_url::UrlError>(())
+    /// ```
+    pub fn set(&mut self, key: &str, value: impl fmt::Display) -> &mut Self {
+        let id = self.param_id(key);
+        let value = Cow::Owned(value.to_string());
+        if let Some(first) = self.values.iter().position(|p| p.key == id) {
+            self.values[first].value = value;
+            // A parameter written twice would read as its first value: keep one.
+            let mut index = 0;
+            self.values.retain(|p| {
+                index += 1;
+                index - 1 == first || p.key != id
+            });
+            return self;
+        }
+        let spec = crate::catalogue::find_by_prefix(&self.plugin, &self.name);
+        let rank = |key: &str| spec.and_then(|op| op.parameters.iter().position(|p| p.id == key));
+        let at = match rank(id) {
+            Some(own) => self
+                .values
+                .iter()
+                .position(|p| rank(&p.key).is_some_and(|other| other > own))
+                .unwrap_or(self.values.len()),
+            None => self.values.len(),
+        };
+        self.values.insert(at, Param::new(id.to_owned(), value));
+        self
+    }
+
+    /// Removes a parameter given by its URL id or long name (see [`get`](Self::get)) and
+    /// returns its value, `None` when it was not set.
+    ///
+    /// ```
+    /// use pixelbin_url::{url_to_obj, UrlToObjOptions};
+    ///
+    /// let mut obj = url_to_obj("https://cdn.pixelbin.io/v2/my-cloud/t.resize(h:100,w:200)/a.jpeg", UrlToObjOptions::default())?;
+    /// assert_eq!(obj.transformations[0].remove("height").as_deref(), Some("100"));
+    /// assert_eq!(obj.to_url()?, "https://cdn.pixelbin.io/v2/my-cloud/t.resize(w:200)/a.jpeg");
+    /// # Ok::<(), pixelbin_url::UrlError>(())
+    /// ```
+    pub fn remove(&mut self, key: &str) -> Option<Cow<'a, str>> {
+        let id = self.param_id(key);
+        let first = self.values.iter().position(|p| p.key == id)?;
+        let removed = self.values.remove(first).value;
+        self.values.retain(|p| p.key != id);
+        Some(removed)
+    }
+
+    /// The URL id a key stands for: the key itself when it is an id (of a parameter set here
+    /// or of the catalogue's operation), else the id of the catalogue parameter with that long
+    /// name, else the key unchanged. Ids win because URLs carry ids.
+    fn param_id<'k>(&self, key: &'k str) -> &'k str {
+        if self.values.iter().any(|p| p.key == key) {
+            return key;
+        }
+        match crate::catalogue::find_by_prefix(&self.plugin, &self.name) {
+            Some(op) if op.param_by_id(key).is_none() => op.param(key).map_or(key, |p| p.id),
+            _ => key,
+        }
+    }
+
     /// Whether this is a preset (`p:name`).
     pub fn is_preset(&self) -> bool {
         self.plugin == "p"
@@ -427,6 +517,31 @@ mod tests {
         assert_eq!(merge.to_string(), "t.merge(m:underlay,r:true)");
         assert_eq!(merge.param("m"), Some("underlay"));
         assert_eq!(merge.param("x"), None);
+    }
+
+    #[test]
+    fn set_get_remove_by_id_or_long_name() {
+        let mut t = Transformation::new("t", "resize").arg("w", 200);
+        t.set("fit", "contain").set("height", 100).set("w", 300);
+        assert_eq!(t.to_string(), "t.resize(h:100,w:300,f:contain)");
+        assert_eq!(t.get("width"), Some("300"));
+        assert_eq!(t.get("f"), Some("contain"));
+        // Unknown to the catalogue: by id only, appended.
+        t.set("zz", 1);
+        assert_eq!(t.to_string(), "t.resize(h:100,w:300,f:contain,zz:1)");
+        assert_eq!(t.remove("zz").as_deref(), Some("1"));
+        assert_eq!(t.remove("zz"), None);
+        // A repeated parameter is set (and removed) once for all.
+        let mut twice = Transformation::new("t", "resize").arg("w", 1).arg("w", 2);
+        twice.set("width", 3);
+        assert_eq!(twice.to_string(), "t.resize(w:3)");
+        let mut twice = Transformation::new("t", "resize").arg("w", 1).arg("w", 2);
+        assert_eq!(twice.remove("w").as_deref(), Some("1"));
+        assert!(twice.values.is_empty());
+        // Presets and unknown operations take keys as they are.
+        let mut preset = Transformation::preset("mine");
+        preset.set("width", 1);
+        assert_eq!(preset.to_string(), "p:mine(width:1)");
     }
 
     #[test]

@@ -94,10 +94,21 @@ fn read_parts<'a>(
     })
 }
 
-/// `scheme://hostname` as the reference writes it (lower case; `None` for a missing host).
-/// Borrowed from the URL when it is written that way already.
+/// `scheme://hostname[:port]`: the reference's `scheme://hostname` (lower case; `None` for a
+/// missing host), plus the port, which the reference drops (a deliberate difference: a URL
+/// on `127.0.0.1:36349` must rebuild to the same origin). An IPv6 host with a port keeps its
+/// brackets. Borrowed from the URL when it is written that way already.
 fn base_url<'a>(url: &'a str, parts: &UrlParts<'a>) -> Cow<'a, str> {
     let host = parts.hostname();
+    if let Some(port) = parts.port() {
+        let host = host.as_deref().unwrap_or("None");
+        let scheme = parts.scheme.to_ascii_lowercase();
+        return Cow::Owned(if host.contains(':') {
+            format!("{scheme}://[{host}]:{port}")
+        } else {
+            format!("{scheme}://{host}:{port}")
+        });
+    }
     let plain = !parts.scheme.is_empty()
         && !parts.scheme.bytes().any(|b| b.is_ascii_uppercase())
         && matches!(&host, Some(Cow::Borrowed(h)) if *h == parts.netloc);
@@ -420,11 +431,28 @@ mod tests {
         assert_eq!(obj.base_url, "://None");
         let obj =
             parse("HTTPS://User:pw@CDN.pixelbin.io:8080/v2/abc/original/x.jpeg").expect("parses");
-        assert_eq!(obj.base_url, "https://cdn.pixelbin.io");
+        assert_eq!(obj.base_url, "https://cdn.pixelbin.io:8080");
         let obj = parse("https://[::1]/v2/abc/original/x.jpeg").expect("parses");
         assert_eq!(obj.base_url, "https://::1");
         let obj = parse("https://cdn.pixelbin.io/v2/abc/zonesl//a/b").expect("parses");
         assert_eq!((obj.pattern.as_ref(), obj.file_path.as_ref()), ("", "a/b"));
+    }
+
+    #[test]
+    fn the_port_survives_parse_and_build() {
+        for url in [
+            "http://127.0.0.1:36349/v2/my-cloud/t.resize(w:300)/a.jpeg",
+            "http://localhost:8080/v2/my-cloud/original/a.jpeg?dpr=2.0",
+            "https://[::1]:8443/v2/my-cloud/original/a.jpeg",
+        ] {
+            let obj = parse(url).expect("parses");
+            assert_eq!(crate::obj_to_url(&obj).as_deref(), Ok(url));
+        }
+        // A port-less URL and an empty port give the reference's answer.
+        assert_eq!(
+            parse("http://127.0.0.1:/v2/my-cloud/original/a.jpeg").map(|o| o.base_url),
+            Ok(Cow::Borrowed("http://127.0.0.1"))
+        );
     }
 
     #[test]

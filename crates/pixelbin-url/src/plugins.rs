@@ -649,8 +649,8 @@ pub mod check_object_size {
     }
 }
 
-/// `TextDetectionandRecognition` (`ocr` in URLs): [`extract`](fn@text_detectionand_recognition::extract).
-pub mod text_detectionand_recognition {
+/// `TextDetectionandRecognition` (`ocr` in URLs): [`extract`](fn@text_detection_and_recognition::extract).
+pub mod text_detection_and_recognition {
     use crate::catalogue::table;
 
     crate::catalogue::operation_builder! {
@@ -658,7 +658,7 @@ pub mod text_detectionand_recognition {
         Extract,
         /// Starts `TextDetectionandRecognition.extract` with no parameters set: `ocr.extract()`.
         extract,
-        table::TEXT_DETECTIONAND_RECOGNITION_EXTRACT,
+        table::TEXT_DETECTION_AND_RECOGNITION_EXTRACT,
         1
     }
 
@@ -669,6 +669,12 @@ pub mod text_detectionand_recognition {
             self
         }
     }
+}
+
+/// Deprecated name of [`text_detection_and_recognition`].
+#[deprecated(since = "0.2.0", note = "renamed to `text_detection_and_recognition`")]
+pub mod text_detectionand_recognition {
+    pub use super::text_detection_and_recognition::*;
 }
 
 /// `PdfWatermarkRemoval` (`pwr` in URLs): [`remove`](fn@pdf_watermark_removal::remove).

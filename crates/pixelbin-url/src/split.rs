@@ -238,6 +238,21 @@ impl<'a> UrlParts<'a> {
         }
     }
 
+    /// The port written after the host (`8080` in `user@host:8080`), when there is one.
+    /// Kept verbatim (digits only), so a URL rebuilt from its parts reaches the same origin.
+    pub(crate) fn port(&self) -> Option<&'a str> {
+        let hostinfo = match self.netloc.rfind('@') {
+            Some(i) => &self.netloc[i + 1..],
+            None => self.netloc,
+        };
+        let after_host = match hostinfo.rfind(']') {
+            Some(i) => &hostinfo[i + 1..],
+            None => hostinfo,
+        };
+        let (_, port) = after_host.rsplit_once(':')?;
+        (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())).then_some(port)
+    }
+
     /// Whether the scheme is `name` (given in lower case).
     pub(crate) fn scheme_is(&self, name: &str) -> bool {
         self.scheme.eq_ignore_ascii_case(name)

@@ -215,3 +215,13 @@ fn enum_values_read_from_text() {
         "invalid value 'cover2' for parameter 'fit' of Basic.resize: expected one of cover, contain, fill, inside, outside"
     );
 }
+
+#[test]
+#[allow(deprecated)]
+fn the_run_together_module_name_stays_as_a_deprecated_alias() {
+    use pixelbin_url::plugins::{text_detection_and_recognition, text_detectionand_recognition};
+    assert_eq!(
+        text_detectionand_recognition::extract().to_string(),
+        text_detection_and_recognition::extract().to_string()
+    );
+}

@@ -244,23 +244,23 @@ fn typed_builders_write_what_pixelbin_core_writes() {
         "cos.detect(obj_threshold_perc:-3)"
     );
     assert_eq!(
-        text_detectionand_recognition::extract().to_string(),
+        text_detection_and_recognition::extract().to_string(),
         "ocr.extract()"
     );
     assert_eq!(
-        text_detectionand_recognition::extract()
+        text_detection_and_recognition::extract()
             .detect_only(false)
             .to_string(),
         "ocr.extract(detect_only:false)"
     );
     assert_eq!(
-        text_detectionand_recognition::extract()
+        text_detection_and_recognition::extract()
             .detect_only(true)
             .to_string(),
         "ocr.extract(detect_only:true)"
     );
     assert_eq!(
-        text_detectionand_recognition::extract()
+        text_detection_and_recognition::extract()
             .detect_only(false)
             .to_string(),
         "ocr.extract(detect_only:false)"

@@ -156,6 +156,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub mod bulk;
 mod client;
 mod error;
 

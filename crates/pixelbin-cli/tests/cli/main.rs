@@ -7,6 +7,7 @@ mod errors;
 mod hostile;
 #[path = "../../../pixelbin-http/tests/support/hostile.rs"]
 mod hostile_server;
+mod mcp;
 mod predict;
 mod predictions;
 mod support;

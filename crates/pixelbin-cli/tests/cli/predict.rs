@@ -128,7 +128,7 @@ fn wait_and_download_save_the_outputs() {
     ]));
     assert!(text.contains("SUCCESS"), "{text}");
     assert!(text.contains("output:   http://127.0.0.1:"), "{text}");
-    let saved = out_dir.join("result_0.png");
+    let saved = out_dir.join("photo.png");
     assert!(
         text.contains(&format!("saved:    {}", saved.display())),
         "{text}"
@@ -156,7 +156,7 @@ fn download_with_json_lists_the_saved_files() {
     ]));
     assert_eq!(job["status"], "SUCCESS");
     assert_eq!(job["consumedCredits"], 1.0);
-    let saved = out_dir.join("result_0.png");
+    let saved = out_dir.join("photo.png");
     assert_eq!(job["downloads"], json!([saved.display().to_string()]));
     assert!(saved.is_file());
 }
@@ -275,6 +275,101 @@ fn a_download_path_that_is_a_file_exits_with_2_before_any_request() {
         .code(2)
         .stderr(predicate::str::starts_with(expected.as_str()));
     assert_eq!(emu.request_count("*"), 0);
+}
+
+#[test]
+fn an_existing_output_is_refused_before_the_job_is_created() {
+    let emu = emulator_with_delay(Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = png_file(dir.path(), "photo.png", 8, 8);
+    let out_dir = dir.path().join("out");
+    let run = || {
+        let mut cmd = pixelbin(&emu);
+        cmd.args([
+            "predict",
+            "erase_bg",
+            "-i",
+            &format!("image=@{}", s(&photo)),
+            "--download",
+            s(&out_dir),
+        ]);
+        cmd
+    };
+    run().assert().success();
+    assert_eq!(emu.request_count("predictions.create"), 1);
+    let saved = std::fs::read(out_dir.join("photo.png")).unwrap();
+    // The rerun finds the output of the first and creates (and pays for) nothing.
+    run()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{} exists",
+            s(&out_dir.join("photo.png"))
+        )))
+        .stderr(predicate::str::contains("--overwrite"))
+        .stderr(predicate::str::contains("no job was created"));
+    assert_eq!(emu.request_count("predictions.create"), 1);
+    assert_eq!(std::fs::read(out_dir.join("photo.png")).unwrap(), saved);
+    // Outputs into the input's own folder: the input itself is not in the way.
+    let jpeg = dir.path().join("shot.jpg");
+    std::fs::copy(&photo, &jpeg).unwrap();
+    pixelbin(&emu)
+        .args(["predict", "erase_bg", "-i"])
+        .arg(format!("image=@{}", s(&jpeg)))
+        .args(["--download", s(dir.path())])
+        .assert()
+        .success();
+    assert!(dir.path().join("shot.png").is_file());
+    run().arg("--overwrite").assert().success();
+    assert_eq!(emu.request_count("predictions.create"), 3);
+}
+
+#[test]
+fn a_failure_after_create_names_the_job_and_how_to_fetch_its_outputs() {
+    let emu = emulator_with_delay(Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = png_file(dir.path(), "photo.png", 8, 8);
+    let out_dir = dir.path().join("my out");
+    // The output link answers 404 once (not retried): the job is paid for, its outputs unsaved.
+    emu.fail_next("cdn", 1, 404);
+    let output = pixelbin(&emu)
+        .args([
+            "predict",
+            "erase_bg",
+            "-i",
+            &format!("image=@{}", s(&photo)),
+            "--download",
+            s(&out_dir),
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let start = stderr.find("`pixelbin predictions wait ").expect(&stderr) + 1;
+    let command = &stderr[start..start + stderr[start..].find('`').unwrap()];
+    assert!(
+        command.contains(" --download '") && command.ends_with(" --name photo"),
+        "{command}"
+    );
+    assert!(stderr.contains("job erase--bg--"), "{stderr}");
+    assert!(!out_dir.join("photo.png").exists());
+    // The command printed saves the outputs, without a new job.
+    let id = command.split(' ').nth(3).unwrap();
+    pixelbin(&emu)
+        .args([
+            "predictions",
+            "wait",
+            id,
+            "--download",
+            s(&out_dir),
+            "--name",
+            "photo",
+        ])
+        .assert()
+        .success();
+    assert!(out_dir.join("photo.png").is_file());
+    assert_eq!(emu.request_count("predictions.create"), 1);
 }
 
 #[test]

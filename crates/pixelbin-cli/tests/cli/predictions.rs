@@ -51,7 +51,7 @@ fn wait_polls_until_success() {
     let outputs = job["output"].as_array().unwrap();
     assert_eq!(outputs.len(), 1);
     assert!(outputs[0].as_str().unwrap().ends_with("/result_0.png"));
-    assert!(dir.path().join("result_0.png").is_file());
+    assert!(dir.path().join("result.png").is_file());
 }
 
 #[test]

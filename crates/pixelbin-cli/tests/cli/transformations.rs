@@ -27,7 +27,38 @@ fn build_prints_the_segment() {
             "type=4x",
             "--json"
         ])),
-        json!({"operation": "SuperResolution.upscale", "segment": "sr.upscale(t:4x,enhance_face:true)"})
+        json!({"pattern": "sr.upscale(t:4x,enhance_face:true)", "steps": [
+            {"operation": "SuperResolution.upscale", "segment": "sr.upscale(t:4x,enhance_face:true)"}
+        ]})
+    );
+}
+
+#[test]
+fn build_takes_several_steps_and_url_ids() {
+    assert_eq!(
+        stdout_of(bare().args([
+            "transformations",
+            "build",
+            "Basic.resize",
+            "width=300",
+            "--",
+            "EraseBG.bg"
+        ])),
+        "t.resize(w:300)~erase.bg()\n"
+    );
+    assert_eq!(
+        stdout_of(bare().args([
+            "transformations",
+            "build",
+            "Basic.resize",
+            "w=300",
+            "h=200",
+            "t.flip",
+            "--",
+            "erase.bg",
+            "i=ecommerce"
+        ])),
+        "t.resize(h:200,w:300)~t.flip()~erase.bg(i:ecommerce)\n"
     );
 }
 

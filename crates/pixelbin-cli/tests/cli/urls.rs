@@ -99,6 +99,50 @@ fn build_reads_the_object_on_stdin() {
 }
 
 #[test]
+fn build_takes_steps_from_flags_or_stdin() {
+    assert_eq!(
+        stdout_of(bare().args([
+            "url",
+            "build",
+            "--cloud-name",
+            "my-cloud",
+            "--path",
+            "shoes/red.jpeg",
+            "--dpr",
+            "2",
+            "Basic.resize",
+            "w=300",
+            "--",
+            "EraseBG.bg"
+        ])),
+        "https://cdn.pixelbin.io/v2/my-cloud/t.resize(w:300)~erase.bg()/shoes/red.jpeg?dpr=2.0\n"
+    );
+    // The port of an emulator's origin survives.
+    let url = "http://127.0.0.1:36349/v2/my-cloud/t.resize(w:200)/a.jpeg";
+    let obj = stdout_of(bare().args(["url", "parse", url]));
+    assert_eq!(
+        stdout_of(bare().args(["url", "build", "t.flip"]).write_stdin(obj)),
+        "http://127.0.0.1:36349/v2/my-cloud/t.resize(w:200)~t.flip()/a.jpeg\n"
+    );
+    bare()
+        .args([
+            "url",
+            "build",
+            "--cloud-name",
+            "c1",
+            "--path",
+            "a.png",
+            "Basic.resize",
+            "fit=x",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "invalid value 'x' for parameter 'fit'",
+        ));
+}
+
+#[test]
 fn bad_urls_and_objects_exit_with_2() {
     bare()
         .args(["url", "parse", "https://cdn.pixelbin.io/xx"])

@@ -14,7 +14,7 @@ pub enum CatalogueError {
         plugin_operations: Vec<&'static str>,
     },
 
-    /// The operation has no parameter of this long name.
+    /// The operation has no parameter of this long name or URL id.
     #[error(
         "{operation} has no parameter '{name}'; it accepts: {}",
         list(accepted)

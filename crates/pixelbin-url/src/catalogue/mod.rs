@@ -15,7 +15,7 @@
 //! ```
 //! use pixelbin_url::catalogue::{build_operation, CatalogueError};
 //!
-//! let resize = build_operation("Basic.resize", [("height", "100"), ("width", "200"), ("fit", "contain")])?;
+//! let resize = build_operation("Basic.resize", [("height", "100"), ("w", "200"), ("fit", "contain")])?;
 //! assert_eq!(resize.to_string(), "t.resize(h:100,w:200,f:contain)");
 //!
 //! let err = build_operation("Basic.resize", [("fit", "cover2")]).unwrap_err();
@@ -226,9 +226,10 @@ impl OperationSpec {
         self.parameters.iter().find(|p| p.id == id)
     }
 
-    /// Builds this operation from long-name parameters given as text, checking each name
-    /// and value. Parameters are written in the catalogue's order whatever the order given;
-    /// an empty value leaves the parameter out, as `@pixelbin/core` does.
+    /// Builds this operation from parameters given as text by long name (`width`) or URL id
+    /// (`w`), checking each name and value. Parameters are written in the catalogue's order
+    /// whatever the order given; an empty value leaves the parameter out, as
+    /// `@pixelbin/core` does.
     ///
     /// # Errors
     /// [`CatalogueError::UnknownParameter`], [`CatalogueError::InvalidValue`] or
@@ -245,7 +246,9 @@ impl OperationSpec {
         let mut given = vec![false; self.parameters.len()];
         for (name, value) in params {
             let (name, value) = (name.as_ref(), value.as_ref());
-            let Some(index) = self.parameters.iter().position(|p| p.name == name) else {
+            let by_name = self.parameters.iter().position(|p| p.name == name);
+            let Some(index) = by_name.or_else(|| self.parameters.iter().position(|p| p.id == name))
+            else {
                 return Err(CatalogueError::UnknownParameter {
                     operation: self.full_name(),
                     name: name.to_owned(),
@@ -324,8 +327,17 @@ pub fn find_by_prefix(plugin_id: &str, operation_id: &str) -> Option<&'static Op
     operations().find(|op| op.plugin_id() == plugin_id && op.operation_id() == operation_id)
 }
 
-/// Builds the operation `Plugin.operation` from long-name parameters given as text; see
-/// [`OperationSpec::build`].
+/// Builds the operation `Plugin.operation` (or its URL prefix, `t.resize`) from parameters
+/// given as text by long name or URL id; see [`OperationSpec::build`].
+///
+/// ```
+/// use pixelbin_url::catalogue::build_operation;
+///
+/// let long = build_operation("Basic.resize", [("width", "300")])?;
+/// let short = build_operation("t.resize", [("w", "300")])?;
+/// assert_eq!((long.to_string(), short.to_string()), ("t.resize(w:300)".into(), "t.resize(w:300)".into()));
+/// # Ok::<(), pixelbin_url::catalogue::CatalogueError>(())
+/// ```
 ///
 /// # Errors
 /// [`CatalogueError::UnknownOperation`] (listing the plugin's operations when the plugin
@@ -338,7 +350,11 @@ where
     N: AsRef<str>,
     V: AsRef<str>,
 {
-    let Some(op) = find_operation(full_name) else {
+    let by_prefix = || {
+        let (plugin_id, operation_id) = full_name.split_once('.')?;
+        find_by_prefix(plugin_id, operation_id)
+    };
+    let Some(op) = find_operation(full_name).or_else(by_prefix) else {
         let plugin = full_name.split_once('.').map_or(full_name, |(p, _)| p);
         let known = table::PLUGINS.iter().find(|p| p.name == plugin);
         return Err(CatalogueError::UnknownOperation {

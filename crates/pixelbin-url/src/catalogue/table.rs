@@ -375,7 +375,7 @@ pub(crate) const CHECK_OBJECT_SIZE_DETECT: OperationSpec = OperationSpec {
 };
 
 /// `TextDetectionandRecognition.extract`.
-pub(crate) const TEXT_DETECTIONAND_RECOGNITION_EXTRACT: OperationSpec = OperationSpec {
+pub(crate) const TEXT_DETECTION_AND_RECOGNITION_EXTRACT: OperationSpec = OperationSpec {
     plugin: "TextDetectionandRecognition",
     name: "extract",
     prefix: "ocr.extract",
@@ -1137,7 +1137,7 @@ pub(crate) static PLUGINS: &[PluginSpec] = &[
     },
     PluginSpec {
         name: "TextDetectionandRecognition",
-        operations: &[TEXT_DETECTIONAND_RECOGNITION_EXTRACT],
+        operations: &[TEXT_DETECTION_AND_RECOGNITION_EXTRACT],
     },
     PluginSpec {
         name: "PdfWatermarkRemoval",

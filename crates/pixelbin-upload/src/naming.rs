@@ -1,0 +1,125 @@
+//! The service's rules for stored names and folders, in one place: what a local file name
+//! becomes once stored, and which remote folder paths are refused before anything is sent.
+//!
+//! Two local files that map to one stored name would overwrite each other (or the second would
+//! be refused with a 409 after its bytes were sent), so bulk uploads compare these names before
+//! they start.
+
+use std::fmt;
+
+/// Why a name or folder cannot be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameError {
+    message: String,
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for NameError {}
+
+fn refused(message: String) -> NameError {
+    NameError { message }
+}
+
+/// The name the service stores a file under, given the `name` and `format` of its upload:
+/// letters, digits, `.`, `_` and `-` stay, any other character (a space, `é`, `+`) becomes
+/// `-`, surrounding spaces go, and `.format` is appended unless the name already ends with it
+/// (`jpg` is sent as `jpeg`, see [`default_format`](crate::default_format)).
+///
+/// ```
+/// use pixelbin_upload::stored_name;
+/// assert_eq!(stored_name("a b", Some("png")).unwrap(), "a-b.png");
+/// assert_eq!(stored_name("a-b", Some("png")).unwrap(), "a-b.png");
+/// assert_eq!(stored_name("photo.jpeg", Some("jpeg")).unwrap(), "photo.jpeg");
+/// assert!(stored_name("  ", None).is_err());
+/// ```
+///
+/// # Errors
+/// When nothing usable is left (only spaces, dots or dashes).
+pub fn stored_name(name: &str, format: Option<&str>) -> Result<String, NameError> {
+    let slug: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if slug.trim_matches(['-', '.']).is_empty() {
+        return Err(refused(format!(
+            "the name {name:?} has no usable characters; use letters, digits, '.', '_' or '-'"
+        )));
+    }
+    Ok(match format.filter(|f| !f.is_empty()) {
+        Some(format) if !slug.to_ascii_lowercase().ends_with(&format!(".{format}")) => {
+            format!("{slug}.{format}")
+        }
+        _ => slug,
+    })
+}
+
+/// Checks a remote folder path (`shop/shoes`) and returns it without a trailing `/`. Refused: a leading `/` (folders are relative to the root), empty segments
+/// (`a//b`), `.` and `..` (the service has no parent folders; a `..` would leave the folder
+/// asked for).
+///
+/// ```
+/// use pixelbin_upload::check_folder;
+/// assert_eq!(check_folder("shop/shoes/").unwrap(), "shop/shoes");
+/// assert_eq!(check_folder("").unwrap(), "");
+/// for bad in ["/etc", "a//b", "../x", "a/./b"] {
+///     assert!(check_folder(bad).is_err(), "{bad}");
+/// }
+/// ```
+///
+/// # Errors
+/// When the path has one of the refused forms; the message says which.
+pub fn check_folder(folder: &str) -> Result<String, NameError> {
+    if folder.starts_with('/') {
+        return Err(refused(format!(
+            "the remote folder {folder:?} starts with '/': folders are relative to the root, write it without the leading '/'"
+        )));
+    }
+    let trimmed = folder.strip_suffix('/').unwrap_or(folder);
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    for segment in trimmed.split('/') {
+        let why = match segment {
+            "" => "has an empty segment ('//')",
+            "." | ".." => "has a '.' or '..' segment (there are no parent folders to refer to)",
+            _ => continue,
+        };
+        return Err(refused(format!("the remote folder {folder:?} {why}")));
+    }
+    Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_map_like_the_service() {
+        assert_eq!(stored_name("my cat", Some("jpeg")).unwrap(), "my-cat.jpeg");
+        assert_eq!(stored_name(" été ", None).unwrap(), "-t-");
+        assert_eq!(stored_name("x", Some("jpeg")).unwrap(), "x.jpeg");
+        assert_eq!(stored_name("X.JPEG", Some("jpeg")).unwrap(), "X.JPEG");
+        assert_eq!(stored_name("x", Some("")).unwrap(), "x");
+        assert!(stored_name("--", Some("png")).is_err());
+    }
+
+    #[test]
+    fn folders_are_checked() {
+        assert_eq!(check_folder("a/b").unwrap(), "a/b");
+        assert!(check_folder("a/../b").is_err());
+        assert!(check_folder("//").is_err());
+        assert!(check_folder("/").is_err());
+    }
+}

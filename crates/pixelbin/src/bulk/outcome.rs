@@ -1,0 +1,273 @@
+//! What a bulk run reports: notices, one outcome per input, and a summary.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// One event of a [`BulkStream`](super::BulkStream).
+#[derive(Debug)]
+pub enum Event {
+    /// Something skipped or noticed that does not stop the run.
+    Notice(Notice),
+    /// One input ended (or was skipped as done by an earlier run).
+    Item(ItemOutcome),
+    /// The run ended; always the last event.
+    Finished(Summary),
+}
+
+/// Something a run skipped or noticed, reported once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Notice {
+    /// A link to a file or folder already visited (a loop, or the same file twice): skipped.
+    AlreadyVisited {
+        /// The link.
+        path: PathBuf,
+        /// Where it was visited first.
+        first: PathBuf,
+    },
+    /// A link to nothing: skipped.
+    DanglingLink {
+        /// The link.
+        path: PathBuf,
+        /// Why it cannot be followed.
+        error: String,
+    },
+    /// A folder that cannot be read: its files are left out.
+    UnreadableFolder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        error: String,
+    },
+    /// The journal holds a record for this input, of other work: it does not apply.
+    JournalIgnored {
+        /// The input.
+        input: PathBuf,
+        /// What the record was for.
+        recorded: String,
+    },
+    /// The journal's last line was cut short by a crash; it was removed.
+    JournalRepaired {
+        /// The journal.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Notice::AlreadyVisited { path, first } => write!(
+                f,
+                "skipped {}: already visited as {} (a link loop or a second link)",
+                path.display(),
+                first.display()
+            ),
+            Notice::DanglingLink { path, error } => {
+                write!(f, "skipped {}: a link to nothing ({error})", path.display())
+            }
+            Notice::UnreadableFolder { path, error } => {
+                write!(f, "skipped the folder {}: {error}", path.display())
+            }
+            Notice::JournalIgnored { input, recorded } => write!(
+                f,
+                "{}: the journal's record is of other work ({recorded}); doing it afresh",
+                input.display()
+            ),
+            Notice::JournalRepaired { path } => write!(
+                f,
+                "the journal {} ended with a line cut short (a crash mid-write); it was removed",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// How one input ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum ItemStatus {
+    /// Uploaded, or the job succeeded and its outputs were saved.
+    Done,
+    /// Done by an earlier run (journal), or already stored (skip-existing).
+    Skipped,
+    /// The job ended in `FAILURE` (not tried again).
+    Failed,
+    /// An error; a rerun tries again.
+    Error,
+    /// Its create may have reached the server without an answer: not sent again, so it is not
+    /// paid twice.
+    Uncertain,
+    /// Never started: the run stopped first.
+    NotCreated,
+}
+
+impl fmt::Display for ItemStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ItemStatus::Done => "DONE",
+            ItemStatus::Skipped => "SKIPPED",
+            ItemStatus::Failed => "FAILURE",
+            ItemStatus::Error => "ERROR",
+            ItemStatus::Uncertain => "UNCERTAIN",
+            ItemStatus::NotCreated => "NOT_CREATED",
+        })
+    }
+}
+
+/// How one input ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ItemOutcome {
+    /// The input file.
+    pub input: PathBuf,
+    /// How it ended.
+    pub status: ItemStatus,
+    /// The prediction job's id.
+    pub job: Option<String>,
+    /// Output URLs of a job, or the stored file's URL.
+    pub outputs: Vec<String>,
+    /// Files saved.
+    pub files: Vec<PathBuf>,
+    /// What went wrong: the error and each of its causes, once.
+    pub error: Option<String>,
+}
+
+impl ItemOutcome {
+    pub(crate) fn new(input: PathBuf, status: ItemStatus) -> ItemOutcome {
+        ItemOutcome {
+            input,
+            status,
+            job: None,
+            outputs: Vec::new(),
+            files: Vec::new(),
+            error: None,
+        }
+    }
+}
+
+/// Why a run stopped before its end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Stop {
+    /// The service refused a create for lack of credits (`403 Usage Limit Exceeded`).
+    CreditsRanOut,
+    /// The credit limit given to the run was reached.
+    CreditLimit {
+        /// The limit.
+        max_credits: f64,
+    },
+    /// Connections to the server failed for several inputs in a row.
+    ServerGone {
+        /// The last error.
+        error: String,
+    },
+    /// The journal could not be written: going on would do work a rerun cannot know of.
+    Journal {
+        /// The error.
+        error: String,
+    },
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stop::CreditsRanOut => f.write_str(
+                "the account's credits ran out (403 Usage Limit Exceeded): no new job was created after that; add credits, then run the same command again with the same journal to do the rest",
+            ),
+            Stop::CreditLimit { max_credits } => write!(
+                f,
+                "the run reached its limit of {max_credits} credits: no new job was created after that; run it again with the same journal and a higher limit to do the rest"
+            ),
+            Stop::ServerGone { error } => write!(
+                f,
+                "stopped: the server could not be reached for {} inputs in a row ({error}); run it again with the same journal once it is back",
+                super::GONE_AFTER
+            ),
+            Stop::Journal { error } => write!(f, "stopped: {error}"),
+        }
+    }
+}
+
+/// The counts of a run and how it ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Inputs planned.
+    pub total: usize,
+    /// Done now.
+    pub done: usize,
+    /// Done by an earlier run, or already stored.
+    pub skipped: usize,
+    /// Jobs that ended in `FAILURE`.
+    pub failed: usize,
+    /// Inputs that ended with an error.
+    pub errors: usize,
+    /// Creates that may or may not have reached the server.
+    pub uncertain: usize,
+    /// Inputs never started because the run stopped.
+    pub not_started: usize,
+    /// Credits spent by the jobs of this run (their `consumedCredits`).
+    pub credits: f64,
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<Stop>,
+}
+
+impl Summary {
+    pub(crate) fn count(&mut self, status: ItemStatus) {
+        match status {
+            ItemStatus::Done => self.done += 1,
+            ItemStatus::Skipped => self.skipped += 1,
+            ItemStatus::Failed => self.failed += 1,
+            ItemStatus::Error => self.errors += 1,
+            ItemStatus::Uncertain => self.uncertain += 1,
+            ItemStatus::NotCreated => self.not_started += 1,
+        }
+    }
+
+    /// How the run ended, worst first: stopped for credits, any error (or uncertain create,
+    /// or an early stop), any `FAILURE`, else success.
+    pub fn exit(&self) -> Exit {
+        match &self.stopped {
+            Some(Stop::CreditsRanOut | Stop::CreditLimit { .. }) => Exit::OutOfCredits,
+            Some(_) => Exit::Errors,
+            None if self.errors > 0 || self.uncertain > 0 || self.not_started > 0 => Exit::Errors,
+            None if self.failed > 0 => Exit::SomeFailed,
+            None => Exit::Success,
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} inputs: {} done, {} skipped, {} failed, {} errors",
+            self.total, self.done, self.skipped, self.failed, self.errors
+        )?;
+        if self.uncertain > 0 {
+            write!(f, ", {} uncertain", self.uncertain)?;
+        }
+        if self.not_started > 0 {
+            write!(f, ", {} not started", self.not_started)?;
+        }
+        Ok(())
+    }
+}
+
+/// How a run ended, for an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exit {
+    /// Every input is done.
+    Success,
+    /// Some jobs ended in `FAILURE`, nothing else went wrong.
+    SomeFailed,
+    /// Some inputs ended with an error, were uncertain or never started.
+    Errors,
+    /// The credits ran out (or the run's credit limit was reached).
+    OutOfCredits,
+}

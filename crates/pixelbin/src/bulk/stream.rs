@@ -1,0 +1,61 @@
+//! The stream a bulk run returns: its events, from a task of its own.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use tokio::sync::mpsc;
+
+use super::Event;
+
+/// The events of a bulk run ([`Event`]), the last one [`Event::Finished`].
+///
+/// The run goes on a task of its own; dropping the stream stops it at once (what was
+/// journaled stays true, a rerun goes on from there).
+pub struct BulkStream {
+    total: usize,
+    events: mpsc::Receiver<Event>,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl BulkStream {
+    pub(crate) fn spawn<F>(total: usize, run: impl FnOnce(mpsc::Sender<Event>) -> F) -> BulkStream
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let (sender, events) = mpsc::channel(64);
+        BulkStream {
+            total,
+            events,
+            driver: tokio::spawn(run(sender)),
+        }
+    }
+
+    /// The inputs planned (skipped ones included), known before the first event.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+}
+
+impl Stream for BulkStream {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        self.events.poll_recv(cx)
+    }
+}
+
+impl Drop for BulkStream {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+impl fmt::Debug for BulkStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BulkStream")
+            .field("total", &self.total)
+            .finish_non_exhaustive()
+    }
+}

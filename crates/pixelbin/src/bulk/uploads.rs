@@ -1,0 +1,358 @@
+//! `bulk::uploads`: every file under folders into a remote folder, sub-folders kept.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::PathBuf;
+
+use futures::{StreamExt, TryStreamExt};
+
+use super::journal::{ItemId, Journal, Past, State, Work};
+use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
+use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
+use crate::PixelbinClient;
+use crate::platform::ListFilesParams;
+use crate::upload::{
+    ManyOptions, TreeFile, UploadItem, UploadRequest, UploadSource, check_folder, stored_name,
+};
+
+/// What [`uploads`] does: which files, where to, how.
+///
+/// ```
+/// use pixelbin::bulk::Uploads;
+/// use pixelbin::{ManyOptions, UploadRequest};
+/// let job = Uploads::new(["photos", "extra.png"])
+///     .folder("catalogue/2024")
+///     .request(UploadRequest::new().tags(["summer"]))
+///     .options(ManyOptions::new().files(8))
+///     .journal("upload.jsonl");
+/// assert_eq!(job.folder, "catalogue/2024");
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Uploads {
+    /// Files and folders (walked recursively, hidden files skipped).
+    pub inputs: Vec<PathBuf>,
+    /// The remote folder files go to, their sub-folders kept below it (`""`: the root).
+    pub folder: String,
+    /// What every file shares: access, tags, metadata, `overwrite`, `filename_override`.
+    /// Name, format and folder come from each file.
+    pub request: UploadRequest,
+    /// Files at once and each file's upload options.
+    pub options: ManyOptions,
+    /// Skip files whose stored name already holds a file of the same size.
+    pub skip_existing: bool,
+    /// The journal file, to resume after a crash.
+    pub journal: Option<PathBuf>,
+}
+
+impl fmt::Debug for Uploads {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Uploads")
+            .field("inputs", &self.inputs)
+            .field("folder", &self.folder)
+            .field("request", &self.request)
+            .field("options", &self.options)
+            .field("skip_existing", &self.skip_existing)
+            .field("journal", &self.journal)
+            .finish()
+    }
+}
+
+impl Uploads {
+    /// Uploads of every file of `inputs` to the root, without a journal.
+    pub fn new<P: Into<PathBuf>>(inputs: impl IntoIterator<Item = P>) -> Uploads {
+        Uploads {
+            inputs: inputs.into_iter().map(Into::into).collect(),
+            folder: String::new(),
+            request: UploadRequest::new(),
+            options: ManyOptions::new(),
+            skip_existing: false,
+            journal: None,
+        }
+    }
+
+    /// Sets the remote folder.
+    pub fn folder(mut self, folder: impl Into<String>) -> Self {
+        self.folder = folder.into();
+        self
+    }
+
+    /// Sets what every file shares (access, tags, metadata, clash rules).
+    pub fn request(mut self, request: UploadRequest) -> Self {
+        self.request = request;
+        self
+    }
+
+    /// Sets files at once and each file's upload options.
+    pub fn options(mut self, options: ManyOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Skips files already stored with the same name and size.
+    pub fn skip_existing(mut self, skip: bool) -> Self {
+        self.skip_existing = skip;
+        self
+    }
+
+    /// Keeps a journal at `path`.
+    pub fn journal(mut self, path: impl Into<PathBuf>) -> Self {
+        self.journal = Some(path.into());
+        self
+    }
+}
+
+/// One file to upload.
+struct Planned {
+    path: PathBuf,
+    request: UploadRequest,
+    folder: String,
+    name: String,
+    id: ItemId,
+}
+
+/// Uploads every file of `job.inputs`, after checking the plan (see the
+/// [module docs](super)): two files that the service would store under one name are refused,
+/// naming both, unless `filename_override` keeps them apart.
+///
+/// With a journal, files recorded as uploaded are skipped, and files recorded as started whose
+/// stored name now holds a file of the same size count as done (an earlier run stored them but
+/// was stopped before it heard so).
+///
+/// # Errors
+/// Any [`Error`] of the plan; nothing was sent.
+pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream, Error> {
+    let root = check_folder(&job.folder)?;
+    let walk = Walk::of(&job.inputs)?;
+    if walk.files.is_empty() {
+        return Err(Error::NoInputs);
+    }
+    let keep_apart = job.request.filename_override == Some(true);
+    let mut planned = Vec::with_capacity(walk.files.len());
+    let mut stored: HashMap<(String, String), PathBuf> = HashMap::new();
+    for found in walk.files {
+        let tree = TreeFile {
+            path: found.path.clone(),
+            relative: found.relative.clone(),
+        };
+        let request = tree.request(Some(&root), &job.request);
+        let name = stored_name(
+            request.name.as_deref().unwrap_or_default(),
+            request.format.as_deref(),
+        )
+        .map_err(|source| Error::BadName {
+            path: found.path.clone(),
+            source,
+        })?;
+        let folder = request.path.clone().unwrap_or_default();
+        let key = (folder.clone(), name.clone());
+        if let Some(first) = stored.get(&key).filter(|_| !keep_apart) {
+            return Err(Error::RemoteNameClash {
+                first: first.clone(),
+                second: found.path,
+                stored: join(&folder, &name),
+            });
+        }
+        stored.insert(key, found.path.clone());
+        let work = Work::Upload {
+            folder: folder.clone(),
+            name: name.clone(),
+        };
+        let id = ItemId::new(&found.path, found.size, found.modified, work);
+        planned.push(Planned {
+            path: found.path,
+            request,
+            folder,
+            name,
+            id,
+        });
+    }
+
+    let mut notices = walk.notices;
+    let mut journal = match &job.journal {
+        Some(path) => {
+            let journal = Journal::open(path, &super::scope(client).await?)?;
+            if journal.was_repaired() {
+                notices.push(Notice::JournalRepaired { path: path.clone() });
+            }
+            Some(journal)
+        }
+        None => None,
+    };
+
+    // What the journal says, and which folders to list to find files stored already.
+    let mut done_before = Vec::new();
+    let mut to_check = HashSet::new();
+    let mut pending = Vec::new();
+    for file in planned {
+        let past = journal.as_ref().map_or(Past::New, |j| j.past(&file.id));
+        match past {
+            Past::Known(State::Done { outputs, .. }) => {
+                let mut outcome = ItemOutcome::new(file.path, ItemStatus::Skipped);
+                outcome.outputs = outputs.clone();
+                done_before.push(outcome);
+                continue;
+            }
+            Past::Known(State::Started | State::Error { .. }) => {
+                to_check.insert(file.id.input.clone());
+            }
+            Past::Other(recorded) => notices.push(Notice::JournalIgnored {
+                input: file.path.clone(),
+                recorded: recorded.work.to_string(),
+            }),
+            _ => {}
+        }
+        pending.push(file);
+    }
+    let folders: HashSet<&str> = pending
+        .iter()
+        .filter(|f| job.skip_existing || to_check.contains(&f.id.input))
+        .map(|f| f.folder.as_str())
+        .collect();
+    let existing = remote_files(client, folders).await?;
+    let mut items = Vec::new();
+    let mut ids = Vec::new();
+    for file in pending {
+        let check = job.skip_existing || to_check.contains(&file.id.input);
+        if check && is_stored(&existing, &file) {
+            if let Some(journal) = journal.as_mut() {
+                let done = State::Done {
+                    job: None,
+                    outputs: Vec::new(),
+                    files: Vec::new(),
+                };
+                journal.record(&file.id, done)?;
+            }
+            done_before.push(ItemOutcome::new(file.path, ItemStatus::Skipped));
+            continue;
+        }
+        if let Some(journal) = journal.as_mut() {
+            // Before any byte is sent: a rerun then checks whether it was stored.
+            journal.record(&file.id, State::Started)?;
+        }
+        let source = UploadSource::from_path(&file.path);
+        items.push(UploadItem::new(ids.len(), source, file.request));
+        ids.push((file.path, file.id));
+    }
+
+    let total = done_before.len() + items.len();
+    let uploader = client.uploader().clone();
+    let options = job.options;
+    Ok(BulkStream::spawn(total, move |events| async move {
+        let mut summary = Summary {
+            total,
+            ..Summary::default()
+        };
+        let run = async {
+            for notice in notices {
+                events.send(Event::Notice(notice)).await.ok()?;
+            }
+            for outcome in done_before {
+                summary.count(outcome.status);
+                events.send(Event::Item(outcome)).await.ok()?;
+            }
+            let mut results = uploader.upload_many(items, options);
+            let mut unreachable = 0;
+            while let Some((index, result)) = results.next().await {
+                let (path, id) = &ids[index];
+                let mut outcome = ItemOutcome::new(path.clone(), ItemStatus::Done);
+                let state = match result {
+                    Ok(file) => {
+                        unreachable = 0;
+                        outcome.outputs.extend(file.url);
+                        State::Done {
+                            job: None,
+                            outputs: outcome.outputs.clone(),
+                            files: Vec::new(),
+                        }
+                    }
+                    Err(e) => {
+                        let error = error_chain(&e);
+                        unreachable = if never_reached(&e) {
+                            unreachable + 1
+                        } else {
+                            0
+                        };
+                        if unreachable >= GONE_AFTER {
+                            summary.stopped = Some(Stop::ServerGone { error });
+                            break;
+                        }
+                        outcome.status = ItemStatus::Error;
+                        outcome.error = Some(error.clone());
+                        State::Error { job: None, error }
+                    }
+                };
+                if let Some(journal) = journal.as_mut()
+                    && let Err(e) = journal.record(id, state)
+                {
+                    summary.stopped = Some(Stop::Journal {
+                        error: error_chain(&e),
+                    });
+                    break;
+                }
+                summary.count(outcome.status);
+                events.send(Event::Item(outcome)).await.ok()?;
+            }
+            Some(())
+        };
+        if run.await.is_some() {
+            let reported = summary.done
+                + summary.skipped
+                + summary.errors
+                + summary.failed
+                + summary.uncertain;
+            summary.not_started = total.saturating_sub(reported);
+            let _ = events.send(Event::Finished(summary)).await;
+        }
+    }))
+}
+
+/// `folder/name`, or `name` in the root.
+fn join(folder: &str, name: &str) -> String {
+    if folder.is_empty() {
+        name.to_string()
+    } else {
+        format!("{folder}/{name}")
+    }
+}
+
+/// `(folder, name) -> size` of the files stored in `folders`: one listing per folder.
+async fn remote_files(
+    client: &PixelbinClient,
+    folders: HashSet<&str>,
+) -> Result<HashMap<(String, String), u64>, Error> {
+    let mut existing = HashMap::new();
+    for folder in folders {
+        let mut params = ListFilesParams::new().only_files(true);
+        if !folder.is_empty() {
+            params = params.path(folder.to_string());
+        }
+        let items: Vec<_> = client
+            .assets()
+            .list_files_stream(params)
+            .try_collect()
+            .await
+            .map_err(|source| Error::Listing {
+                folder: folder.to_string(),
+                source: Box::new(source),
+            })?;
+        for item in items {
+            if let (Some(name), Some(size)) = (item.name, item.size) {
+                existing.insert((folder.to_string(), name), size);
+            }
+        }
+    }
+    Ok(existing)
+}
+
+/// Whether the stored name of `file` holds a file of its size (listings give names with or
+/// without the extension).
+fn is_stored(existing: &HashMap<(String, String), u64>, file: &Planned) -> bool {
+    let stem = file
+        .name
+        .rsplit_once('.')
+        .map_or(file.name.as_str(), |(stem, _)| stem);
+    [file.name.as_str(), stem]
+        .into_iter()
+        .any(|name| existing.get(&(file.folder.clone(), name.to_string())) == Some(&file.id.size))
+}
