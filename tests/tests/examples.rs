@@ -265,3 +265,106 @@ fn url_examples_reproduce_the_reference_outputs() {
         assert!(out.contains(expected), "missing {expected} in:\n{out}");
     }
 }
+
+/// Images `p0.png`..`p{n-1}.png` under `dir/sub`, and one at the top.
+fn image_tree(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("top.png"), PNG).unwrap();
+    for i in 0..n {
+        std::fs::write(dir.join(format!("sub/p{i}.png")), PNG).unwrap();
+    }
+}
+
+#[test]
+fn bulk_examples_run_and_rerun_against_the_emulator() {
+    let emulator = spawn(Duration::from_millis(20));
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    image_tree(&photos, 3);
+    let photos_arg = photos.to_str().unwrap();
+    for (n, name) in ["bulk_upload", "bulk_upload_blocking"]
+        .into_iter()
+        .enumerate()
+    {
+        let folder = format!("shop{n}");
+        let files = emulator.file_count();
+        let out = stdout(&run(name, &[photos_arg, &folder], Some(&emulator), &[]));
+        assert!(out.contains("4 inputs: 4 done"), "{name}: {out}");
+        assert_eq!(emulator.file_count(), files + 4, "{name}");
+        // The journal in the folder makes the rerun skip everything.
+        let out = stdout(&run(name, &[photos_arg, &folder], Some(&emulator), &[]));
+        assert!(out.contains("4 skipped"), "{name}: {out}");
+        assert_eq!(emulator.file_count(), files + 4, "{name}");
+    }
+    for (n, name) in ["bulk_predict", "bulk_predict_blocking"]
+        .into_iter()
+        .enumerate()
+    {
+        let out_dir = dir.path().join(format!("out{n}"));
+        let out_arg = out_dir.to_str().unwrap();
+        let created = emulator.predictions_created();
+        let out = stdout(&run(name, &[photos_arg, out_arg], Some(&emulator), &[]));
+        assert!(out.contains("4 inputs: 4 done"), "{name}: {out}");
+        assert!(out_dir.join("sub/p2.png").is_file() && out_dir.join("top.png").is_file());
+        let out = stdout(&run(name, &[photos_arg, out_arg], Some(&emulator), &[]));
+        assert!(out.contains("4 skipped"), "{name}: {out}");
+        assert_eq!(emulator.predictions_created(), created + 4, "{name}");
+    }
+}
+
+#[test]
+fn bulk_predict_resumes_after_kill_9() {
+    // Jobs take a second: the kill lands with jobs created and not finished.
+    let emulator = spawn(Duration::from_secs(1));
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    image_tree(&photos, 5);
+    let out_dir = dir.path().join("out");
+    let journal = out_dir.join(".pixelbin-journal.jsonl");
+    let exe = &examples()["bulk_predict"];
+    let mut child = Command::new(exe)
+        .args([photos.to_str().unwrap(), out_dir.to_str().unwrap()])
+        .env("PIXELBIN_API_TOKEN", SECRET)
+        .env("PIXELBIN_DOMAIN", emulator.url())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&journal)
+        .unwrap_or_default()
+        .contains(r#""status":"created""#)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no job created"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let created_at_kill: usize = std::fs::read_to_string(&journal)
+        .unwrap()
+        .matches(r#""status":"created""#)
+        .count();
+    let before = emulator.predictions_created() as usize;
+    let out = stdout(&run(
+        "bulk_predict",
+        &[photos.to_str().unwrap(), out_dir.to_str().unwrap()],
+        Some(&emulator),
+        &[],
+    ));
+    assert!(out.contains("6 inputs:"), "{out}");
+    for i in 0..5 {
+        assert!(
+            out_dir.join(format!("sub/p{i}.png")).is_file(),
+            "p{i}: {out}"
+        );
+    }
+    assert!(out_dir.join("top.png").is_file());
+    // Jobs journaled as created were waited for, only the others created.
+    assert_eq!(
+        emulator.predictions_created() as usize,
+        before + 6 - created_at_kill
+    );
+}

@@ -1,7 +1,7 @@
 // Development-time cross-check, run by `cargo xtask catalogue-vectors --package DIR`.
 // For every operation of our catalogue, builds configurations of our own (nothing set, the
-// defaults, every parameter set, every other parameter set with other values) and records
-// the segment @pixelbin/core writes for each. The vectors file it prints is committed, so
+// defaults, every parameter set, every other parameter set with other values, and seeded
+// random ones) and records the segment @pixelbin/core writes for each. The vectors file it prints is committed, so
 // tests need neither node nor the package.
 "use strict";
 const fs = require("fs");
@@ -41,6 +41,53 @@ function second(p, i) {
     }
 }
 
+// Random configurations of our own: a seeded generator (mulberry32), so a rerun against the
+// same package writes the same file. Each picks a random subset of the parameters, in a
+// random order, with random values of each parameter's type.
+const SEED = 0x5eed7000;
+const RANDOM_PER_OPERATION = 12;
+function mulberry32(a) {
+    return function () {
+        a |= 0; a = (a + 0x6d2b79f5) | 0;
+        let t = Math.imul(a ^ (a >>> 15), 1 | a);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+const random = mulberry32(SEED);
+const pick = (list) => list[Math.floor(random() * list.length)];
+const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
+const TEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+const text = (n) => Array.from({ length: n }, () => pick(TEXT)).join("");
+const hex = (n) => Array.from({ length: n }, () => pick("0123456789abcdefABCDEF")).join("");
+function randomValue(p) {
+    switch (p.type) {
+        case "integer": return pick([int(-100, 100), int(0, 5000), int(-2147483648, 2147483647), 0]);
+        case "float": return pick([
+            int(-1000, 1000) / pick([1, 10, 100, 1000, 3, 7]),
+            random() * 10 ** int(-8, 22) * pick([1, -1]),
+            int(0, 100),
+            0.1 * int(1, 9) + 0.2,
+        ]);
+        case "boolean": return random() < 0.5;
+        case "enum": return pick(p.values);
+        case "color": return hex(pick([6, 8]));
+        case "file": return text(int(1, 12)) + pick([".png", ".jpeg", ""]);
+        case "bbox": return [int(0, 500), int(0, 500), int(1, 500), int(1, 500)].join("_");
+        case "bboxList":
+        case "polygonList": return Array.from({ length: 2 * int(2, 6) }, () => int(0, 999)).join("_");
+        default: return text(int(1, 24)); // string, custom
+    }
+}
+function randomConfig(op) {
+    const chosen = op.parameters.filter(() => random() < 0.6);
+    for (let i = chosen.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [chosen[i], chosen[j]] = [chosen[j], chosen[i]];
+    }
+    return Object.fromEntries(chosen.map((p) => [p.name, randomValue(p)]));
+}
+
 const vectors = [];
 for (const plugin of catalogue.plugins) {
     const mod = require(path.resolve(pkg, "lib/cjs/transformations", plugin.name + ".js"));
@@ -59,8 +106,13 @@ for (const plugin of catalogue.plugins) {
             // Given in reverse, so the writing order is the catalogue's, not the caller's.
             op.parameters.forEach((p, i) => { if (i % 2 === 1 || op.parameters.length === 1) sparse[p.name] = second(p, i); });
             configs.push(Object.fromEntries(Object.entries(sparse).reverse()));
+            for (let n = 0; n < RANDOM_PER_OPERATION; n++) configs.push(randomConfig(op));
         }
+        const seen = new Set();
         for (const config of configs) {
+            const key = JSON.stringify(config);
+            if (seen.has(key)) continue;
+            seen.add(key);
             const segments = fn(config).getTransformation();
             if (segments.length !== 1) throw new Error("expected one segment");
             vectors.push({ operation: `${plugin.name}.${op.name}`, config, segment: segments[0] });

@@ -15,6 +15,7 @@ pub mod changelog;
 pub mod ci;
 pub mod cmd;
 pub mod codegen;
+pub mod man;
 pub mod manifest;
 pub mod release;
 pub mod version;

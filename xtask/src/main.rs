@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
 use xtask::version::Bump;
-use xtask::{bench, ci, codegen, release};
+use xtask::{bench, ci, codegen, man, release};
 
 /// Workspace automation for pixelbin-rs: the local CI gate and releases.
 ///
@@ -76,6 +76,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Regenerate the `pixelbin` man pages in `crates/pixelbin-cli/man/` (clap_mangen, through
+    /// the CLI's hidden `pixelbin __man DIR`). The CLI's tests fail while they are out of date.
+    Man,
     /// Development time only: read the catalogue's facts from an unpacked `@pixelbin/core`
     /// (`npm pack @pixelbin/core && tar xf pixelbin-core-*.tgz`) with node, and rewrite
     /// `crates/pixelbin-url/catalogue/transformations.json`. Run `codegen` afterwards.
@@ -108,6 +111,10 @@ enum BenchCommand {
     /// 32/128 Mbit/s per connection, 512 Mbit/s uplink) and on loopback: defaults, Fixed(3) and
     /// the reference SDK (python from PIXELBIN_REFERENCE_PYTHON), with client peak RSS.
     Upload,
+    /// `pixelbin-render` against sharp (node, from PIXELBIN_SHARP_DIR), in turns: a 12 MP JPEG
+    /// through `t.resize(w:800)~t.toFormat(f:webp,q:80)` and a 3 MP PNG through
+    /// `t.extract~t.rotate(a:90)~t.blur`; time per image and peak RSS.
+    Render,
 }
 
 fn main() -> ExitCode {
@@ -133,7 +140,9 @@ fn main() -> ExitCode {
             bench::batch::run(&root, &bench::batch::Options { images })
         }
         Command::Bench(BenchCommand::Upload) => bench::upload::run(&root),
+        Command::Bench(BenchCommand::Render) => bench::render::run(&root),
         Command::Codegen { check } => codegen::run(&root, check),
+        Command::Man => man::run(&root),
         Command::CatalogueExtract { package } => refresh(
             &root,
             codegen::EXTRACT_SCRIPT,

@@ -18,6 +18,8 @@ pub enum Failure {
     PredictionFailed,
     /// Waiting gave up before the job finished (exit code 5).
     TimedOut,
+    /// The account's credits ran out during a bulk run (exit code 6).
+    OutOfCredits,
 }
 
 impl Failure {
@@ -28,6 +30,7 @@ impl Failure {
             Failure::Mismatch => 3,
             Failure::PredictionFailed => 4,
             Failure::TimedOut => 5,
+            Failure::OutOfCredits => 6,
         }
     }
 }
@@ -132,6 +135,7 @@ fn kind(error: &anyhow::Error) -> &'static str {
             Failure::Mismatch => "mismatch",
             Failure::PredictionFailed => "prediction_failed",
             Failure::TimedOut => "timed_out",
+            Failure::OutOfCredits => "out_of_credits",
         };
     }
     match sdk_error(error) {

@@ -24,6 +24,40 @@ pub enum FilesCommand {
         /// The file id, e.g. products/shoe.jpeg
         file_id: String,
     },
+    // --- Changing a file (module `file_edit`).
+    /// Change a file's name, folder, access, state, tags or metadata at once.
+    Update(crate::file_edit::UpdateArgs),
+    /// Move a file to another folder, keeping its name.
+    Move {
+        /// The file id, e.g. products/shoe.jpeg
+        file_id: String,
+        /// The folder to move it to, e.g. archive/2024 (`/` or "" for the root).
+        #[arg(long, value_name = "P")]
+        to: String,
+    },
+    /// Rename a file, keeping its folder.
+    Rename {
+        /// The file id, e.g. products/shoe.jpeg
+        file_id: String,
+        /// The new name (without extension; the service slugifies it).
+        new_name: String,
+    },
+    /// Add tags to a file (its other tags are kept).
+    Tag {
+        /// The file id, e.g. products/shoe.jpeg
+        file_id: String,
+        /// The tags to add.
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
+    /// Remove tags from a file.
+    Untag {
+        /// The file id, e.g. products/shoe.jpeg
+        file_id: String,
+        /// The tags to remove.
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
 }
 
 /// Flags of `pixelbin files list`.
@@ -140,25 +174,18 @@ pub async fn run(command: FilesCommand, ctx: &Context) -> anyhow::Result<()> {
             let page = assets.list_files(args.params()).await?;
             out.emit(&page, |w| {
                 write_items(w, &page.items)?;
-                let p = &page.page;
-                write!(
-                    w,
-                    "page {} ({} item(s) here, {} in all)",
-                    or_dash(p.current),
-                    page.items.len(),
-                    or_dash(p.item_total)
-                )?;
-                if p.has_next == Some(true) {
-                    let next = p.current.map_or(2, |c| c + 1);
-                    write!(w, "; next: --page {next}, or --all")?;
-                }
-                writeln!(w)
+                write_page_line(w, &page.page, page.items.len())
             })
         }
         FilesCommand::Get { file_id } => {
             let file = assets.get_file_by_file_id(&file_id).await?;
             print_file(&file, out)
         }
+        FilesCommand::Update(_)
+        | FilesCommand::Move { .. }
+        | FilesCommand::Rename { .. }
+        | FilesCommand::Tag { .. }
+        | FilesCommand::Untag { .. } => crate::file_edit::run(command, assets, out).await,
         FilesCommand::Delete { file_id } => {
             let file = assets.delete_file(&file_id).await?;
             out.emit(&file, |w| {
@@ -166,6 +193,26 @@ pub async fn run(command: FilesCommand, ctx: &Context) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// `page 2 (20 item(s) here, 45 in all); next: --page 3, or --all`, under one page of a
+/// listing.
+pub(crate) fn write_page_line(
+    w: &mut dyn Write,
+    page: &pixelbin::platform::Page,
+    shown: usize,
+) -> std::io::Result<()> {
+    write!(
+        w,
+        "page {} ({shown} item(s) here, {} in all)",
+        or_dash(page.current),
+        or_dash(page.item_total)
+    )?;
+    if page.has_next == Some(true) {
+        let next = page.current.map_or(2, |c| c + 1);
+        write!(w, "; next: --page {next}, or --all")?;
+    }
+    writeln!(w)
 }
 
 /// One line per item: kind, file id (or folder path), size, format, dimensions.

@@ -23,22 +23,9 @@ use serde_json::{Number, Value};
 
 use crate::error::CliError;
 
-/// One parsed input value, before files are read.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RawValue {
-    /// `@path`: a file to send.
-    File(PathBuf),
-    /// An absolute http(s) URL.
-    Url(String),
-    /// `true` / `false`.
-    Bool(bool),
-    /// A JSON number.
-    Number(Number),
-    /// A JSON object, array, string or null.
-    Json(Value),
-    /// Plain text.
-    Text(String),
-}
+/// One parsed input value, before files are read (the library's [`SharedInput`]: the same
+/// value is sent with every job of `--each`).
+pub use pixelbin::bulk::SharedInput as RawValue;
 
 /// The inputs of one prediction, in the order their keys first appeared.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -72,25 +59,13 @@ impl Inputs {
         let mut input = PredictionInput::new();
         for (key, mut values) in self.fields {
             let value = if values.len() == 1 {
-                to_input_value(values.remove(0))
+                InputValue::from(values.remove(0))
             } else {
-                InputValue::List(values.into_iter().map(to_input_value).collect())
+                InputValue::List(values.into_iter().map(InputValue::from).collect())
             };
             input = input.value(key, value);
         }
         input
-    }
-}
-
-fn to_input_value(value: RawValue) -> pixelbin::predictions::InputValue {
-    use pixelbin::predictions::{FileInput, InputValue};
-    match value {
-        RawValue::File(path) => InputValue::File(FileInput::path(path)),
-        RawValue::Url(url) => InputValue::Url(url),
-        RawValue::Bool(b) => InputValue::Bool(b),
-        RawValue::Number(n) => InputValue::Number(n),
-        RawValue::Json(v) => InputValue::Json(v),
-        RawValue::Text(t) => InputValue::Text(t),
     }
 }
 

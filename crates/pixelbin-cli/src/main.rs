@@ -12,41 +12,46 @@
 //! on stderr (a JSON object on stdout with `--json`) with an exit code from the table in
 //! `pixelbin --help`.
 
+mod account;
+mod api;
+mod bulk;
+mod catalog;
 mod cli;
 mod context;
 mod demo;
 mod emulator;
 mod error;
+mod file_edit;
 mod files;
 mod folders;
 mod inputs;
-mod journal;
 mod mcp;
 mod output;
 mod predict;
 mod predict_each;
 mod predictions;
+mod profiles;
 mod progress;
+mod shell;
 mod transformations;
 mod upload;
 mod upload_many;
+mod upload_url;
 mod url;
 mod usage;
-mod walk;
 mod webhook;
 mod webhook_listen;
 
 use std::process::ExitCode;
 
+use clap::FromArgMatches;
 use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 use crate::context::Context;
-use crate::output::Output;
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = cli::command().get_matches();
     // Was --api-secret typed, or did it come from PIXELBIN_API_TOKEN? Only `emulator` cares.
     let secret_typed = matches!(
         matches.value_source("api_secret").or_else(|| {
@@ -61,7 +66,12 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     init_tracing(cli.global.verbose);
-    let json = cli.global.json;
+    // Flags, environment and profile resolved once, before any command runs.
+    let ctx = match Context::resolve(&cli.global) {
+        Ok(ctx) => ctx,
+        Err(e) => return fail(&e, cli.global.json),
+    };
+    let json = ctx.out.json;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -74,7 +84,7 @@ fn main() -> ExitCode {
             );
         }
     };
-    match runtime.block_on(run(cli, secret_typed)) {
+    match runtime.block_on(run(cli, ctx, secret_typed)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e, json),
     }
@@ -95,23 +105,30 @@ fn fail(error: &anyhow::Error, json: bool) -> ExitCode {
     code
 }
 
-async fn run(cli: Cli, secret_typed: bool) -> anyhow::Result<()> {
-    let out = Output {
-        json: cli.global.json,
-    };
-    let mut ctx = Context::new(cli.global.domain, cli.global.api_secret.clone(), out);
-    ctx.request_timeout = cli
-        .global
-        .request_timeout
-        .map(std::time::Duration::from_secs);
+async fn run(cli: Cli, ctx: Context, secret_typed: bool) -> anyhow::Result<()> {
+    let out = ctx.out;
     match cli.command {
+        Command::Login(args) => account::login(args, &cli.global, &ctx).await,
+        Command::Logout => account::logout(&ctx),
+        Command::Config(command) => account::config(command, &cli.global, &ctx),
+        Command::Org => account::org(&ctx).await,
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man { dir } => shell::write_man_pages(&dir),
+        Command::Api(args) => api::run(args, &ctx).await,
+        Command::Presets(command) => catalog::presets(command, &ctx).await,
+        Command::Credentials(command) => catalog::credentials(command, &ctx).await,
+        Command::Playground(command) => catalog::playground(command, &ctx).await,
+        Command::Upload(mut args) if args.from_url.is_some() => {
+            let url = args.from_url.take().unwrap_or_default();
+            upload_url::run(args, &url, &ctx).await
+        }
         Command::Predict(args) => predict::run(args, &ctx).await,
         Command::Predictions(command) => predictions::run(command, &ctx).await,
         Command::Upload(args) => upload::run(args, &ctx).await,
         Command::Files(command) => files::run(command, &ctx).await,
         Command::Folders(command) => folders::run(command, &ctx).await,
         Command::Url(command) => url::run(command, out),
-        Command::Transformations(command) => transformations::run(command, out),
+        Command::Transformations(command) => transformations::run(command, &ctx).await,
         Command::Webhook(command) => webhook::run(command, out).await,
         Command::Usage => usage::run(&ctx).await,
         Command::Emulator(args) => {

@@ -21,6 +21,15 @@ pub enum TransformationsCommand {
         after_help = "Examples:\n  pixelbin transformations build Basic.resize height=100 width=200 fit=contain\n  # t.resize(h:100,w:200,f:contain)\n  pixelbin transformations build Basic.resize w=300 -- EraseBG.bg\n  # t.resize(w:300)~erase.bg()"
     )]
     Build(BuildArgs),
+    /// The context the service computed for a transformation URL of a stored file (metadata,
+    /// detections...), from the API.
+    #[command(
+        after_help = "Example:\n  pixelbin transformation context https://cdn.pixelbin.io/v2/my-cloud/t.resize(w:200)/photo.jpeg"
+    )]
+    Context {
+        /// The transformation (CDN) URL.
+        url: String,
+    },
 }
 
 /// `pixelbin transformations build`
@@ -34,9 +43,26 @@ pub struct BuildArgs {
     pub steps: Vec<String>,
 }
 
+/// `transformations context URL`: the one subcommand that calls the API.
+async fn context(url: &str, ctx: &crate::context::Context) -> anyhow::Result<()> {
+    crate::url::require_http_url(url)?;
+    let context = ctx
+        .client()?
+        .transformation()
+        .get_transformation_context(Some(url))
+        .await?;
+    // The context is the service's free-form object: JSON in both modes.
+    crate::output::print_json(&context)
+}
+
 /// Runs a `transformations` subcommand.
-pub fn run(command: TransformationsCommand, out: Output) -> anyhow::Result<()> {
+pub async fn run(
+    command: TransformationsCommand,
+    ctx: &crate::context::Context,
+) -> anyhow::Result<()> {
+    let out = ctx.out;
     match command {
+        TransformationsCommand::Context { url } => context(&url, ctx).await,
         TransformationsCommand::List => out.emit(&list_json(), |w| {
             for plugin in catalogue::plugins() {
                 writeln!(w, "{}", plugin.name)?;

@@ -56,8 +56,13 @@ impl From<AccessArg> for Access {
 )]
 pub struct UploadArgs {
     /// Files or directories to upload; `-` reads stdin (alone).
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "from_url", value_name = "PATH")]
     pub files: Vec<PathBuf>,
+    /// Have the service fetch this http(s) URL and store it (the URL upload API), instead of
+    /// sending a local file; takes --name, --path, --access, --tag, --metadata, --overwrite.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["files", "chunk_size", "concurrency",
+          "memory_budget", "resume_file", "skip_existing", "journal", "format"])]
+    pub from_url: Option<String>,
     /// Name of the stored file (default: the file name without its extension; with stdin, the
     /// server picks one).
     #[arg(long, value_name = "N")]
@@ -93,6 +98,10 @@ pub struct UploadArgs {
     /// Most bytes of the file held in memory by the adaptive concurrency.
     #[arg(long, value_name = "BYTES")]
     pub memory_budget: Option<usize>,
+    /// With several files: how many upload at once (default: adapts, up to 64, halved when the
+    /// service pushes back).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub files_in_flight: Option<u64>,
     /// Keep the upload's progress in this file; rerunning the same command after a crash,
     /// Ctrl-C or network loss sends only the missing parts. Removed once the upload completes.
     #[arg(long, value_name = "F")]

@@ -128,6 +128,7 @@ pub fn run(command: UrlCommand, out: Output) -> anyhow::Result<()> {
             out.emit(&json!({ "url": url }), |w| writeln!(w, "{url}"))
         }
         UrlCommand::Sign(args) => {
+            require_http_url(&args.url)?;
             let signed = pixelbin::url::sign_url(
                 &args.url,
                 args.expiry_seconds,
@@ -223,6 +224,7 @@ pub fn build(
 }
 
 fn verify(args: &VerifyArgs, out: Output) -> anyhow::Result<()> {
+    require_http_url(&args.url)?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -259,6 +261,16 @@ fn verify(args: &VerifyArgs, out: Output) -> anyhow::Result<()> {
             ))
         }
         Err(e) => Err(url_error(e)),
+    }
+}
+
+/// A usage error (exit code 2) unless `url` is an absolute http(s) URL with a host.
+pub fn require_http_url(url: &str) -> anyhow::Result<()> {
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
+        _ => Err(CliError::usage(format!(
+            "{url:?} is not an absolute http(s) URL, e.g. https://cdn.pixelbin.io/v2/my-cloud/original/photo.jpeg"
+        ))),
     }
 }
 

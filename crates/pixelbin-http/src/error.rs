@@ -209,15 +209,24 @@ impl Error {
     /// Turns a reqwest error into a transport or timeout error, dropping the
     /// URL it carries (presigned URLs have signatures in their query).
     pub(crate) fn from_reqwest(err: reqwest::Error, timeout: Option<Duration>) -> Error {
+        // The host (never the path or query) tells which server was tried.
+        let host = err.url().and_then(|url| {
+            let host = url.host_str()?;
+            Some(match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            })
+        });
         let err = err.without_url();
         // A connect error (refused, DNS, TLS, or a connect timeout) means the
         // server never saw the request. The reason ("Connection refused", ...)
         // is in the source chain, so the message does not repeat it.
         if err.is_connect() {
+            let server = host.map_or_else(|| "the server".to_string(), |h| h.to_string());
             return Error::Transport {
-                message:
-                    "could not connect to the server; check the domain, proxy settings and network"
-                        .into(),
+                message: format!(
+                    "could not connect to {server}; check the domain, proxy settings and network"
+                ),
                 not_sent: true,
                 source: Some(Box::new(err)),
             };

@@ -90,7 +90,7 @@ pub use files::{FileObject, UpdateFileParams};
 pub use folders::{AncestorsResponse, FolderDetailsParams, FolderInfo};
 pub use listing::{FileItem, ListFilesParams, ListFilesResponse};
 pub use organization::{AppDetails, AppOrgDetails, OrgDetails, Organization};
-pub use pagination::Page;
+pub use pagination::{Page, next_page};
 /// The access level of an asset (shared with `pixelbin-upload`, defined in `pixelbin-http`).
 pub use pixelbin_http::model::Access;
 pub use playground::{Delimiters, ModuleOperation, TransformationModule, TransformationModules};

@@ -29,11 +29,20 @@ pub struct Page {
 }
 }
 
-/// The page to ask for after `requested`, or `None` when the walk is over.
+/// The page to ask for after `requested`, or `None` when the walk is over: the rule every
+/// paged walk of the SDK follows (also for callers walking an endpoint by hand).
 ///
 /// The walk always moves forward (even if the service echoes an older `current`) and stops on
 /// an empty page, so a service that keeps saying `hasNext: true` cannot make it loop forever.
-pub(crate) fn next_page(requested: u32, page: &Page, items_on_page: usize) -> Option<u32> {
+///
+/// ```
+/// use pixelbin_platform::{Page, next_page};
+///
+/// let page: Page = serde_json::from_str(r#"{"current": 1, "hasNext": true}"#).unwrap();
+/// assert_eq!(next_page(1, &page, 20), Some(2));
+/// assert_eq!(next_page(1, &page, 0), None);
+/// ```
+pub fn next_page(requested: u32, page: &Page, items_on_page: usize) -> Option<u32> {
     if page.has_next != Some(true) || items_on_page == 0 {
         return None;
     }

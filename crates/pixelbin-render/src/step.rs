@@ -110,6 +110,23 @@ impl<'s> Step<'s> {
         }
     }
 
+    /// `t.toFormat`'s quality (or its default): a number from 1 to 100, or since
+    /// `@pixelbin/core` 7.0.0 one of the named levels `best`, `good`, `eco` and `low`.
+    /// Pixelbin does not publish the numbers behind the names; these are ours, chosen on
+    /// sharp's scale (its default, 80, is `good`) and documented in the crate README.
+    pub fn quality(&self, name: &str) -> Result<u8, RenderError> {
+        match self.text(name) {
+            Some("best") => Ok(95),
+            Some("good") => Ok(80),
+            Some("eco") => Ok(65),
+            Some("low") => Ok(45),
+            _ => self
+                .int(name, 1, 100)
+                .map_err(|_| self.out_of_range(name, "1 to 100, best, good, eco or low"))
+                .map(|q| q as u8),
+        }
+    }
+
     /// A number parameter (or its default), within `min..=max`.
     pub fn float(&self, name: &str, min: f64, max: f64) -> Result<f64, RenderError> {
         let value = self

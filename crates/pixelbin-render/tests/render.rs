@@ -112,6 +112,14 @@ fn to_format_writes_every_format_with_an_encoder() {
         ("bmp", OutputFormat::Bmp, Some(image::ImageFormat::Bmp)),
         ("avif", OutputFormat::Avif, Some(image::ImageFormat::Avif)),
     ] {
+        if format == OutputFormat::Avif && !cfg!(feature = "avif") {
+            let err = run(&input, "t.toFormat(f:avif)").unwrap_err();
+            assert!(
+                err.to_string().contains("enable its `avif` feature"),
+                "{err}"
+            );
+            continue;
+        }
         let out = run(&input, &format!("t.toFormat(f:{name},q:60)")).unwrap();
         assert_eq!(out.format, format, "{name}");
         assert_eq!(image::guess_format(&out.bytes).ok(), sniffed, "{name}");
@@ -129,7 +137,8 @@ fn to_format_writes_every_format_with_an_encoder() {
 #[test]
 fn webp_is_lossy_and_honours_quality() {
     let input = png(96, 96, false);
-    let low = run(&input, "t.toFormat(f:webp,q:5)").unwrap();
+    // 10: the lowest quality @pixelbin/core 7.0.0 writes (its `quality` is an enum).
+    let low = run(&input, "t.toFormat(f:webp,q:10)").unwrap();
     let high = run(&input, "t.toFormat(f:webp,q:95)").unwrap();
     assert!(
         low.bytes.len() < high.bytes.len(),
@@ -341,4 +350,96 @@ fn threads_are_bounded_by_the_cores() {
     )
     .unwrap();
     assert_eq!(out.width, 30);
+}
+
+#[test]
+fn damaged_inputs_are_errors_not_panics() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/inputs");
+    let mut inputs = vec![jpeg(64, 48)];
+    for name in ["gradient.png", "alpha.png"] {
+        inputs.push(std::fs::read(dir.join(name)).unwrap());
+    }
+    for format in ["webp", "tiff", "bmp"] {
+        let out = run(&inputs[1], &format!("t.toFormat(f:{format})")).unwrap();
+        inputs.push(out.bytes);
+    }
+    let steps = parse_pattern("t.resize(w:16)~t.blur(s:1)").unwrap();
+    for input in &inputs {
+        let mut variants: Vec<Vec<u8>> = (1..8)
+            .map(|i| input[..input.len() * i / 8].to_vec())
+            .collect();
+        for position in (8..input.len()).step_by(input.len() / 13 + 1) {
+            let mut flipped = input.clone();
+            flipped[position] ^= 0x5a;
+            variants.push(flipped);
+        }
+        for variant in variants {
+            // Either answer is fine (a flipped bit may land in pixel data); a panic fails.
+            let _ = render(&variant, &steps, &RenderOptions::default());
+        }
+    }
+}
+
+#[test]
+fn filters_too_costly_for_the_image_are_refused_before_running() {
+    let input = jpeg(2000, 1500);
+    let err = run(&input, "t.blur(s:1000)").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("t.blur cannot apply: s:1000 on a 2000x1500 image takes"),
+        "{err}"
+    );
+    let err = run(&input, "t.median(s:999)").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("use a smaller value or resize first"),
+        "{err}"
+    );
+    // The same filters on a small image run.
+    assert!(run(&png(20, 20, false), "t.blur(s:1000)~t.median(s:25)").is_ok());
+}
+
+#[test]
+fn merge_without_an_image_merges_a_background_rectangle() {
+    let out = run(
+        &png(10, 10, false),
+        "t.merge(bg:ff000080,w:4,h:2,g:northwest)",
+    )
+    .unwrap();
+    let img = decoded(&out.bytes).to_rgba8();
+    let base = decoded(&png(10, 10, false)).to_rgba8();
+    // Half-transparent red over the base in the 4x2 corner, the base elsewhere.
+    let mixed =
+        |b: u8, r: u8| ((f64::from(r) * 128.0 + f64::from(b) * 127.0) / 255.0).round() as u8;
+    let (p, b) = (img.get_pixel(1, 1), base.get_pixel(1, 1));
+    assert_eq!(p[0], mixed(b[0], 255));
+    assert_eq!(p[1], mixed(b[1], 0));
+    assert_eq!(img.get_pixel(5, 5), base.get_pixel(5, 5));
+    assert_eq!(img.get_pixel(1, 3), base.get_pixel(1, 3));
+    let err = run(&png(10, 10, false), "t.merge(m:wrap,i:a.png)").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid parameter 'm (mode)' of t.merge: 'wrap'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn named_qualities_of_core_7_render_in_their_order() {
+    let input = png(96, 96, false);
+    let sizes: Vec<usize> = ["low", "eco", "good", "best"]
+        .iter()
+        .map(|q| {
+            run(&input, &format!("t.toFormat(f:jpeg,q:{q})"))
+                .unwrap()
+                .bytes
+                .len()
+        })
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[0] < w[1]), "{sizes:?}");
+    let err = run(&input, "t.toFormat(f:jpeg,q:great)").unwrap_err();
+    assert!(
+        err.to_string().contains("q (quality)") && err.to_string().contains("best"),
+        "{err}"
+    );
 }

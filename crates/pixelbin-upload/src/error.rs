@@ -63,6 +63,26 @@ pub enum UploadError {
         resume: Box<ResumeState>,
     },
 
+    /// A small file's one-request upload (`fileUpload`, used by
+    /// [`Uploader::upload_many`](crate::Uploader::upload_many)) failed after its retries. A
+    /// create is never sent again once it may have reached the server: `may_be_stored` says
+    /// whether the file may be stored all the same (look before uploading it again).
+    #[error(
+        "the one-request upload failed{}",
+        if *may_be_stored {
+            "; the file may be stored all the same: check before uploading it again"
+        } else {
+            ""
+        }
+    )]
+    Direct {
+        /// The last failure (not boxed, so callers can downcast the `source()` chain to it).
+        #[source]
+        source: pixelbin_http::Error,
+        /// `false` when the service refused it (4xx) or it never reached the service.
+        may_be_stored: bool,
+    },
+
     /// The server answered the signed-url request with something unusable.
     #[error("the signed-url response is not usable: {0}")]
     InvalidResponse(String),
@@ -143,6 +163,7 @@ impl UploadError {
             UploadError::Part { source, .. } | UploadError::Complete { source, .. } => {
                 source.status()
             }
+            UploadError::Direct { source, .. } => source.status(),
             _ => None,
         }
     }

@@ -110,7 +110,9 @@
 //! | `PixelbinIllegalArgumentError`        | [`UploadError::InvalidOptions`]        |
 
 mod concurrency;
+mod direct;
 mod error;
+mod flight;
 mod many;
 mod naming;
 mod options;
@@ -123,8 +125,10 @@ mod window;
 mod wire;
 
 pub use error::UploadError;
+pub use flight::{MAX_FILES_IN_FLIGHT, START_FILES};
 pub use many::{
-    ManyOptions, TreeFile, UploadItem, UploadStream, default_format, default_name, files_under,
+    ManyOptions, ONE_REQUEST_MAX, TreeFile, UploadItem, UploadStream, default_format, default_name,
+    files_under,
 };
 pub use naming::{NameError, check_folder, stored_name};
 pub use options::{

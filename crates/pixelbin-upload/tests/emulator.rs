@@ -4,11 +4,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::StreamExt;
 use pixelbin_emulator::{Emulator, EmulatorOptions, Fault, RecordedBody, RecordedField};
 use pixelbin_http::{ApiRequest, PixelbinConfig, Transport};
 use pixelbin_upload::{
-    Access, FileObject, Progress, ResumeState, UploadError, UploadOptions, UploadRequest,
-    UploadSource, Uploader,
+    Access, FileObject, ManyOptions, Progress, ResumeState, START_FILES, UploadError, UploadItem,
+    UploadOptions, UploadRequest, UploadSource, Uploader,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -985,4 +986,124 @@ async fn a_throttled_part_halves_the_automatic_concurrency() {
         .filter(|w| w[0].0 >= 100)
         .any(|w| w[0].1 >= 4 && w[1].1 == w[0].1 / 2);
     assert!(halved, "a halving after the 429: {seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_in_flight_halve_on_429_and_grow_back_under_the_rate_limit() {
+    // 50 platform requests per second: the first files pass at once, then the service answers
+    // 429 with Retry-After. Each 429 halves the files in flight; between bursts they grow again.
+    let (emulator, uploader) = start(EmulatorOptions {
+        rate_limit: Some(50),
+        ..EmulatorOptions::default()
+    })
+    .await;
+    let files: Vec<Vec<u8>> = (0..200).map(|i| data(2000 + i, i as u8)).collect();
+    let items: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            UploadItem::new(
+                i,
+                UploadSource::from(bytes.clone()),
+                UploadRequest::new().name(format!("f{i}")).path("rate"),
+            )
+        })
+        .collect();
+    // Enough retries that no file runs out of them while the window finds the limit.
+    let upload = UploadOptions::default()
+        .max_retries(20)
+        .initial_backoff(Duration::from_millis(1));
+    let mut results = uploader.upload_many(items, ManyOptions::new().upload(upload));
+    assert_eq!(results.files_in_flight(), START_FILES);
+    let mut history = vec![results.files_in_flight()];
+    let mut stored = Vec::new();
+    while let Some((i, result)) = results.next().await {
+        let file = result.unwrap_or_else(|e| panic!("file {i}: {}", chain(&e)));
+        stored.push((i, file));
+        history.push(results.files_in_flight());
+    }
+    assert_eq!(stored.len(), files.len());
+    assert!(
+        emulator.request_count("upload.direct") > files.len() as u64,
+        "some requests were refused with 429 and retried"
+    );
+    // Shrunk: steps that halved the window; grew back: after one of them, the window rose
+    // above what the halving left.
+    let halvings: Vec<usize> = history
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[1] < w[0] && w[1] <= w[0].div_ceil(2))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert!(!halvings.is_empty(), "no halving: {history:?}");
+    assert!(
+        halvings
+            .iter()
+            .any(|&h| history[h + 1..].iter().any(|&n| n > history[h])),
+        "no growth after a halving: {history:?}"
+    );
+    for (i, file) in stored.iter().step_by(17) {
+        assert_eq!(served_sha256(&uploader, file).await, sha256(&files[*i]));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_files_go_in_one_request_with_the_same_result_and_clash_rules() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let small = data(3000, 1);
+    let large = data(600 * 1024, 2);
+    std::fs::write(dir.path().join("small.png"), &small).unwrap();
+    std::fs::write(dir.path().join("large.png"), &large).unwrap();
+    let run = |overwrite: Option<bool>| {
+        let mut base = UploadRequest::new().path("many").tags(["t"]);
+        if let Some(o) = overwrite {
+            base = base.overwrite(o);
+        }
+        let items = ["small.png", "large.png"].map(|name| {
+            let path = dir.path().join(name);
+            UploadItem::new(name, UploadSource::from_path(&path), base.clone())
+        });
+        uploader.upload_many(items, ManyOptions::new())
+    };
+    let mut results: Vec<_> = run(None).collect().await;
+    results.sort_by_key(|(name, _)| *name);
+    assert_eq!(emulator.request_count("upload.direct"), 1, "the small file");
+    assert_eq!(
+        emulator.request_count("upload.signed_url_v2"),
+        1,
+        "the large file"
+    );
+    for ((_, result), bytes) in results.iter().zip([&large, &small]) {
+        let file = result.as_ref().unwrap();
+        assert_eq!(served_sha256(&uploader, file).await, sha256(bytes));
+    }
+    // Both paths store the same kind of object: name from the file, format, folder, tags.
+    let small_file = results[1].1.as_ref().unwrap();
+    let large_file = results[0].1.as_ref().unwrap();
+    assert_eq!(
+        small_file.name.as_deref(),
+        Some("small.png"),
+        "{small_file:?}"
+    );
+    assert_eq!(
+        large_file.name.as_deref(),
+        Some("large.png"),
+        "{large_file:?}"
+    );
+    for file in [small_file, large_file] {
+        assert_eq!(file.format.as_deref(), Some("png"));
+        assert_eq!(file.path.as_deref(), Some("many"));
+        assert_eq!(file.tags, vec!["t".to_string()]);
+    }
+    // A name taken: refused the same way on both paths, nothing repeated.
+    let again: Vec<_> = run(None).collect().await;
+    for (name, result) in &again {
+        let error = result.as_ref().expect_err(name);
+        assert_eq!(error.status(), Some(409), "{name}: {}", chain(error));
+    }
+    assert_eq!(emulator.request_count("upload.direct"), 2);
+    // Overwrite replaces on both paths.
+    let replaced: Vec<_> = run(Some(true)).collect().await;
+    assert!(replaced.iter().all(|(_, r)| r.is_ok()), "{replaced:?}");
 }

@@ -52,673 +52,6 @@ pub mod detect_background_type {
     }
 }
 
-/// `Artifact` (`af` in URLs): [`remove`](fn@artifact::remove).
-pub mod artifact {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `Artifact.remove`, written `af.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
-        Remove,
-        /// Starts `Artifact.remove` with no parameters set: `af.remove()`.
-        remove,
-        table::ARTIFACT_REMOVE,
-        0
-    }
-}
-
-/// `AWSRekognitionPlugin` (`awsRek` in URLs): [`detect_labels`](fn@aws_rekognition_plugin::detect_labels), [`moderation`](fn@aws_rekognition_plugin::moderation).
-pub mod aws_rekognition_plugin {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `AWSRekognitionPlugin.detectLabels`, written `awsRek.detectLabels(...)` in URLs. Start it with [`detect_labels()`](fn@detect_labels).
-        DetectLabels,
-        /// Starts `AWSRekognitionPlugin.detectLabels` with no parameters set: `awsRek.detectLabels()`.
-        detect_labels,
-        table::AWS_REKOGNITION_PLUGIN_DETECT_LABELS,
-        2
-    }
-
-    impl DetectLabels {
-        /// `maximumLabels` (`l` in URLs): integer; default `5`.
-        pub fn maximum_labels(mut self, value: i64) -> Self {
-            self.values[0] = Some(value.to_string());
-            self
-        }
-
-        /// `minimumConfidence` (`c` in URLs): integer; default `55`.
-        pub fn minimum_confidence(mut self, value: i64) -> Self {
-            self.values[1] = Some(value.to_string());
-            self
-        }
-    }
-
-    crate::catalogue::operation_builder! {
-        /// `AWSRekognitionPlugin.moderation`, written `awsRek.moderation(...)` in URLs. Start it with [`moderation()`](fn@moderation).
-        Moderation,
-        /// Starts `AWSRekognitionPlugin.moderation` with no parameters set: `awsRek.moderation()`.
-        moderation,
-        table::AWS_REKOGNITION_PLUGIN_MODERATION,
-        1
-    }
-
-    impl Moderation {
-        /// `minimumConfidence` (`c` in URLs): integer; default `55`.
-        pub fn minimum_confidence(mut self, value: i64) -> Self {
-            self.values[0] = Some(value.to_string());
-            self
-        }
-    }
-}
-
-/// `BackgroundGenerator` (`generate` in URLs): [`bg`](fn@background_generator::bg).
-pub mod background_generator {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `BackgroundGenerator.bg`, written `generate.bg(...)` in URLs. Start it with [`bg()`](fn@bg).
-        Bg,
-        /// Starts `BackgroundGenerator.bg` with no parameters set: `generate.bg()`.
-        bg,
-        table::BACKGROUND_GENERATOR_BG,
-        4
-    }
-
-    impl Bg {
-        /// `backgroundPrompt` (`p` in URLs): custom text, written as given (empty leaves it out); default `YSBmb3Jlc3QgZnVsbCBvZiBvYWsgdHJlZXMsd2l0aCBicmlnaHQgbGlnaHRzLCBzdW4gYW5kIGEgbG90IG9mIG1hZ2ljLCB1bHRyYSByZWFsaXN0aWMsIDhr`.
-        pub fn background_prompt(mut self, value: impl Into<String>) -> Self {
-            self.values[0] = Some(value.into());
-            self
-        }
-
-        /// `focus` (`f` in URLs): one of [`BgFocus`]; default `Product`.
-        pub fn focus(mut self, value: BgFocus) -> Self {
-            self.values[1] = Some(value.as_str().to_owned());
-            self
-        }
-
-        /// `negativePrompt` (`np` in URLs): custom text, written as given (empty leaves it out); no default.
-        pub fn negative_prompt(mut self, value: impl Into<String>) -> Self {
-            self.values[2] = Some(value.into());
-            self
-        }
-
-        /// `seed` (`s` in URLs): integer; default `123`.
-        pub fn seed(mut self, value: i64) -> Self {
-            self.values[3] = Some(value.to_string());
-            self
-        }
-    }
-
-    crate::catalogue::value_enum! {
-        /// The values of `focus` for `BackgroundGenerator.bg`.
-        BgFocus("BackgroundGenerator.bg", "focus") {
-            /// `Product` (the default).
-            Product => "Product",
-            /// `Background`.
-            Background => "Background",
-        }
-    }
-}
-
-/// `VariationGenerator` (`vg` in URLs): [`generate`](fn@variation_generator::generate).
-pub mod variation_generator {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `VariationGenerator.generate`, written `vg.generate(...)` in URLs. Start it with [`generate()`](fn@generate).
-        Generate,
-        /// Starts `VariationGenerator.generate` with no parameters set: `vg.generate()`.
-        generate,
-        table::VARIATION_GENERATOR_GENERATE,
-        4
-    }
-
-    impl Generate {
-        /// `generateVariationPrompt` (`p` in URLs): custom text, written as given (empty leaves it out); no default.
-        pub fn generate_variation_prompt(mut self, value: impl Into<String>) -> Self {
-            self.values[0] = Some(value.into());
-            self
-        }
-
-        /// `noOfVariations` (`v` in URLs): integer; default `1`.
-        pub fn no_of_variations(mut self, value: i64) -> Self {
-            self.values[1] = Some(value.to_string());
-            self
-        }
-
-        /// `seed` (`s` in URLs): integer; default `0`.
-        pub fn seed(mut self, value: i64) -> Self {
-            self.values[2] = Some(value.to_string());
-            self
-        }
-
-        /// `autoscale` (`auto` in URLs): boolean; default `true`.
-        pub fn autoscale(mut self, value: bool) -> Self {
-            self.values[3] = Some(value.to_string());
-            self
-        }
-    }
-}
-
-/// `EraseBG` (`erase` in URLs): [`bg`](fn@erase_bg::bg).
-pub mod erase_bg {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `EraseBG.bg`, written `erase.bg(...)` in URLs. Start it with [`bg()`](fn@bg).
-        Bg,
-        /// Starts `EraseBG.bg` with no parameters set: `erase.bg()`.
-        bg,
-        table::ERASE_BG_BG,
-        3
-    }
-
-    impl Bg {
-        /// `industryType` (`i` in URLs): one of [`BgIndustryType`]; default `general`.
-        pub fn industry_type(mut self, value: BgIndustryType) -> Self {
-            self.values[0] = Some(value.as_str().to_owned());
-            self
-        }
-
-        /// `addShadow` (`shadow` in URLs): boolean; default `false`.
-        pub fn add_shadow(mut self, value: bool) -> Self {
-            self.values[1] = Some(value.to_string());
-            self
-        }
-
-        /// `refine` (`r` in URLs): boolean; default `true`.
-        pub fn refine(mut self, value: bool) -> Self {
-            self.values[2] = Some(value.to_string());
-            self
-        }
-    }
-
-    crate::catalogue::value_enum! {
-        /// The values of `industryType` for `EraseBG.bg`.
-        BgIndustryType("EraseBG.bg", "industryType") {
-            /// `general` (the default).
-            General => "general",
-            /// `ecommerce`.
-            Ecommerce => "ecommerce",
-            /// `car`.
-            Car => "car",
-            /// `human`.
-            Human => "human",
-            /// `object`.
-            Object => "object",
-        }
-    }
-}
-
-/// `GoogleVisionPlugin` (`googleVis` in URLs): [`detect_labels`](fn@google_vision_plugin::detect_labels).
-pub mod google_vision_plugin {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `GoogleVisionPlugin.detectLabels`, written `googleVis.detectLabels(...)` in URLs. Start it with [`detect_labels()`](fn@detect_labels).
-        DetectLabels,
-        /// Starts `GoogleVisionPlugin.detectLabels` with no parameters set: `googleVis.detectLabels()`.
-        detect_labels,
-        table::GOOGLE_VISION_PLUGIN_DETECT_LABELS,
-        1
-    }
-
-    impl DetectLabels {
-        /// `maximumLabels` (`l` in URLs): integer; default `5`.
-        pub fn maximum_labels(mut self, value: i64) -> Self {
-            self.values[0] = Some(value.to_string());
-            self
-        }
-    }
-}
-
-/// `ImageCentering` (`imc` in URLs): [`detect`](fn@image_centering::detect).
-pub mod image_centering {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `ImageCentering.detect`, written `imc.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-        Detect,
-        /// Starts `ImageCentering.detect` with no parameters set: `imc.detect()`.
-        detect,
-        table::IMAGE_CENTERING_DETECT,
-        1
-    }
-
-    impl Detect {
-        /// `distancePercentage` (`dist_perc` in URLs): integer; default `10`.
-        pub fn distance_percentage(mut self, value: i64) -> Self {
-            self.values[0] = Some(value.to_string());
-            self
-        }
-    }
-}
-
-/// `IntelligentCrop` (`ic` in URLs): [`crop`](fn@intelligent_crop::crop).
-pub mod intelligent_crop {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `IntelligentCrop.crop`, written `ic.crop(...)` in URLs. Start it with [`crop()`](fn@crop).
-        Crop,
-        /// Starts `IntelligentCrop.crop` with no parameters set: `ic.crop()`.
-        crop,
-        table::INTELLIGENT_CROP_CROP,
-        8
-    }
-
-    impl Crop {
-        /// `requiredWidth` (`w` in URLs): integer; default `0`.
-        pub fn required_width(mut self, value: i64) -> Self {
-            self.values[0] = Some(value.to_string());
-            self
-        }
-
-        /// `requiredHeight` (`h` in URLs): integer; default `0`.
-        pub fn required_height(mut self, value: i64) -> Self {
-            self.values[1] = Some(value.to_string());
-            self
-        }
-
-        /// `paddingPercentage` (`p` in URLs): integer; default `0`.
-        pub fn padding_percentage(mut self, value: i64) -> Self {
-            self.values[2] = Some(value.to_string());
-            self
-        }
-
-        /// `maintainOriginalAspect` (`ma` in URLs): boolean; default `false`.
-        pub fn maintain_original_aspect(mut self, value: bool) -> Self {
-            self.values[3] = Some(value.to_string());
-            self
-        }
-
-        /// `aspectRatio` (`ar` in URLs): string text, written as given (empty leaves it out); no default.
-        pub fn aspect_ratio(mut self, value: impl Into<String>) -> Self {
-            self.values[4] = Some(value.into());
-            self
-        }
-
-        /// `gravityTowards` (`g` in URLs): one of [`CropGravityTowards`]; default `none`.
-        pub fn gravity_towards(mut self, value: CropGravityTowards) -> Self {
-            self.values[5] = Some(value.as_str().to_owned());
-            self
-        }
-
-        /// `preferredDirection` (`d` in URLs): one of [`CropPreferredDirection`]; default `center`.
-        pub fn preferred_direction(mut self, value: CropPreferredDirection) -> Self {
-            self.values[6] = Some(value.as_str().to_owned());
-            self
-        }
-
-        /// `objectType` (`obj` in URLs): one of [`CropObjectType`]; default `person`.
-        pub fn object_type(mut self, value: CropObjectType) -> Self {
-            self.values[7] = Some(value.as_str().to_owned());
-            self
-        }
-    }
-
-    crate::catalogue::value_enum! {
-        /// The values of `gravityTowards` for `IntelligentCrop.crop`.
-        CropGravityTowards("IntelligentCrop.crop", "gravityTowards") {
-            /// `object`.
-            Object => "object",
-            /// `foreground`.
-            Foreground => "foreground",
-            /// `face`.
-            Face => "face",
-            /// `none` (the default).
-            None => "none",
-        }
-    }
-
-    crate::catalogue::value_enum! {
-        /// The values of `preferredDirection` for `IntelligentCrop.crop`.
-        CropPreferredDirection("IntelligentCrop.crop", "preferredDirection") {
-            /// `north_west`.
-            NorthWest => "north_west",
-            /// `north`.
-            North => "north",
-            /// `north_east`.
-            NorthEast => "north_east",
-            /// `west`.
-            West => "west",
-            /// `center` (the default).
-            Center => "center",
-            /// `east`.
-            East => "east",
-            /// `south_west`.
-            SouthWest => "south_west",
-            /// `south`.
-            South => "south",
-            /// `south_east`.
-            SouthEast => "south_east",
-        }
-    }
-
-    crate::catalogue::value_enum! {
-        /// The values of `objectType` for `IntelligentCrop.crop`.
-        CropObjectType("IntelligentCrop.crop", "objectType") {
-            /// `airplane`.
-            Airplane => "airplane",
-            /// `apple`.
-            Apple => "apple",
-            /// `backpack`.
-            Backpack => "backpack",
-            /// `banana`.
-            Banana => "banana",
-            /// `baseball_bat`.
-            BaseballBat => "baseball_bat",
-            /// `baseball_glove`.
-            BaseballGlove => "baseball_glove",
-            /// `bear`.
-            Bear => "bear",
-            /// `bed`.
-            Bed => "bed",
-            /// `bench`.
-            Bench => "bench",
-            /// `bicycle`.
-            Bicycle => "bicycle",
-            /// `bird`.
-            Bird => "bird",
-            /// `boat`.
-            Boat => "boat",
-            /// `book`.
-            Book => "book",
-            /// `bottle`.
-            Bottle => "bottle",
-            /// `bowl`.
-            Bowl => "bowl",
-            /// `broccoli`.
-            Broccoli => "broccoli",
-            /// `bus`.
-            Bus => "bus",
-            /// `cake`.
-            Cake => "cake",
-            /// `car`.
-            Car => "car",
-            /// `carrot`.
-            Carrot => "carrot",
-            /// `cat`.
-            Cat => "cat",
-            /// `cell_phone`.
-            CellPhone => "cell_phone",
-            /// `chair`.
-            Chair => "chair",
-            /// `clock`.
-            Clock => "clock",
-            /// `couch`.
-            Couch => "couch",
-            /// `cow`.
-            Cow => "cow",
-            /// `cup`.
-            Cup => "cup",
-            /// `dining_table`.
-            DiningTable => "dining_table",
-            /// `dog`.
-            Dog => "dog",
-            /// `donut`.
-            Donut => "donut",
-            /// `elephant`.
-            Elephant => "elephant",
-            /// `fire_hydrant`.
-            FireHydrant => "fire_hydrant",
-            /// `fork`.
-            Fork => "fork",
-            /// `frisbee`.
-            Frisbee => "frisbee",
-            /// `giraffe`.
-            Giraffe => "giraffe",
-            /// `hair_drier`.
-            HairDrier => "hair_drier",
-            /// `handbag`.
-            Handbag => "handbag",
-            /// `horse`.
-            Horse => "horse",
-            /// `hot_dog`.
-            HotDog => "hot_dog",
-            /// `keyboard`.
-            Keyboard => "keyboard",
-            /// `kite`.
-            Kite => "kite",
-            /// `knife`.
-            Knife => "knife",
-            /// `laptop`.
-            Laptop => "laptop",
-            /// `microwave`.
-            Microwave => "microwave",
-            /// `motorcycle`.
-            Motorcycle => "motorcycle",
-            /// `mouse`.
-            Mouse => "mouse",
-            /// `orange`.
-            Orange => "orange",
-            /// `oven`.
-            Oven => "oven",
-            /// `parking_meter`.
-            ParkingMeter => "parking_meter",
-            /// `person` (the default).
-            Person => "person",
-            /// `pizza`.
-            Pizza => "pizza",
-            /// `potted_plant`.
-            PottedPlant => "potted_plant",
-            /// `refrigerator`.
-            Refrigerator => "refrigerator",
-            /// `remote`.
-            Remote => "remote",
-            /// `sandwich`.
-            Sandwich => "sandwich",
-            /// `scissors`.
-            Scissors => "scissors",
-            /// `sheep`.
-            Sheep => "sheep",
-            /// `sink`.
-            Sink => "sink",
-            /// `skateboard`.
-            Skateboard => "skateboard",
-            /// `skis`.
-            Skis => "skis",
-            /// `snowboard`.
-            Snowboard => "snowboard",
-            /// `spoon`.
-            Spoon => "spoon",
-            /// `sports_ball`.
-            SportsBall => "sports_ball",
-            /// `stop_sign`.
-            StopSign => "stop_sign",
-            /// `suitcase`.
-            Suitcase => "suitcase",
-            /// `surfboard`.
-            Surfboard => "surfboard",
-            /// `teddy_bear`.
-            TeddyBear => "teddy_bear",
-            /// `tennis_racket`.
-            TennisRacket => "tennis_racket",
-            /// `tie`.
-            Tie => "tie",
-            /// `toaster`.
-            Toaster => "toaster",
-            /// `toilet`.
-            Toilet => "toilet",
-            /// `toothbrush`.
-            Toothbrush => "toothbrush",
-            /// `traffic_light`.
-            TrafficLight => "traffic_light",
-            /// `train`.
-            Train => "train",
-            /// `truck`.
-            Truck => "truck",
-            /// `tv`.
-            Tv => "tv",
-            /// `umbrella`.
-            Umbrella => "umbrella",
-            /// `vase`.
-            Vase => "vase",
-            /// `wine_glass`.
-            WineGlass => "wine_glass",
-            /// `zebra`.
-            Zebra => "zebra",
-        }
-    }
-}
-
-/// `ObjectCounter` (`oc` in URLs): [`detect`](fn@object_counter::detect).
-pub mod object_counter {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `ObjectCounter.detect`, written `oc.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-        Detect,
-        /// Starts `ObjectCounter.detect` with no parameters set: `oc.detect()`.
-        detect,
-        table::OBJECT_COUNTER_DETECT,
-        0
-    }
-}
-
-/// `NSFWDetection` (`nsfw` in URLs): [`detect`](fn@nsfw_detection::detect).
-pub mod nsfw_detection {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `NSFWDetection.detect`, written `nsfw.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-        Detect,
-        /// Starts `NSFWDetection.detect` with no parameters set: `nsfw.detect()`.
-        detect,
-        table::NSFW_DETECTION_DETECT,
-        1
-    }
-
-    impl Detect {
-        /// `minimumConfidence` (`m` in URLs): float, written as JavaScript writes numbers; default `0.5`.
-        pub fn minimum_confidence(mut self, value: f64) -> Self {
-            self.values[0] = Some(crate::catalogue::js_number(value));
-            self
-        }
-    }
-}
-
-/// `NumberPlateDetection` (`numPlate` in URLs): [`detect`](fn@number_plate_detection::detect).
-pub mod number_plate_detection {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `NumberPlateDetection.detect`, written `numPlate.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-        Detect,
-        /// Starts `NumberPlateDetection.detect` with no parameters set: `numPlate.detect()`.
-        detect,
-        table::NUMBER_PLATE_DETECTION_DETECT,
-        0
-    }
-}
-
-/// `ObjectDetection` (`od` in URLs): [`detect`](fn@object_detection::detect).
-pub mod object_detection {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `ObjectDetection.detect`, written `od.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-        Detect,
-        /// Starts `ObjectDetection.detect` with no parameters set: `od.detect()`.
-        detect,
-        table::OBJECT_DETECTION_DETECT,
-        0
-    }
-}
-
-/// `CheckObjectSize` (`cos` in URLs): [`detect`](fn@check_object_size::detect).
-pub mod check_object_size {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `CheckObjectSize.detect`, written `cos.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-        Detect,
-        /// Starts `CheckObjectSize.detect` with no parameters set: `cos.detect()`.
-        detect,
-        table::CHECK_OBJECT_SIZE_DETECT,
-        1
-    }
-
-    impl Detect {
-        /// `objectThresholdPercent` (`obj_threshold_perc` in URLs): integer; default `50`.
-        pub fn object_threshold_percent(mut self, value: i64) -> Self {
-            self.values[0] = Some(value.to_string());
-            self
-        }
-    }
-}
-
-/// `TextDetectionandRecognition` (`ocr` in URLs): [`extract`](fn@text_detection_and_recognition::extract).
-pub mod text_detection_and_recognition {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `TextDetectionandRecognition.extract`, written `ocr.extract(...)` in URLs. Start it with [`extract()`](fn@extract).
-        Extract,
-        /// Starts `TextDetectionandRecognition.extract` with no parameters set: `ocr.extract()`.
-        extract,
-        table::TEXT_DETECTION_AND_RECOGNITION_EXTRACT,
-        1
-    }
-
-    impl Extract {
-        /// `detectOnly` (`detect_only` in URLs): boolean; default `false`.
-        pub fn detect_only(mut self, value: bool) -> Self {
-            self.values[0] = Some(value.to_string());
-            self
-        }
-    }
-}
-
-/// Deprecated name of [`text_detection_and_recognition`].
-#[deprecated(since = "0.2.0", note = "renamed to `text_detection_and_recognition`")]
-pub mod text_detectionand_recognition {
-    pub use super::text_detection_and_recognition::*;
-}
-
-/// `PdfWatermarkRemoval` (`pwr` in URLs): [`remove`](fn@pdf_watermark_removal::remove).
-pub mod pdf_watermark_removal {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `PdfWatermarkRemoval.remove`, written `pwr.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
-        Remove,
-        /// Starts `PdfWatermarkRemoval.remove` with no parameters set: `pwr.remove()`.
-        remove,
-        table::PDF_WATERMARK_REMOVAL_REMOVE,
-        0
-    }
-}
-
-/// `ProductTagging` (`pr` in URLs): [`tag`](fn@product_tagging::tag).
-pub mod product_tagging {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `ProductTagging.tag`, written `pr.tag(...)` in URLs. Start it with [`tag()`](fn@tag).
-        Tag,
-        /// Starts `ProductTagging.tag` with no parameters set: `pr.tag()`.
-        tag,
-        table::PRODUCT_TAGGING_TAG,
-        0
-    }
-}
-
-/// `CheckProductVisibility` (`cpv` in URLs): [`detect`](fn@check_product_visibility::detect).
-pub mod check_product_visibility {
-    use crate::catalogue::table;
-
-    crate::catalogue::operation_builder! {
-        /// `CheckProductVisibility.detect`, written `cpv.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
-        Detect,
-        /// Starts `CheckProductVisibility.detect` with no parameters set: `cpv.detect()`.
-        detect,
-        table::CHECK_PRODUCT_VISIBILITY_DETECT,
-        0
-    }
-}
-
 /// `Basic` (`t` in URLs): [`resize`](fn@basic::resize), [`compress`](fn@basic::compress), [`extend`](fn@basic::extend), [`extract`](fn@basic::extract), [`trim`](fn@basic::trim), [`rotate`](fn@basic::rotate), [`flip`](fn@basic::flip), [`flop`](fn@basic::flop), [`sharpen`](fn@basic::sharpen), [`median`](fn@basic::median), [`blur`](fn@basic::blur), [`flatten`](fn@basic::flatten), [`negate`](fn@basic::negate), [`normalise`](fn@basic::normalise), [`linear`](fn@basic::linear), [`modulate`](fn@basic::modulate), [`grey`](fn@basic::grey), [`tint`](fn@basic::tint), [`to_format`](fn@basic::to_format), [`density`](fn@basic::density), [`merge`](fn@basic::merge).
 pub mod basic {
     use crate::catalogue::Color;
@@ -1202,9 +535,9 @@ pub mod basic {
             self
         }
 
-        /// `quality` (`q` in URLs): integer; default `75`.
-        pub fn quality(mut self, value: i64) -> Self {
-            self.values[1] = Some(value.to_string());
+        /// `quality` (`q` in URLs): one of [`ToFormatQuality`]; default `75`.
+        pub fn quality(mut self, value: ToFormatQuality) -> Self {
+            self.values[1] = Some(value.as_str().to_owned());
             self
         }
     }
@@ -1226,6 +559,46 @@ pub mod basic {
             Bmp => "bmp",
             /// `heif`.
             Heif => "heif",
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `quality` for `Basic.toFormat`.
+        ToFormatQuality("Basic.toFormat", "quality") {
+            /// `100`.
+            Q100 => "100",
+            /// `95`.
+            Q95 => "95",
+            /// `90`.
+            Q90 => "90",
+            /// `85`.
+            Q85 => "85",
+            /// `80`.
+            Q80 => "80",
+            /// `75` (the default).
+            Q75 => "75",
+            /// `70`.
+            Q70 => "70",
+            /// `60`.
+            Q60 => "60",
+            /// `50`.
+            Q50 => "50",
+            /// `40`.
+            Q40 => "40",
+            /// `30`.
+            Q30 => "30",
+            /// `20`.
+            Q20 => "20",
+            /// `10`.
+            Q10 => "10",
+            /// `best`.
+            Best => "best",
+            /// `good`.
+            Good => "good",
+            /// `eco`.
+            Eco => "eco",
+            /// `low`.
+            Low => "low",
         }
     }
 
@@ -1430,6 +803,965 @@ pub mod basic {
     }
 }
 
+/// `Artifact` (`af` in URLs): [`remove`](fn@artifact::remove).
+pub mod artifact {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `Artifact.remove`, written `af.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
+        Remove,
+        /// Starts `Artifact.remove` with no parameters set: `af.remove()`.
+        remove,
+        table::ARTIFACT_REMOVE,
+        0
+    }
+}
+
+/// `AWSRekognitionPlugin` (`awsRek` in URLs): [`detect_labels`](fn@aws_rekognition_plugin::detect_labels), [`moderation`](fn@aws_rekognition_plugin::moderation).
+pub mod aws_rekognition_plugin {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `AWSRekognitionPlugin.detectLabels`, written `awsRek.detectLabels(...)` in URLs. Start it with [`detect_labels()`](fn@detect_labels).
+        DetectLabels,
+        /// Starts `AWSRekognitionPlugin.detectLabels` with no parameters set: `awsRek.detectLabels()`.
+        detect_labels,
+        table::AWS_REKOGNITION_PLUGIN_DETECT_LABELS,
+        2
+    }
+
+    impl DetectLabels {
+        /// `maximumLabels` (`l` in URLs): integer; default `5`.
+        pub fn maximum_labels(mut self, value: i64) -> Self {
+            self.values[0] = Some(value.to_string());
+            self
+        }
+
+        /// `minimumConfidence` (`c` in URLs): integer; default `55`.
+        pub fn minimum_confidence(mut self, value: i64) -> Self {
+            self.values[1] = Some(value.to_string());
+            self
+        }
+    }
+
+    crate::catalogue::operation_builder! {
+        /// `AWSRekognitionPlugin.moderation`, written `awsRek.moderation(...)` in URLs. Start it with [`moderation()`](fn@moderation).
+        Moderation,
+        /// Starts `AWSRekognitionPlugin.moderation` with no parameters set: `awsRek.moderation()`.
+        moderation,
+        table::AWS_REKOGNITION_PLUGIN_MODERATION,
+        1
+    }
+
+    impl Moderation {
+        /// `minimumConfidence` (`c` in URLs): integer; default `55`.
+        pub fn minimum_confidence(mut self, value: i64) -> Self {
+            self.values[0] = Some(value.to_string());
+            self
+        }
+    }
+}
+
+/// `BackgroundGenerator` (`generate` in URLs): [`bg`](fn@background_generator::bg).
+pub mod background_generator {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `BackgroundGenerator.bg`, written `generate.bg(...)` in URLs. Start it with [`bg()`](fn@bg).
+        Bg,
+        /// Starts `BackgroundGenerator.bg` with no parameters set: `generate.bg()`.
+        bg,
+        table::BACKGROUND_GENERATOR_BG,
+        4
+    }
+
+    impl Bg {
+        /// `backgroundPrompt` (`p` in URLs): custom text, written as given (empty leaves it out); default `YSBmb3Jlc3QgZnVsbCBvZiBvYWsgdHJlZXMsd2l0aCBicmlnaHQgbGlnaHRzLCBzdW4gYW5kIGEgbG90IG9mIG1hZ2ljLCB1bHRyYSByZWFsaXN0aWMsIDhr`.
+        pub fn background_prompt(mut self, value: impl Into<String>) -> Self {
+            self.values[0] = Some(value.into());
+            self
+        }
+
+        /// `focus` (`f` in URLs): one of [`BgFocus`]; default `Product`.
+        pub fn focus(mut self, value: BgFocus) -> Self {
+            self.values[1] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `negativePrompt` (`np` in URLs): custom text, written as given (empty leaves it out); no default.
+        pub fn negative_prompt(mut self, value: impl Into<String>) -> Self {
+            self.values[2] = Some(value.into());
+            self
+        }
+
+        /// `seed` (`s` in URLs): integer; default `123`.
+        pub fn seed(mut self, value: i64) -> Self {
+            self.values[3] = Some(value.to_string());
+            self
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `focus` for `BackgroundGenerator.bg`.
+        BgFocus("BackgroundGenerator.bg", "focus") {
+            /// `Product` (the default).
+            Product => "Product",
+            /// `Background`.
+            Background => "Background",
+        }
+    }
+}
+
+/// `ImageExtender` (`bg` in URLs): [`extend`](fn@image_extender::extend).
+pub mod image_extender {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `ImageExtender.extend`, written `bg.extend(...)` in URLs. Start it with [`extend()`](fn@extend).
+        Extend,
+        /// Starts `ImageExtender.extend` with no parameters set: `bg.extend()`.
+        extend,
+        table::IMAGE_EXTENDER_EXTEND,
+        8
+    }
+
+    impl Extend {
+        /// `boundingBox` (`bbox` in URLs): bbox text, written as given (empty leaves it out); no default.
+        pub fn bounding_box(mut self, value: impl Into<String>) -> Self {
+            self.values[0] = Some(value.into());
+            self
+        }
+
+        /// `prompt` (`p` in URLs): custom text, written as given (empty leaves it out); no default.
+        pub fn prompt(mut self, value: impl Into<String>) -> Self {
+            self.values[1] = Some(value.into());
+            self
+        }
+
+        /// `negativePrompt` (`np` in URLs): custom text, written as given (empty leaves it out); no default.
+        pub fn negative_prompt(mut self, value: impl Into<String>) -> Self {
+            self.values[2] = Some(value.into());
+            self
+        }
+
+        /// `strength` (`s` in URLs): float, written as JavaScript writes numbers; default `0.999`.
+        pub fn strength(mut self, value: f64) -> Self {
+            self.values[3] = Some(crate::catalogue::js_number(value));
+            self
+        }
+
+        /// `guidanceScale` (`gs` in URLs): integer; default `8`.
+        pub fn guidance_scale(mut self, value: i64) -> Self {
+            self.values[4] = Some(value.to_string());
+            self
+        }
+
+        /// `numberOfInferenceSteps` (`nis` in URLs): integer; default `10`.
+        pub fn number_of_inference_steps(mut self, value: i64) -> Self {
+            self.values[5] = Some(value.to_string());
+            self
+        }
+
+        /// `colorAdjust` (`ca` in URLs): boolean; default `false`.
+        pub fn color_adjust(mut self, value: bool) -> Self {
+            self.values[6] = Some(value.to_string());
+            self
+        }
+
+        /// `seed` (`sd` in URLs): integer; default `123`.
+        pub fn seed(mut self, value: i64) -> Self {
+            self.values[7] = Some(value.to_string());
+            self
+        }
+    }
+}
+
+/// `VariationGenerator` (`vg` in URLs): [`generate`](fn@variation_generator::generate).
+pub mod variation_generator {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `VariationGenerator.generate`, written `vg.generate(...)` in URLs. Start it with [`generate()`](fn@generate).
+        Generate,
+        /// Starts `VariationGenerator.generate` with no parameters set: `vg.generate()`.
+        generate,
+        table::VARIATION_GENERATOR_GENERATE,
+        4
+    }
+
+    impl Generate {
+        /// `generateVariationPrompt` (`p` in URLs): custom text, written as given (empty leaves it out); no default.
+        pub fn generate_variation_prompt(mut self, value: impl Into<String>) -> Self {
+            self.values[0] = Some(value.into());
+            self
+        }
+
+        /// `noOfVariations` (`v` in URLs): integer; default `1`.
+        pub fn no_of_variations(mut self, value: i64) -> Self {
+            self.values[1] = Some(value.to_string());
+            self
+        }
+
+        /// `seed` (`s` in URLs): integer; default `0`.
+        pub fn seed(mut self, value: i64) -> Self {
+            self.values[2] = Some(value.to_string());
+            self
+        }
+
+        /// `autoscale` (`auto` in URLs): boolean; default `true`.
+        pub fn autoscale(mut self, value: bool) -> Self {
+            self.values[3] = Some(value.to_string());
+            self
+        }
+    }
+}
+
+/// `EraseBG` (`erase` in URLs): [`bg`](fn@erase_bg::bg).
+pub mod erase_bg {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `EraseBG.bg`, written `erase.bg(...)` in URLs. Start it with [`bg()`](fn@bg).
+        Bg,
+        /// Starts `EraseBG.bg` with no parameters set: `erase.bg()`.
+        bg,
+        table::ERASE_BG_BG,
+        3
+    }
+
+    impl Bg {
+        /// `industryType` (`i` in URLs): one of [`BgIndustryType`]; default `general`.
+        pub fn industry_type(mut self, value: BgIndustryType) -> Self {
+            self.values[0] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `addShadow` (`shadow` in URLs): boolean; default `false`.
+        pub fn add_shadow(mut self, value: bool) -> Self {
+            self.values[1] = Some(value.to_string());
+            self
+        }
+
+        /// `refine` (`r` in URLs): boolean; default `true`.
+        pub fn refine(mut self, value: bool) -> Self {
+            self.values[2] = Some(value.to_string());
+            self
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `industryType` for `EraseBG.bg`.
+        BgIndustryType("EraseBG.bg", "industryType") {
+            /// `general` (the default).
+            General => "general",
+            /// `ecommerce`.
+            Ecommerce => "ecommerce",
+            /// `car`.
+            Car => "car",
+            /// `human`.
+            Human => "human",
+            /// `object`.
+            Object => "object",
+        }
+    }
+}
+
+/// `GoogleVisionPlugin` (`googleVis` in URLs): [`detect_labels`](fn@google_vision_plugin::detect_labels).
+pub mod google_vision_plugin {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `GoogleVisionPlugin.detectLabels`, written `googleVis.detectLabels(...)` in URLs. Start it with [`detect_labels()`](fn@detect_labels).
+        DetectLabels,
+        /// Starts `GoogleVisionPlugin.detectLabels` with no parameters set: `googleVis.detectLabels()`.
+        detect_labels,
+        table::GOOGLE_VISION_PLUGIN_DETECT_LABELS,
+        1
+    }
+
+    impl DetectLabels {
+        /// `maximumLabels` (`l` in URLs): integer; default `5`.
+        pub fn maximum_labels(mut self, value: i64) -> Self {
+            self.values[0] = Some(value.to_string());
+            self
+        }
+    }
+}
+
+/// `ImageCentering` (`imc` in URLs): [`detect`](fn@image_centering::detect).
+pub mod image_centering {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `ImageCentering.detect`, written `imc.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `ImageCentering.detect` with no parameters set: `imc.detect()`.
+        detect,
+        table::IMAGE_CENTERING_DETECT,
+        1
+    }
+
+    impl Detect {
+        /// `distancePercentage` (`dist_perc` in URLs): integer; default `10`.
+        pub fn distance_percentage(mut self, value: i64) -> Self {
+            self.values[0] = Some(value.to_string());
+            self
+        }
+    }
+}
+
+/// `IntelligentCrop` (`ic` in URLs): [`crop`](fn@intelligent_crop::crop).
+pub mod intelligent_crop {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `IntelligentCrop.crop`, written `ic.crop(...)` in URLs. Start it with [`crop()`](fn@crop).
+        Crop,
+        /// Starts `IntelligentCrop.crop` with no parameters set: `ic.crop()`.
+        crop,
+        table::INTELLIGENT_CROP_CROP,
+        8
+    }
+
+    impl Crop {
+        /// `requiredWidth` (`w` in URLs): integer; default `0`.
+        pub fn required_width(mut self, value: i64) -> Self {
+            self.values[0] = Some(value.to_string());
+            self
+        }
+
+        /// `requiredHeight` (`h` in URLs): integer; default `0`.
+        pub fn required_height(mut self, value: i64) -> Self {
+            self.values[1] = Some(value.to_string());
+            self
+        }
+
+        /// `paddingPercentage` (`p` in URLs): integer; default `0`.
+        pub fn padding_percentage(mut self, value: i64) -> Self {
+            self.values[2] = Some(value.to_string());
+            self
+        }
+
+        /// `maintainOriginalAspect` (`ma` in URLs): boolean; default `false`.
+        pub fn maintain_original_aspect(mut self, value: bool) -> Self {
+            self.values[3] = Some(value.to_string());
+            self
+        }
+
+        /// `aspectRatio` (`ar` in URLs): string text, written as given (empty leaves it out); no default.
+        pub fn aspect_ratio(mut self, value: impl Into<String>) -> Self {
+            self.values[4] = Some(value.into());
+            self
+        }
+
+        /// `gravityTowards` (`g` in URLs): one of [`CropGravityTowards`]; default `none`.
+        pub fn gravity_towards(mut self, value: CropGravityTowards) -> Self {
+            self.values[5] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `preferredDirection` (`d` in URLs): one of [`CropPreferredDirection`]; default `center`.
+        pub fn preferred_direction(mut self, value: CropPreferredDirection) -> Self {
+            self.values[6] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `objectType` (`obj` in URLs): one of [`CropObjectType`]; default `person`.
+        pub fn object_type(mut self, value: CropObjectType) -> Self {
+            self.values[7] = Some(value.as_str().to_owned());
+            self
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `gravityTowards` for `IntelligentCrop.crop`.
+        CropGravityTowards("IntelligentCrop.crop", "gravityTowards") {
+            /// `object`.
+            Object => "object",
+            /// `foreground`.
+            Foreground => "foreground",
+            /// `face`.
+            Face => "face",
+            /// `none` (the default).
+            None => "none",
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `preferredDirection` for `IntelligentCrop.crop`.
+        CropPreferredDirection("IntelligentCrop.crop", "preferredDirection") {
+            /// `north_west`.
+            NorthWest => "north_west",
+            /// `north`.
+            North => "north",
+            /// `north_east`.
+            NorthEast => "north_east",
+            /// `west`.
+            West => "west",
+            /// `center` (the default).
+            Center => "center",
+            /// `east`.
+            East => "east",
+            /// `south_west`.
+            SouthWest => "south_west",
+            /// `south`.
+            South => "south",
+            /// `south_east`.
+            SouthEast => "south_east",
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `objectType` for `IntelligentCrop.crop`.
+        CropObjectType("IntelligentCrop.crop", "objectType") {
+            /// `airplane`.
+            Airplane => "airplane",
+            /// `apple`.
+            Apple => "apple",
+            /// `backpack`.
+            Backpack => "backpack",
+            /// `banana`.
+            Banana => "banana",
+            /// `baseball_bat`.
+            BaseballBat => "baseball_bat",
+            /// `baseball_glove`.
+            BaseballGlove => "baseball_glove",
+            /// `bear`.
+            Bear => "bear",
+            /// `bed`.
+            Bed => "bed",
+            /// `bench`.
+            Bench => "bench",
+            /// `bicycle`.
+            Bicycle => "bicycle",
+            /// `bird`.
+            Bird => "bird",
+            /// `boat`.
+            Boat => "boat",
+            /// `book`.
+            Book => "book",
+            /// `bottle`.
+            Bottle => "bottle",
+            /// `bowl`.
+            Bowl => "bowl",
+            /// `broccoli`.
+            Broccoli => "broccoli",
+            /// `bus`.
+            Bus => "bus",
+            /// `cake`.
+            Cake => "cake",
+            /// `car`.
+            Car => "car",
+            /// `carrot`.
+            Carrot => "carrot",
+            /// `cat`.
+            Cat => "cat",
+            /// `cell_phone`.
+            CellPhone => "cell_phone",
+            /// `chair`.
+            Chair => "chair",
+            /// `clock`.
+            Clock => "clock",
+            /// `couch`.
+            Couch => "couch",
+            /// `cow`.
+            Cow => "cow",
+            /// `cup`.
+            Cup => "cup",
+            /// `dining_table`.
+            DiningTable => "dining_table",
+            /// `dog`.
+            Dog => "dog",
+            /// `donut`.
+            Donut => "donut",
+            /// `elephant`.
+            Elephant => "elephant",
+            /// `fire_hydrant`.
+            FireHydrant => "fire_hydrant",
+            /// `fork`.
+            Fork => "fork",
+            /// `frisbee`.
+            Frisbee => "frisbee",
+            /// `giraffe`.
+            Giraffe => "giraffe",
+            /// `hair_drier`.
+            HairDrier => "hair_drier",
+            /// `handbag`.
+            Handbag => "handbag",
+            /// `horse`.
+            Horse => "horse",
+            /// `hot_dog`.
+            HotDog => "hot_dog",
+            /// `keyboard`.
+            Keyboard => "keyboard",
+            /// `kite`.
+            Kite => "kite",
+            /// `knife`.
+            Knife => "knife",
+            /// `laptop`.
+            Laptop => "laptop",
+            /// `microwave`.
+            Microwave => "microwave",
+            /// `motorcycle`.
+            Motorcycle => "motorcycle",
+            /// `mouse`.
+            Mouse => "mouse",
+            /// `orange`.
+            Orange => "orange",
+            /// `oven`.
+            Oven => "oven",
+            /// `parking_meter`.
+            ParkingMeter => "parking_meter",
+            /// `person` (the default).
+            Person => "person",
+            /// `pizza`.
+            Pizza => "pizza",
+            /// `potted_plant`.
+            PottedPlant => "potted_plant",
+            /// `refrigerator`.
+            Refrigerator => "refrigerator",
+            /// `remote`.
+            Remote => "remote",
+            /// `sandwich`.
+            Sandwich => "sandwich",
+            /// `scissors`.
+            Scissors => "scissors",
+            /// `sheep`.
+            Sheep => "sheep",
+            /// `sink`.
+            Sink => "sink",
+            /// `skateboard`.
+            Skateboard => "skateboard",
+            /// `skis`.
+            Skis => "skis",
+            /// `snowboard`.
+            Snowboard => "snowboard",
+            /// `spoon`.
+            Spoon => "spoon",
+            /// `sports_ball`.
+            SportsBall => "sports_ball",
+            /// `stop_sign`.
+            StopSign => "stop_sign",
+            /// `suitcase`.
+            Suitcase => "suitcase",
+            /// `surfboard`.
+            Surfboard => "surfboard",
+            /// `teddy_bear`.
+            TeddyBear => "teddy_bear",
+            /// `tennis_racket`.
+            TennisRacket => "tennis_racket",
+            /// `tie`.
+            Tie => "tie",
+            /// `toaster`.
+            Toaster => "toaster",
+            /// `toilet`.
+            Toilet => "toilet",
+            /// `toothbrush`.
+            Toothbrush => "toothbrush",
+            /// `traffic_light`.
+            TrafficLight => "traffic_light",
+            /// `train`.
+            Train => "train",
+            /// `truck`.
+            Truck => "truck",
+            /// `tv`.
+            Tv => "tv",
+            /// `umbrella`.
+            Umbrella => "umbrella",
+            /// `vase`.
+            Vase => "vase",
+            /// `wine_glass`.
+            WineGlass => "wine_glass",
+            /// `zebra`.
+            Zebra => "zebra",
+        }
+    }
+}
+
+/// `IntelligentMasking` (`im` in URLs): [`mask`](fn@intelligent_masking::mask).
+pub mod intelligent_masking {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `IntelligentMasking.mask`, written `im.mask(...)` in URLs. Start it with [`mask()`](fn@mask).
+        Mask,
+        /// Starts `IntelligentMasking.mask` with no parameters set: `im.mask()`.
+        mask,
+        table::INTELLIGENT_MASKING_MASK,
+        3
+    }
+
+    impl Mask {
+        /// `replacementImage` (`i` in URLs): file text, written as given (empty leaves it out); no default.
+        pub fn replacement_image(mut self, value: impl Into<String>) -> Self {
+            self.values[0] = Some(value.into());
+            self
+        }
+
+        /// `detector` (`d` in URLs): one of [`MaskDetector`]; default `number_plate`.
+        pub fn detector(mut self, value: MaskDetector) -> Self {
+            self.values[1] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `maskType` (`m` in URLs): one of [`MaskMaskType`]; default `fill_black`.
+        pub fn mask_type(mut self, value: MaskMaskType) -> Self {
+            self.values[2] = Some(value.as_str().to_owned());
+            self
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `detector` for `IntelligentMasking.mask`.
+        MaskDetector("IntelligentMasking.mask", "detector") {
+            /// `face`.
+            Face => "face",
+            /// `text`.
+            Text => "text",
+            /// `number_plate` (the default).
+            NumberPlate => "number_plate",
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `maskType` for `IntelligentMasking.mask`.
+        MaskMaskType("IntelligentMasking.mask", "maskType") {
+            /// `fill_black` (the default).
+            FillBlack => "fill_black",
+            /// `pixelate`.
+            Pixelate => "pixelate",
+            /// `blur`.
+            Blur => "blur",
+        }
+    }
+}
+
+/// `ObjectCounter` (`oc` in URLs): [`detect`](fn@object_counter::detect).
+pub mod object_counter {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `ObjectCounter.detect`, written `oc.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `ObjectCounter.detect` with no parameters set: `oc.detect()`.
+        detect,
+        table::OBJECT_COUNTER_DETECT,
+        0
+    }
+}
+
+/// `NSFWDetection` (`nsfw` in URLs): [`detect`](fn@nsfw_detection::detect).
+pub mod nsfw_detection {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `NSFWDetection.detect`, written `nsfw.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `NSFWDetection.detect` with no parameters set: `nsfw.detect()`.
+        detect,
+        table::NSFW_DETECTION_DETECT,
+        1
+    }
+
+    impl Detect {
+        /// `minimumConfidence` (`m` in URLs): float, written as JavaScript writes numbers; default `0.5`.
+        pub fn minimum_confidence(mut self, value: f64) -> Self {
+            self.values[0] = Some(crate::catalogue::js_number(value));
+            self
+        }
+    }
+}
+
+/// `NumberPlateDetection` (`numPlate` in URLs): [`detect`](fn@number_plate_detection::detect).
+pub mod number_plate_detection {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `NumberPlateDetection.detect`, written `numPlate.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `NumberPlateDetection.detect` with no parameters set: `numPlate.detect()`.
+        detect,
+        table::NUMBER_PLATE_DETECTION_DETECT,
+        0
+    }
+}
+
+/// `ObjectDetection` (`od` in URLs): [`detect`](fn@object_detection::detect).
+pub mod object_detection {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `ObjectDetection.detect`, written `od.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `ObjectDetection.detect` with no parameters set: `od.detect()`.
+        detect,
+        table::OBJECT_DETECTION_DETECT,
+        0
+    }
+}
+
+/// `CheckObjectSize` (`cos` in URLs): [`detect`](fn@check_object_size::detect).
+pub mod check_object_size {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `CheckObjectSize.detect`, written `cos.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `CheckObjectSize.detect` with no parameters set: `cos.detect()`.
+        detect,
+        table::CHECK_OBJECT_SIZE_DETECT,
+        1
+    }
+
+    impl Detect {
+        /// `objectThresholdPercent` (`obj_threshold_perc` in URLs): integer; default `50`.
+        pub fn object_threshold_percent(mut self, value: i64) -> Self {
+            self.values[0] = Some(value.to_string());
+            self
+        }
+    }
+}
+
+/// `TextDetectionandRecognition` (`ocr` in URLs): [`extract`](fn@text_detection_and_recognition::extract).
+pub mod text_detection_and_recognition {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `TextDetectionandRecognition.extract`, written `ocr.extract(...)` in URLs. Start it with [`extract()`](fn@extract).
+        Extract,
+        /// Starts `TextDetectionandRecognition.extract` with no parameters set: `ocr.extract()`.
+        extract,
+        table::TEXT_DETECTION_AND_RECOGNITION_EXTRACT,
+        1
+    }
+
+    impl Extract {
+        /// `detectOnly` (`detect_only` in URLs): boolean; default `false`.
+        pub fn detect_only(mut self, value: bool) -> Self {
+            self.values[0] = Some(value.to_string());
+            self
+        }
+    }
+}
+
+/// Deprecated name of [`text_detection_and_recognition`].
+#[deprecated(since = "0.2.0", note = "renamed to `text_detection_and_recognition`")]
+pub mod text_detectionand_recognition {
+    pub use super::text_detection_and_recognition::*;
+}
+
+/// `PdfWatermarkRemoval` (`pwr` in URLs): [`remove`](fn@pdf_watermark_removal::remove).
+pub mod pdf_watermark_removal {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `PdfWatermarkRemoval.remove`, written `pwr.remove(...)` in URLs. Start it with [`remove()`](fn@remove).
+        Remove,
+        /// Starts `PdfWatermarkRemoval.remove` with no parameters set: `pwr.remove()`.
+        remove,
+        table::PDF_WATERMARK_REMOVAL_REMOVE,
+        0
+    }
+}
+
+/// `ProductTagging` (`pr` in URLs): [`tag`](fn@product_tagging::tag).
+pub mod product_tagging {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `ProductTagging.tag`, written `pr.tag(...)` in URLs. Start it with [`tag()`](fn@tag).
+        Tag,
+        /// Starts `ProductTagging.tag` with no parameters set: `pr.tag()`.
+        tag,
+        table::PRODUCT_TAGGING_TAG,
+        0
+    }
+}
+
+/// `CheckProductVisibility` (`cpv` in URLs): [`detect`](fn@check_product_visibility::detect).
+pub mod check_product_visibility {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `CheckProductVisibility.detect`, written `cpv.detect(...)` in URLs. Start it with [`detect()`](fn@detect).
+        Detect,
+        /// Starts `CheckProductVisibility.detect` with no parameters set: `cpv.detect()`.
+        detect,
+        table::CHECK_PRODUCT_VISIBILITY_DETECT,
+        0
+    }
+}
+
+/// `QRCode` (`qr` in URLs): [`generate`](fn@qr_code::generate), [`scan`](fn@qr_code::scan).
+pub mod qr_code {
+    use crate::catalogue::Color;
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `QRCode.generate`, written `qr.generate(...)` in URLs. Start it with [`generate()`](fn@generate).
+        Generate,
+        /// Starts `QRCode.generate` with no parameters set: `qr.generate()`.
+        generate,
+        table::QR_CODE_GENERATE,
+        15
+    }
+
+    impl Generate {
+        /// `width` (`w` in URLs): integer; default `300`.
+        pub fn width(mut self, value: i64) -> Self {
+            self.values[0] = Some(value.to_string());
+            self
+        }
+
+        /// `height` (`h` in URLs): integer; default `300`.
+        pub fn height(mut self, value: i64) -> Self {
+            self.values[1] = Some(value.to_string());
+            self
+        }
+
+        /// `image` (`i` in URLs): custom text, written as given (empty leaves it out); no default.
+        pub fn image(mut self, value: impl Into<String>) -> Self {
+            self.values[2] = Some(value.into());
+            self
+        }
+
+        /// `margin` (`m` in URLs): integer; default `0`.
+        pub fn margin(mut self, value: i64) -> Self {
+            self.values[3] = Some(value.to_string());
+            self
+        }
+
+        /// `qRTypeNumber` (`qt` in URLs): integer; default `0`.
+        pub fn qr_type_number(mut self, value: i64) -> Self {
+            self.values[4] = Some(value.to_string());
+            self
+        }
+
+        /// `qrErrorCorrectionLevel` (`qe` in URLs): one of [`GenerateQrErrorCorrectionLevel`]; default `Q`.
+        pub fn qr_error_correction_level(mut self, value: GenerateQrErrorCorrectionLevel) -> Self {
+            self.values[5] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `imageSize` (`is` in URLs): float, written as JavaScript writes numbers; default `0.4`.
+        pub fn image_size(mut self, value: f64) -> Self {
+            self.values[6] = Some(crate::catalogue::js_number(value));
+            self
+        }
+
+        /// `imageMargin` (`im` in URLs): integer; default `0`.
+        pub fn image_margin(mut self, value: i64) -> Self {
+            self.values[7] = Some(value.to_string());
+            self
+        }
+
+        /// `dotsColor` (`ds` in URLs): color; default `000000`.
+        pub fn dots_color(mut self, value: Color) -> Self {
+            self.values[8] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `dotsType` (`dt` in URLs): one of [`GenerateDotsType`]; default `square`.
+        pub fn dots_type(mut self, value: GenerateDotsType) -> Self {
+            self.values[9] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `dotsBgColor` (`bg` in URLs): color; default `ffffff`.
+        pub fn dots_bg_color(mut self, value: Color) -> Self {
+            self.values[10] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `cornerSquareColor` (`csc` in URLs): color; default `000000`.
+        pub fn corner_square_color(mut self, value: Color) -> Self {
+            self.values[11] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `cornerSquareType` (`cst` in URLs): one of [`GenerateCornerSquareType`]; default `square`.
+        pub fn corner_square_type(mut self, value: GenerateCornerSquareType) -> Self {
+            self.values[12] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `cornerDotsColor` (`cdc` in URLs): color; default `000000`.
+        pub fn corner_dots_color(mut self, value: Color) -> Self {
+            self.values[13] = Some(value.as_str().to_owned());
+            self
+        }
+
+        /// `cornerDotsType` (`cdt` in URLs): one of [`GenerateCornerDotsType`]; default `dot`.
+        pub fn corner_dots_type(mut self, value: GenerateCornerDotsType) -> Self {
+            self.values[14] = Some(value.as_str().to_owned());
+            self
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `qrErrorCorrectionLevel` for `QRCode.generate`.
+        GenerateQrErrorCorrectionLevel("QRCode.generate", "qrErrorCorrectionLevel") {
+            /// `L`.
+            L => "L",
+            /// `M`.
+            M => "M",
+            /// `Q` (the default).
+            Q => "Q",
+            /// `H`.
+            H => "H",
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `dotsType` for `QRCode.generate`.
+        GenerateDotsType("QRCode.generate", "dotsType") {
+            /// `rounded`.
+            Rounded => "rounded",
+            /// `dots`.
+            Dots => "dots",
+            /// `classy`.
+            Classy => "classy",
+            /// `classy-rounded`.
+            ClassyRounded => "classy-rounded",
+            /// `square` (the default).
+            Square => "square",
+            /// `extra-rounded`.
+            ExtraRounded => "extra-rounded",
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `cornerSquareType` for `QRCode.generate`.
+        GenerateCornerSquareType("QRCode.generate", "cornerSquareType") {
+            /// `dot`.
+            Dot => "dot",
+            /// `square` (the default).
+            Square => "square",
+            /// `extra-rounded`.
+            ExtraRounded => "extra-rounded",
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `cornerDotsType` for `QRCode.generate`.
+        GenerateCornerDotsType("QRCode.generate", "cornerDotsType") {
+            /// `dot` (the default).
+            Dot => "dot",
+            /// `square`.
+            Square => "square",
+        }
+    }
+
+    crate::catalogue::operation_builder! {
+        /// `QRCode.scan`, written `qr.scan(...)` in URLs. Start it with [`scan()`](fn@scan).
+        Scan,
+        /// Starts `QRCode.scan` with no parameters set: `qr.scan()`.
+        scan,
+        table::QR_CODE_SCAN,
+        0
+    }
+}
+
 /// `SoftShadowGenerator` (`shadow` in URLs): [`gen`](fn@soft_shadow_generator::gen).
 pub mod soft_shadow_generator {
     use crate::catalogue::Color;
@@ -1533,6 +1865,82 @@ pub mod super_resolution {
     }
 }
 
+/// `VertexAI` (`vertexAi` in URLs): [`generate_bg`](fn@vertex_ai::generate_bg), [`remove_bg`](fn@vertex_ai::remove_bg), [`upscale`](fn@vertex_ai::upscale).
+pub mod vertex_ai {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `VertexAI.generateBG`, written `vertexAi.generateBG(...)` in URLs. Start it with [`generate_bg()`](fn@generate_bg).
+        GenerateBG,
+        /// Starts `VertexAI.generateBG` with no parameters set: `vertexAi.generateBG()`.
+        generate_bg,
+        table::VERTEX_AI_GENERATE_BG,
+        4
+    }
+
+    impl GenerateBG {
+        /// `backgroundPrompt` (`p` in URLs): custom text, written as given (empty leaves it out); default `YSBmb3Jlc3QgZnVsbCBvZiBvYWsgdHJlZXMsd2l0aCBicmlnaHQgbGlnaHRzLCBzdW4gYW5kIGEgbG90IG9mIG1hZ2ljLCB1bHRyYSByZWFsaXN0aWMsIDhr`.
+        pub fn background_prompt(mut self, value: impl Into<String>) -> Self {
+            self.values[0] = Some(value.into());
+            self
+        }
+
+        /// `negativePrompt` (`np` in URLs): custom text, written as given (empty leaves it out); no default.
+        pub fn negative_prompt(mut self, value: impl Into<String>) -> Self {
+            self.values[1] = Some(value.into());
+            self
+        }
+
+        /// `seed` (`s` in URLs): integer; default `22`.
+        pub fn seed(mut self, value: i64) -> Self {
+            self.values[2] = Some(value.to_string());
+            self
+        }
+
+        /// `guidanceScale` (`gs` in URLs): integer; default `60`.
+        pub fn guidance_scale(mut self, value: i64) -> Self {
+            self.values[3] = Some(value.to_string());
+            self
+        }
+    }
+
+    crate::catalogue::operation_builder! {
+        /// `VertexAI.removeBG`, written `vertexAi.removeBG(...)` in URLs. Start it with [`remove_bg()`](fn@remove_bg).
+        RemoveBG,
+        /// Starts `VertexAI.removeBG` with no parameters set: `vertexAi.removeBG()`.
+        remove_bg,
+        table::VERTEX_AI_REMOVE_BG,
+        0
+    }
+
+    crate::catalogue::operation_builder! {
+        /// `VertexAI.upscale`, written `vertexAi.upscale(...)` in URLs. Start it with [`upscale()`](fn@upscale).
+        Upscale,
+        /// Starts `VertexAI.upscale` with no parameters set: `vertexAi.upscale()`.
+        upscale,
+        table::VERTEX_AI_UPSCALE,
+        1
+    }
+
+    impl Upscale {
+        /// `type` (`t` in URLs): one of [`UpscaleType`]; default `x2`.
+        pub fn r#type(mut self, value: UpscaleType) -> Self {
+            self.values[0] = Some(value.as_str().to_owned());
+            self
+        }
+    }
+
+    crate::catalogue::value_enum! {
+        /// The values of `type` for `VertexAI.upscale`.
+        UpscaleType("VertexAI.upscale", "type") {
+            /// `x2` (the default).
+            X2 => "x2",
+            /// `x4`.
+            X4 => "x4",
+        }
+    }
+}
+
 /// `VideoWatermarkRemoval` (`wmv` in URLs): [`remove`](fn@video_watermark_removal::remove).
 pub mod video_watermark_removal {
     use crate::catalogue::table;
@@ -1543,6 +1951,20 @@ pub mod video_watermark_removal {
         /// Starts `VideoWatermarkRemoval.remove` with no parameters set: `wmv.remove()`.
         remove,
         table::VIDEO_WATERMARK_REMOVAL_REMOVE,
+        0
+    }
+}
+
+/// `VideoUpscalerPlugin` (`vsr` in URLs): [`upscale`](fn@video_upscaler_plugin::upscale).
+pub mod video_upscaler_plugin {
+    use crate::catalogue::table;
+
+    crate::catalogue::operation_builder! {
+        /// `VideoUpscalerPlugin.upscale`, written `vsr.upscale(...)` in URLs. Start it with [`upscale()`](fn@upscale).
+        Upscale,
+        /// Starts `VideoUpscalerPlugin.upscale` with no parameters set: `vsr.upscale()`.
+        upscale,
+        table::VIDEO_UPSCALER_PLUGIN_UPSCALE,
         0
     }
 }

@@ -1,5 +1,5 @@
-//! The catalogue at run time: the vectors `@pixelbin/core` produced, built again from names
-//! and text; every operation's output parsed back from a URL; every package operation
+//! The catalogue at run time: the vectors `@pixelbin/core` 7.0.0 produced (fixed and random
+//! configurations of every operation), built again from names and text; every operation's output parsed back from a URL; every package operation
 //! covered.
 
 use std::collections::BTreeSet;
@@ -26,7 +26,8 @@ fn text(value: &Value) -> String {
 #[test]
 fn run_time_builds_write_what_pixelbin_core_writes() {
     let vectors = vectors();
-    assert!(vectors.len() > 100, "only {} vectors", vectors.len());
+    // Fixed configurations and, for every operation with parameters, seeded random ones.
+    assert!(vectors.len() > 400, "only {} vectors", vectors.len());
     for vector in vectors {
         let operation = vector["operation"].as_str().unwrap();
         let config = vector["config"].as_object().unwrap();
@@ -40,6 +41,33 @@ fn run_time_builds_write_what_pixelbin_core_writes() {
         // And what was built reads back as valid.
         assert!(built.describe().is_valid(), "{}", built.describe());
     }
+}
+
+/// What `@pixelbin/core` 6.1.0 wrote (recorded by `cargo xtask catalogue-vectors` against
+/// 6.1.0) still builds the same, except where 7.0.0 changed the package: `toFormat`'s
+/// `quality` became an enum, so 6.1.0's free numbers outside it are refused now.
+#[test]
+fn what_6_1_0_wrote_still_builds_where_7_0_0_did_not_change_it() {
+    let old: Vec<Value> =
+        serde_json::from_str(include_str!("data/catalogue_vectors_6.1.0.json")).unwrap();
+    assert!(old.len() > 100, "only {} vectors", old.len());
+    let (mut same, mut changed) = (0, 0);
+    for vector in old {
+        let operation = vector["operation"].as_str().unwrap();
+        let config = vector["config"].as_object().unwrap();
+        let built = catalogue::build_operation(operation, config.iter().map(|(k, v)| (k, text(v))));
+        let quality = config.get("quality").map(text).unwrap_or_default();
+        if operation == "Basic.toFormat" && !quality.is_empty() && quality != "75" {
+            let err = built.expect_err("a quality outside 7.0.0's enum");
+            assert!(err.to_string().contains("best, good, eco, low"), "{err}");
+            changed += 1;
+        } else {
+            let built = built.unwrap_or_else(|e| panic!("{operation} {config:?}: {e}"));
+            assert_eq!(built.to_string(), vector["segment"].as_str().unwrap());
+            same += 1;
+        }
+    }
+    assert!(same > 100 && changed > 0, "{same} same, {changed} changed");
 }
 
 #[test]
@@ -70,19 +98,19 @@ fn vectors_exercise_every_operation_and_parameter_type() {
     assert_eq!(types.len(), 11, "{types:?}");
 }
 
-/// `@pixelbin/core` 6.1.0 lists 25 plugins with 46 operations and 93 parameters in all; the
+/// `@pixelbin/core` 7.0.0 lists 30 plugins with 54 operations and 124 parameters in all; the
 /// extractor (`cargo xtask catalogue-extract`) fails when its README and its builders
 /// disagree, so these counts are the package's.
 #[test]
 fn the_catalogue_covers_the_package() {
     let plugins = catalogue::plugins();
-    assert_eq!(plugins.len(), 25);
-    assert_eq!(catalogue::operations().count(), 46);
+    assert_eq!(plugins.len(), 30);
+    assert_eq!(catalogue::operations().count(), 54);
     assert_eq!(
         catalogue::operations()
             .map(|op| op.parameters.len())
             .sum::<usize>(),
-        93
+        124
     );
     for name in [
         "Basic.resize",
@@ -91,6 +119,15 @@ fn the_catalogue_covers_the_package() {
         "SuperResolution.upscale",
         "WatermarkRemoval.remove",
         "IntelligentCrop.crop",
+        // New in 7.0.0.
+        "ImageExtender.extend",
+        "VideoUpscalerPlugin.upscale",
+        "IntelligentMasking.mask",
+        "VertexAI.generateBG",
+        "VertexAI.removeBG",
+        "VertexAI.upscale",
+        "QRCode.generate",
+        "QRCode.scan",
     ] {
         assert!(catalogue::find_operation(name).is_some(), "{name}");
     }

@@ -77,6 +77,12 @@ impl PixelbinClient {
         self.handles.transport.config()
     }
 
+    /// Fetches transformed (or signed) CDN URLs, waiting through `202 Accepted` while the
+    /// CDN generates them; see [`cdn`](crate::cdn).
+    pub fn cdn(&self) -> crate::cdn::Cdn {
+        crate::cdn::Cdn::new(self.handles.transport.clone())
+    }
+
     /// The transport every request goes through.
     pub fn transport(&self) -> &Transport {
         &self.handles.transport

@@ -47,6 +47,29 @@ pub enum Error {
     #[error(transparent)]
     Url(#[from] pixelbin_url::UrlError),
 
+    /// The CDN still answered `202 Accepted` (the transformation is being generated) when
+    /// the fetch's deadline came ([`cdn::CdnOptions::deadline`](crate::cdn::CdnOptions::deadline)).
+    #[error(
+        "the CDN was still generating the image after {accepted} answers of 202 Accepted and gave \
+         up at the {deadline:?} deadline; try again later or give CdnOptions::deadline more time"
+    )]
+    CdnNotReady {
+        /// How many `202` answers came.
+        accepted: u32,
+        /// The deadline of the fetch.
+        deadline: std::time::Duration,
+    },
+
+    /// A CDN fetch (a request or its body) did not finish within its deadline.
+    #[error(
+        "the CDN fetch did not finish within its {deadline:?} deadline; give \
+         CdnOptions::deadline more time for large images or slow links"
+    )]
+    CdnDeadline {
+        /// The deadline of the fetch.
+        deadline: std::time::Duration,
+    },
+
     /// A method of the blocking client was called from inside an async runtime, where
     /// blocking would stall the runtime's thread or deadlock it. Nothing was sent.
     #[cfg(feature = "blocking")]

@@ -157,6 +157,7 @@
 struct ReadmeDoctests;
 
 pub mod bulk;
+pub mod cdn;
 mod client;
 mod error;
 

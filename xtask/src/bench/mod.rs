@@ -3,10 +3,13 @@
 //!
 //! - [`batch`]: 500 images through `pixelbin predict erase_bg --each` under the emulator's
 //!   rate and running-job limits, the reference SDK's way beside it, and a `kill -9` resume.
+//! - [`render`]: `pixelbin-render` against sharp on a 12 MP JPEG and a 3 MP PNG, in turns,
+//!   with time per image and peak memory.
 //! - [`upload`]: one large file through `pixelbin upload` over the emulator's network model
 //!   (a grid of RTTs and per-connection caps) and on loopback, beside the reference SDK.
 
 pub mod batch;
+pub mod render;
 pub mod upload;
 
 use std::io::{BufRead, BufReader, Read, Write};

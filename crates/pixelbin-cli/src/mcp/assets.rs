@@ -2,7 +2,7 @@
 //! (they write: `--allow-write`).
 
 use anyhow::Context as _;
-use pixelbin::http::{ApiRequest, DownloadOptions};
+use pixelbin::cdn::CdnOptions;
 use pixelbin::platform::{ListFilesParams, UploadParams};
 use pixelbin::upload::Access;
 use pixelbin::url::UrlToObjOptions;
@@ -206,6 +206,11 @@ impl PixelbinMcp {
     }
 
     async fn transform(&self, args: TransformArgs) -> anyhow::Result<Transformed> {
+        let answer_by = tokio::time::Instant::now()
+            + self
+                .settings
+                .call_timeout
+                .saturating_sub(super::predictions::ANSWER_MARGIN);
         // Everything that can be refused is refused before the upload.
         let transformations = checked_pattern(&args.pattern)?;
         let input = self.settings.root.file_to_read(&args.path)?;
@@ -246,16 +251,19 @@ impl PixelbinMcp {
                 .await
                 .with_context(|| format!("could not create the folder of '{}'", args.output))?;
         }
-        // Through the SDK's download: time-limited, size-capped, written to a temporary file
-        // renamed into place, and without the API credentials (the CDN is another host).
-        let request = ApiRequest::get(url::Url::parse(&url).context("the transformation URL")?);
-        let options = DownloadOptions::default()
-            .overwrite(args.overwrite)
-            .max_bytes(MAX_SAVED_BYTES);
-        let bytes = client
-            .transport()
-            .download(request, &output, &options)
+        // Through the SDK's CDN client: it waits through the CDN's 202s while an AI
+        // transformation renders (until the call's own limit nears), caps the size, writes a
+        // temporary file renamed into place, and never sends the API credentials to the CDN.
+        let left = answer_by.saturating_duration_since(tokio::time::Instant::now());
+        let options = CdnOptions::default()
+            .deadline(left)
+            .max_bytes(MAX_SAVED_BYTES)
+            .overwrite(args.overwrite);
+        let saved = client
+            .cdn()
+            .fetch_to_with(url.clone(), &output, &options)
             .await?;
+        let bytes = saved.size;
         Ok(Transformed {
             output: args.output,
             bytes,

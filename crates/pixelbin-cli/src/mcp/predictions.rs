@@ -16,8 +16,9 @@ use super::server::{PixelbinMcp, ToolResult, reply};
 /// How long `run_prediction` waits when not told (and never more than the call's limit
 /// allows).
 const DEFAULT_WAIT: Duration = Duration::from_secs(90);
-/// Time kept back from `--call-timeout` so a wait that runs out still answers with the job id.
-const ANSWER_MARGIN: Duration = Duration::from_secs(5);
+/// Time kept back from `--call-timeout` so a wait that runs out still answers (with the job
+/// id, or what `transform_file` did).
+pub(super) const ANSWER_MARGIN: Duration = Duration::from_secs(5);
 /// The pause between polls.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
 

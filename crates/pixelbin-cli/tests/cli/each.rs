@@ -116,34 +116,22 @@ fn outputs_are_never_overwritten_without_the_flag() {
     std::fs::write(out.join("a.png"), b"keep me").unwrap();
     let input = png_file(dir.path(), "a.png", 4, 4);
     let each = format!("image={}", input.display());
+    // Refused before the job is created: no credit spent on an output that cannot be saved.
     let run = pixelbin(&emu)
-        .args([
-            "predict",
-            "erase_bg",
-            "--each",
-            &each,
-            "--json",
-            "--download",
-        ])
+        .args(["predict", "erase_bg", "--each", &each, "--download"])
         .arg(&out)
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    let lines = json_lines(&run.stdout);
-    assert_eq!(lines[0]["status"], "ERROR");
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
-        lines[0]["error"].as_str().unwrap().contains("--overwrite"),
-        "{lines:?}"
+        stderr.contains("--overwrite") && stderr.contains("a.png"),
+        "{stderr}"
     );
+    assert_eq!(emu.predictions_created(), 0);
     assert_eq!(std::fs::read(out.join("a.png")).unwrap(), b"keep me");
-    let leftovers: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".pixelbin-download"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
 
-    // --overwrite replaces it; the errored input is retried (its job is waited for again).
+    // --overwrite replaces it.
     pixelbin(&emu)
         .args([
             "predict",
@@ -161,15 +149,29 @@ fn outputs_are_never_overwritten_without_the_flag() {
             .unwrap()
             .starts_with(b"\x89PNG")
     );
-    assert_eq!(
-        emu.predictions_created(),
-        1,
-        "the created job was waited for, not redone"
-    );
+    assert_eq!(emu.predictions_created(), 1);
+}
+
+/// When a `kill -9` lands during a run of 6 jobs.
+#[derive(Debug, Clone, Copy)]
+enum KillAt {
+    /// As soon as a create is journaled (jobs in flight, none done).
+    FirstCreate,
+    /// Once some outputs are saved and journaled as done.
+    SomeDone,
 }
 
 #[test]
 fn a_killed_run_resumes_without_creating_acknowledged_jobs_again() {
+    kill_and_resume(KillAt::FirstCreate);
+}
+
+#[test]
+fn a_run_killed_after_some_outputs_resumes_with_nothing_missing_or_twice() {
+    kill_and_resume(KillAt::SomeDone);
+}
+
+fn kill_and_resume(at: KillAt) {
     // Jobs run 1.5 s, three at most: the kill lands while jobs are in flight.
     let emu = limited(Duration::from_millis(1500), 3);
     let dir = tempfile::tempdir().unwrap();
@@ -178,6 +180,7 @@ fn a_killed_run_resumes_without_creating_acknowledged_jobs_again() {
     for i in 0..6 {
         png_file(&photos, &format!("p{i}.png"), 4, 4);
     }
+    let out = dir.path().join("out");
     let journal = dir.path().join("journal.jsonl");
     let each = format!("image={}", photos.display());
     let command = [
@@ -186,6 +189,8 @@ fn a_killed_run_resumes_without_creating_acknowledged_jobs_again() {
         "--each",
         &each,
         "--json",
+        "--download",
+        s(&out),
         "--journal",
     ];
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pixelbin"))
@@ -197,18 +202,22 @@ fn a_killed_run_resumes_without_creating_acknowledged_jobs_again() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Kill as soon as some create is journaled.
     let started = Instant::now();
     let acknowledged = loop {
         let ids = journaled_ids(&journal);
-        if !ids.is_empty() {
+        let done = journaled(&journal, "done");
+        let now = match at {
+            KillAt::FirstCreate => !ids.is_empty(),
+            KillAt::SomeDone => (2..6).contains(&done),
+        };
+        if now {
             break ids;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "nothing journaled"
+            started.elapsed() < Duration::from_secs(30),
+            "the kill point never came"
         );
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(10));
     };
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
@@ -224,20 +233,28 @@ fn a_killed_run_resumes_without_creating_acknowledged_jobs_again() {
         String::from_utf8_lossy(&rerun.stderr)
     );
     let lines = json_lines(&rerun.stdout);
-    assert_eq!(lines.last().unwrap()["summary"]["succeeded"], 6);
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(
+        summary["succeeded"].as_u64().unwrap() + summary["skipped"].as_u64().unwrap(),
+        6,
+        "{summary}"
+    );
     for line in &lines[..6] {
         let input = line["input"].as_str().unwrap();
         if let Some(id) = acknowledged_at_kill.get(input) {
             assert_eq!(line["id"], id.as_str(), "an acknowledged job is waited for");
         }
     }
-    // Only the inputs without a journaled id were created again.
+    // Only the inputs without a journaled id were created again; every output is there.
     let recreated = 6 - acknowledged_at_kill.len() as u64;
     assert_eq!(emu.predictions_created(), created_before + recreated);
     assert!(
         emu.predictions_created() <= 6 + 3,
         "at most the jobs in flight at the kill twice"
     );
+    for i in 0..6 {
+        assert!(out.join(format!("p{i}.png")).is_file(), "p{i} saved");
+    }
 }
 
 /// Input -> job id of the creates journaled so far.
@@ -248,10 +265,19 @@ fn journaled_ids(journal: &Path) -> HashMap<String, String> {
         .filter_map(|v| {
             Some((
                 v["input"].as_str()?.to_string(),
-                v["id"].as_str()?.to_string(),
+                v["job"].as_str()?.to_string(),
             ))
         })
         .collect()
+}
+
+/// How many records of `status` the journal holds.
+fn journaled(journal: &Path, status: &str) -> usize {
+    let text = std::fs::read_to_string(journal).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["status"] == status)
+        .count()
 }
 
 #[test]

@@ -104,38 +104,39 @@ fn predict_into(dir: &Path, extra: &[&str]) -> Vec<String> {
 #[test]
 fn a_failed_output_download_leaves_existing_files_untouched() {
     let api = Hostile::start();
+    // The output of input `a.png` is saved as `a.png` (the one naming rule), so that is the
+    // file a failed download must not damage.
     // An endless body at full speed is left to the library test, with a cap: here it would
     // fill the disk until --timeout.
     for scenario in ["truncate", "drip", "stall-headers", "silent"] {
-        let dir = folder_with("result.png");
+        let dir = folder_with("a.png");
         let args = predict_into(dir.path(), &["--overwrite", "--timeout", "20"]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         fails(&api.url(&format!("/job-{scenario}")), &args, 1);
-        let kept = std::fs::read(dir.path().join("result.png")).unwrap();
+        let kept = std::fs::read(dir.path().join("a.png")).unwrap();
         assert_eq!(kept, b"precious", "{scenario}");
-        assert_eq!(entries(dir.path()), ["result.png"], "{scenario}");
+        assert_eq!(entries(dir.path()), ["a.png"], "{scenario}");
     }
 }
 
 #[test]
 fn an_existing_output_is_refused_without_overwrite() {
     let api = Hostile::start();
-    let dir = folder_with("result.png");
+    // The output of input `a.png` would be saved as `a.png`.
+    let dir = folder_with("a.png");
     let args = predict_into(dir.path(), &[]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let stderr = fails(&api.url("/job-file"), &args, 1);
-    assert!(stderr.contains("already exists"), "{stderr}");
+    // Refused as a usage error before any request: no credit is spent on an output that
+    // could not be kept.
+    let stderr = fails(&api.url("/job-file"), &args, 2);
+    assert!(stderr.contains("exists"), "{stderr}");
     assert!(stderr.contains("--overwrite"), "{stderr}");
+    assert!(stderr.contains("no job was created"), "{stderr}");
     assert_eq!(
-        std::fs::read(dir.path().join("result.png")).unwrap(),
+        std::fs::read(dir.path().join("a.png")).unwrap(),
         b"precious"
     );
-    // The job was created, but the output was never fetched.
-    assert!(
-        api.requests()
-            .iter()
-            .all(|h| !h.contains("/file/result.png"))
-    );
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
 }
 
 #[test]

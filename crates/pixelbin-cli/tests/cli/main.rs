@@ -1,6 +1,8 @@
 //! Command tests: the `pixelbin` binary run against emulators started in this process.
 
+mod areas;
 mod assets;
+mod bulk_faults;
 mod demo;
 mod each;
 mod errors;
@@ -10,6 +12,7 @@ mod hostile_server;
 mod mcp;
 mod predict;
 mod predictions;
+mod profiles;
 mod support;
 mod transformations;
 mod upload;

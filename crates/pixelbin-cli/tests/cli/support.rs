@@ -34,10 +34,18 @@ pub fn bare() -> Command {
         "PIXELBIN_EMULATOR_API_SECRET",
         "PIXELBIN_URL_SIGNING_TOKEN",
         "PIXELBIN_WEBHOOK_SECRET",
+        "PIXELBIN_PROFILE",
+        "PIXELBIN_OUTPUT",
+        "PIXELBIN_REQUEST_TIMEOUT",
         "RUST_LOG",
     ] {
         cmd.env_remove(var);
     }
+    // The user's own profiles never reach a test: a config folder that nothing writes to.
+    cmd.env(
+        "XDG_CONFIG_HOME",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("pixelbin-cli-no-config"),
+    );
     cmd.timeout(Duration::from_secs(60));
     cmd
 }

@@ -95,16 +95,54 @@ fn build_rejects_bad_names_and_values_with_2() {
         ));
 }
 
+/// `Plugin.operation`, prefix and `name:id` of each parameter, for every operation of a list
+/// of plugins whose name is under `name_key`.
+fn operations(plugins: &[serde_json::Value], name_key: &str) -> Vec<(String, String, Vec<String>)> {
+    plugins
+        .iter()
+        .flat_map(|p| {
+            p["operations"].as_array().unwrap().iter().map(move |op| {
+                let params = op["parameters"].as_array().unwrap();
+                (
+                    format!(
+                        "{}.{}",
+                        p[name_key].as_str().unwrap(),
+                        op["name"].as_str().unwrap()
+                    ),
+                    op["prefix"].as_str().unwrap().to_owned(),
+                    params
+                        .iter()
+                        .map(|x| format!("{}:{}", x["name"], x["id"]))
+                        .collect(),
+                )
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn list_shows_every_operation() {
     let list = json_of(bare().args(["transformations", "list", "--json"]));
     let plugins = list.as_array().unwrap();
-    assert_eq!(plugins.len(), 25);
-    let operations: usize = plugins
+    // Every operation of the catalogue file (@pixelbin/core 7.0.0), with its prefix and
+    // parameters in order.
+    let catalogue: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../pixelbin-url/catalogue/transformations.json"
+    ))
+    .unwrap();
+    assert_eq!(catalogue["source"], "@pixelbin/core 7.0.0");
+    let listed = operations(plugins, "plugin");
+    let expected = operations(catalogue["plugins"].as_array().unwrap(), "name");
+    assert_eq!(listed, expected);
+    assert_eq!((plugins.len(), listed.len()), (30, 54));
+    let to_format = &plugins.iter().find(|p| p["plugin"] == "Basic").unwrap()["operations"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|p| p["operations"].as_array().unwrap().len())
-        .sum();
-    assert_eq!(operations, 46);
+        .find(|op| op["name"] == "toFormat")
+        .unwrap()["parameters"][1];
+    assert_eq!(to_format["type"], "enum");
+    assert_eq!(to_format["default"], "75");
     let erase = plugins.iter().find(|p| p["plugin"] == "EraseBG").unwrap();
     assert_eq!(
         erase["operations"][0],

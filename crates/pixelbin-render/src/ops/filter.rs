@@ -27,93 +27,120 @@ fn gauss_mask(sigma: f64) -> (Vec<i64>, i64) {
     (mask, sum)
 }
 
-/// One pass of a separable integer convolution along rows (`horizontal`) or columns, edges
+/// The horizontal pass of a separable integer convolution over interleaved RGBA rows, edges
 /// copied outwards, each result rounded to 8 bits as libvips' integer convolution does.
-fn convolve(
-    planes: &[Vec<u8>],
-    width: usize,
-    height: usize,
-    mask: &[i64],
-    sum: i64,
-    horizontal: bool,
-) -> Vec<Vec<u8>> {
-    let radius = (mask.len() / 2) as i64;
-    planes
-        .par_iter()
-        .map(|plane| {
-            let mut out = vec![0u8; plane.len()];
-            out.par_chunks_mut(width).enumerate().for_each(|(y, row)| {
-                for (x, px) in row.iter_mut().enumerate() {
-                    let mut acc = 0i64;
-                    for (k, weight) in mask.iter().enumerate() {
-                        let offset = k as i64 - radius;
-                        let (sx, sy) = if horizontal {
-                            ((x as i64 + offset).clamp(0, width as i64 - 1), y as i64)
-                        } else {
-                            (x as i64, (y as i64 + offset).clamp(0, height as i64 - 1))
-                        };
-                        acc += weight * i64::from(plane[sy as usize * width + sx as usize]);
+fn convolve_rows(src: &[u8], width: usize, mask: &[u32], sum: u32) -> Vec<u8> {
+    let radius = mask.len() / 2;
+    let stride = width * 4;
+    let mut out = vec![0u8; src.len()];
+    out.par_chunks_mut(stride)
+        .zip(src.par_chunks(stride))
+        .for_each_init(Vec::new, |padded: &mut Vec<u8>, (out_row, row)| {
+            padded.clear();
+            for _ in 0..radius {
+                padded.extend_from_slice(&row[..4]);
+            }
+            padded.extend_from_slice(row);
+            for _ in 0..radius {
+                padded.extend_from_slice(&row[stride - 4..]);
+            }
+            for (x, px) in out_row.chunks_exact_mut(4).enumerate() {
+                let mut acc = [0u32; 4];
+                for (k, &weight) in mask.iter().enumerate() {
+                    let at = (x + k) * 4;
+                    for (a, &v) in acc.iter_mut().zip(&padded[at..at + 4]) {
+                        *a += weight * u32::from(v);
                     }
-                    *px = ((acc + sum / 2) / sum).clamp(0, 255) as u8;
                 }
-            });
-            out
-        })
+                for (p, a) in px.iter_mut().zip(acc) {
+                    *p = ((a + sum / 2) / sum).min(255) as u8;
+                }
+            }
+        });
+    out
+}
+
+/// The vertical pass: whole rows weighted and added, so the inner loop runs along memory.
+fn convolve_columns(src: &[u8], width: usize, height: usize, mask: &[u32], sum: u32) -> Vec<u8> {
+    let radius = mask.len() / 2;
+    let stride = width * 4;
+    let mut out = vec![0u8; src.len()];
+    out.par_chunks_mut(stride).enumerate().for_each_init(
+        || vec![0u32; stride],
+        |acc, (y, out_row)| {
+            acc.fill(0);
+            for (k, &weight) in mask.iter().enumerate() {
+                let sy = (y + k).saturating_sub(radius).min(height - 1);
+                for (a, &v) in acc.iter_mut().zip(&src[sy * stride..(sy + 1) * stride]) {
+                    *a += weight * u32::from(v);
+                }
+            }
+            for (p, &a) in out_row.iter_mut().zip(acc.iter()) {
+                *p = ((a + sum / 2) / sum).min(255) as u8;
+            }
+        },
+    );
+    out
+}
+
+/// The image's bands as planes.
+fn planes(canvas: &Canvas) -> Vec<Vec<u8>> {
+    (0..4)
+        .map(|c| canvas.image.pixels().map(|p| p[c]).collect())
         .collect()
 }
 
-/// The image's bands as planes (premultiplied by alpha when it has one, as sharp blurs).
-fn planes(canvas: &Canvas, premultiply: bool) -> Vec<Vec<u8>> {
-    let mut planes: Vec<Vec<u8>> = (0..4)
-        .map(|_| Vec::with_capacity(canvas.image.len() / 4))
-        .collect();
-    for p in canvas.image.pixels() {
-        let a = u32::from(p[3]);
-        for c in 0..4 {
-            let v = if premultiply && c < 3 {
-                ((u32::from(p[c]) * a + 127) / 255) as u8
-            } else {
-                p[c]
-            };
-            planes[c].push(v);
-        }
-    }
-    planes
-}
-
-fn from_planes(canvas: Canvas, planes: &[Vec<u8>], unpremultiply: bool) -> Canvas {
+fn from_planes(canvas: Canvas, planes: &[Vec<u8>]) -> Canvas {
     let (w, h) = (canvas.width(), canvas.height());
     let mut image = RgbaImage::new(w, h);
     for (i, p) in image.pixels_mut().enumerate() {
-        let a = planes[3][i];
-        for c in 0..4 {
-            let v = planes[c][i];
-            p[c] = if unpremultiply && c < 3 {
-                if a == 0 {
-                    0
-                } else {
-                    ((u32::from(v) * 255 + u32::from(a) / 2) / u32::from(a)).min(255) as u8
-                }
-            } else {
-                v
-            };
+        for (c, plane) in planes.iter().enumerate() {
+            p[c] = plane[i];
         }
     }
     canvas.with_image(image)
 }
 
-/// `t.blur`: a Gaussian blur of standard deviation `sigma`.
+/// The number of weights of `t.blur`'s mask for `sigma`.
+pub(crate) fn blur_taps(sigma: f64) -> u64 {
+    gauss_mask(sigma).0.len() as u64
+}
+
+/// `t.blur`: a Gaussian blur of standard deviation `sigma` (premultiplied by alpha when the
+/// image has one, as sharp blurs).
 pub(crate) fn blur(canvas: Canvas, sigma: f64) -> Canvas {
     let (mask, sum) = gauss_mask(sigma);
     if mask.len() == 1 {
         return canvas;
     }
+    let mask: Vec<u32> = mask.iter().map(|&w| w as u32).collect();
+    let sum = sum as u32;
     let (w, h) = (canvas.width() as usize, canvas.height() as usize);
-    let premultiply = canvas.alpha;
-    let bands = planes(&canvas, premultiply);
-    let bands = convolve(&bands, w, h, &mask, sum, true);
-    let bands = convolve(&bands, w, h, &mask, sum, false);
-    from_planes(canvas, &bands, premultiply)
+    let mut pixels = canvas.image.as_raw().clone();
+    if canvas.alpha {
+        pixels.par_chunks_mut(4).for_each(|p| {
+            let a = u32::from(p[3]);
+            for v in &mut p[..3] {
+                *v = ((u32::from(*v) * a + 127) / 255) as u8;
+            }
+        });
+    }
+    let pixels = convolve_rows(&pixels, w, &mask, sum);
+    let mut pixels = convolve_columns(&pixels, w, h, &mask, sum);
+    if canvas.alpha {
+        pixels.par_chunks_mut(4).for_each(|p| {
+            let a = u32::from(p[3]);
+            for v in &mut p[..3] {
+                *v = (u32::from(*v) * 255 + a / 2)
+                    .checked_div(a)
+                    .map_or(0, |u| u.min(255) as u8);
+            }
+        });
+    }
+    match RgbaImage::from_raw(w as u32, h as u32, pixels) {
+        Some(image) => canvas.with_image(image),
+        None => canvas,
+    }
 }
 
 /// `t.sharpen`: libvips' `sharpen` on the L* band (sharp's defaults: m1 1, m2 2, x1 2,
@@ -179,37 +206,51 @@ pub(crate) fn median(canvas: Canvas, size: u32) -> Canvas {
         return canvas;
     }
     let (w, h) = (canvas.width() as i64, canvas.height() as i64);
-    let before = (i64::from(size) - 1) / 2;
-    let bands = planes(&canvas, false);
-    let rank = (size * size / 2) as usize;
+    let size = i64::from(size);
+    let before = (size - 1) / 2;
+    let bands = planes(&canvas);
+    let rank = (size * size / 2) as u32;
+    // Each row slides a window histogram along x (Huang's method): a step removes one
+    // column and adds one, so the work per pixel grows with `size`, not `size` squared.
     let filtered: Vec<Vec<u8>> = bands
         .par_iter()
         .map(|plane| {
-            (0..w * h)
-                .into_par_iter()
-                .map(|i| {
-                    let (x, y) = (i % w, i / w);
+            let at = |x: i64, y: i64| plane[(y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) as usize];
+            let mut out = vec![0u8; plane.len()];
+            out.par_chunks_mut(w as usize)
+                .enumerate()
+                .for_each(|(y, row)| {
+                    let y = y as i64;
                     let mut histogram = [0u32; 256];
-                    for dy in 0..i64::from(size) {
-                        let sy = (y + dy - before).clamp(0, h - 1);
-                        for dx in 0..i64::from(size) {
-                            let sx = (x + dx - before).clamp(0, w - 1);
-                            histogram[plane[(sy * w + sx) as usize] as usize] += 1;
+                    for dy in 0..size {
+                        for dx in 0..size {
+                            histogram[usize::from(at(dx - before, y + dy - before))] += 1;
                         }
                     }
-                    let mut seen = 0usize;
-                    for (value, count) in histogram.iter().enumerate() {
-                        seen += *count as usize;
-                        if seen > rank {
-                            return value as u8;
+                    for (x, px) in row.iter_mut().enumerate() {
+                        let x = x as i64;
+                        if x > 0 {
+                            for dy in 0..size {
+                                let sy = y + dy - before;
+                                histogram[usize::from(at(x - 1 - before, sy))] -= 1;
+                                histogram[usize::from(at(x + size - 1 - before, sy))] += 1;
+                            }
+                        }
+                        let mut seen = 0;
+                        *px = 255;
+                        for (value, count) in histogram.iter().enumerate() {
+                            seen += count;
+                            if seen > rank {
+                                *px = value as u8;
+                                break;
+                            }
                         }
                     }
-                    255
-                })
-                .collect()
+                });
+            out
         })
         .collect();
-    from_planes(canvas, &filtered, false)
+    from_planes(canvas, &filtered)
 }
 
 #[cfg(test)]

@@ -147,7 +147,10 @@ fn blend(mode: Blend, src: [f64; 4], dst: [f64; 4]) -> [f64; 4] {
 /// `t.merge`, its values read.
 #[derive(Debug, Clone)]
 pub(crate) struct Merge {
-    image: String,
+    /// The overlay's path; `None` merges a rectangle of the background colour instead.
+    image: Option<String>,
+    /// `w` and `h` (0: the image's own).
+    size: (u32, u32),
     underlay: bool,
     background: [u8; 4],
     resize: Option<Resize>,
@@ -178,11 +181,6 @@ impl Merge {
                 ));
             }
         }
-        let Some(image) = step.optional_text("image") else {
-            return Err(
-                step.out_of_range("image", "the path of the overlay image (i:folder/file.png)")
-            );
-        };
         let (width, height) = (
             step.int("width", 0, 100_000)?,
             step.int("height", 0, 100_000)?,
@@ -208,7 +206,8 @@ impl Merge {
             _ => ((Centre, Centre), None),
         };
         Ok(Merge {
-            image: image.to_owned(),
+            image: step.optional_text("image").map(str::to_owned),
+            size: (width as u32, height as u32),
             underlay,
             background: step.color("background")?,
             resize,
@@ -219,14 +218,15 @@ impl Merge {
         })
     }
 
-    pub(crate) fn apply(
+    /// The overlay image at `path`, from the resolver, resized to `w` x `h` when given.
+    fn overlay_image(
         &self,
-        canvas: Canvas,
+        path: &str,
         options: &RenderOptions,
         limit: &Limit<'_>,
     ) -> Result<Canvas, RenderError> {
         let overlay_error = |reason: String| RenderError::Overlay {
-            path: self.image.clone(),
+            path: path.to_owned(),
             reason,
         };
         let resolver = options.resolver.as_ref().ok_or_else(|| {
@@ -234,16 +234,39 @@ impl Merge {
                 "no resolver for stored files was given (RenderOptions::resolver)".to_owned(),
             )
         })?;
-        let bytes = resolver.resolve(&self.image).map_err(overlay_error)?;
-        let mut overlay = crate::decode::decode(&bytes, options, |_, _| 1)
+        let bytes = resolver.resolve(path).map_err(overlay_error)?;
+        let overlay = crate::decode::decode(&bytes, options, |_, _| 1)
             .map_err(|e| overlay_error(e.to_string()))?
             .canvas;
-        if let Some(resize) = &self.resize {
-            overlay = resize.apply(overlay, limit)?;
+        match &self.resize {
+            Some(resize) => resize.apply(overlay, limit),
+            None => Ok(overlay),
         }
+    }
+
+    pub(crate) fn apply(
+        &self,
+        canvas: Canvas,
+        options: &RenderOptions,
+        limit: &Limit<'_>,
+    ) -> Result<Canvas, RenderError> {
         let (w, h) = (canvas.width(), canvas.height());
+        let (overlay, rest) = match &self.image {
+            Some(path) => (self.overlay_image(path, options, limit)?, self.background),
+            None => {
+                // Pixelbin merges a rectangle of the background colour when no image is given.
+                let (bw, bh) = (self.size.0.max(1), self.size.1.max(1));
+                let (bw, bh) = (
+                    if self.size.0 == 0 { w } else { bw },
+                    if self.size.1 == 0 { h } else { bh },
+                );
+                limit("t.merge background", u64::from(bw), u64::from(bh))?;
+                let rect = RgbaImage::from_pixel(bw, bh, Rgba(self.background));
+                (Canvas::new(rect, self.background[3] < 255, false), [0; 4])
+            }
+        };
         let (ow, oh) = (overlay.width(), overlay.height());
-        let mut layer = RgbaImage::from_pixel(w, h, Rgba(self.background));
+        let mut layer = RgbaImage::from_pixel(w, h, Rgba(rest));
         if self.tile {
             // sharp: tiles across and down, an odd count when centred, then cropped by gravity.
             let across = odd_when_centred(w.div_ceil(ow), self.gravity.0);

@@ -123,7 +123,7 @@ pub(crate) fn parse(
             })?;
             Op::ToFormat {
                 format,
-                quality: step.int("quality", 1, 100)? as u8,
+                quality: step.quality("quality")?,
             }
         }
         "density" => {
@@ -180,8 +180,16 @@ pub(crate) fn apply(
             canvas
         }
         Op::Sharpen { sigma } => filter::sharpen(canvas, *sigma),
-        Op::Median { size } => filter::median(canvas, *size),
-        Op::Blur { sigma } => filter::blur(canvas, *sigma),
+        Op::Median { size } => {
+            let per_pixel = 4 * (2 * u64::from(*size) + 256);
+            check_work(&canvas, "t.median", &format!("s:{size}"), per_pixel)?;
+            filter::median(canvas, *size)
+        }
+        Op::Blur { sigma } => {
+            let per_pixel = 4 * 2 * filter::blur_taps(*sigma);
+            check_work(&canvas, "t.blur", &format!("s:{sigma}"), per_pixel)?;
+            filter::blur(canvas, *sigma)
+        }
         Op::Flatten { background } => colour::flatten(canvas, *background),
         Op::Negate => colour::negate(canvas),
         Op::Normalise => colour::normalise(canvas),
@@ -229,5 +237,56 @@ pub(crate) fn check_pixels(
     Ok(())
 }
 
+/// The most work one filter step may take, in multiply-adds: about 10 s of one core. A filter
+/// whose window grows with its parameter (`t.blur` sigma up to 1000, `t.median` size up to
+/// 1000) would otherwise keep a request busy for hours on a large image.
+pub(crate) const MAX_FILTER_WORK: u64 = 10_000_000_000;
+
+/// Refuses a filter step that would take more than [`MAX_FILTER_WORK`] on this image.
+fn check_work(
+    canvas: &Canvas,
+    operation: &str,
+    value: &str,
+    per_pixel: u64,
+) -> Result<(), RenderError> {
+    let pixels = u64::from(canvas.width()) * u64::from(canvas.height());
+    let work = pixels.saturating_mul(per_pixel);
+    if work > MAX_FILTER_WORK {
+        return Err(RenderError::Inapplicable {
+            operation: operation.to_owned(),
+            reason: format!(
+                "{value} on a {}x{} image takes {work} operations, over the limit of {MAX_FILTER_WORK}; use a smaller value or resize first",
+                canvas.width(),
+                canvas.height()
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// The pixel-size check an operation calls before allocating its result.
 pub(crate) type Limit<'a> = dyn Fn(&str, u64, u64) -> Result<(), RenderError> + 'a;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `t.*` operation of the catalogue is rendered, with its defaults: a catalogue
+    /// update that adds one, or renames a parameter read here, fails this test.
+    #[test]
+    fn every_basic_operation_of_the_catalogue_parses_with_its_defaults() {
+        let basic: Vec<_> = pixelbin_url::catalogue::operations()
+            .filter(|op| op.plugin_id() == "t")
+            .collect();
+        assert_eq!(basic.len(), 21);
+        for op in basic {
+            let mut step = Transformation::new("t", op.operation_id());
+            if op.operation_id() == "merge" {
+                step = step.arg("i", "logo.png");
+            }
+            if let Err(e) = parse(&step, None) {
+                panic!("{}: {e}", op.prefix);
+            }
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! The catalogue of Pixelbin transformations: every plugin, operation and parameter that
-//! `@pixelbin/core` 6.1.0 knows, with each parameter's URL id, type, allowed values and
+//! `@pixelbin/core` 7.0.0 knows, with each parameter's URL id, type, allowed values and
 //! default.
 //!
 //! The typed builders in [`plugins`](crate::plugins) are generated from it at development

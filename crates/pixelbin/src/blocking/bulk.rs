@@ -1,12 +1,33 @@
-//! Bulk results (a prediction batch, a many-files upload) as blocking iterators.
+//! Bulk work as blocking iterators: [`uploads`] and [`predictions`] mirror
+//! [`crate::bulk::uploads`] and [`crate::bulk::predictions`] (same plan checks, journal and
+//! events), and [`BulkIter`] yields the results of a prediction batch or a many-files upload.
+//!
+//! ```no_run
+//! use pixelbin::blocking::{PixelbinClient, bulk};
+//! use pixelbin::bulk::{Event, Uploads};
+//!
+//! # fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = PixelbinClient::from_env()?;
+//! let job = Uploads::new(["photos"]).folder("catalogue").journal("upload.jsonl");
+//! for event in bulk::uploads(&client, job)? {
+//!     match event {
+//!         Event::Notice(notice) => eprintln!("note: {notice}"),
+//!         Event::Item(item) => println!("{}: {}", item.input.display(), item.status),
+//!         Event::Finished(summary) => println!("{summary}"),
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 
 use std::fmt;
 use std::pin::Pin;
 
 use futures::{Stream, StreamExt};
 
+use super::PixelbinClient;
 use super::runtime::BlockingRuntime;
 use crate::Error;
+use crate::bulk::{self as async_bulk, BulkStream, Event};
 
 type BoxedStream<K, T> = Pin<Box<dyn Stream<Item = (K, Result<T, Error>)> + Send>>;
 
@@ -67,4 +88,86 @@ impl<K, T> fmt::Debug for BulkIter<K, T> {
             .field("finished", &self.stream.is_none())
             .finish()
     }
+}
+
+/// The events of a blocking bulk run, the last one [`Event::Finished`]; each `next()` waits
+/// for the next. Dropping it stops the run (what was journaled stays true).
+pub struct BulkEvents {
+    runtime: BlockingRuntime,
+    stream: Option<BulkStream>,
+}
+
+impl BulkEvents {
+    /// The inputs planned (skipped ones included).
+    pub fn total(&self) -> usize {
+        self.stream.as_ref().map_or(0, BulkStream::total)
+    }
+}
+
+impl Iterator for BulkEvents {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        let stream = self.stream.as_mut()?;
+        let next = self
+            .runtime
+            .block_on("bulk events", stream.next())
+            .ok()
+            .flatten();
+        if next.is_none() {
+            self.stream = None;
+        }
+        next
+    }
+}
+
+impl fmt::Debug for BulkEvents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BulkEvents")
+            .field("total", &self.total())
+            .finish()
+    }
+}
+
+fn events(
+    client: &PixelbinClient,
+    method: &'static str,
+    start: impl Future<Output = Result<BulkStream, async_bulk::Error>>,
+) -> Result<BulkEvents, async_bulk::Error> {
+    let runtime = client.handles.runtime.clone();
+    let stream = runtime
+        .block_on(method, start)
+        .map_err(|e| async_bulk::Error::Blocking(Box::new(e)))??;
+    Ok(BulkEvents {
+        runtime,
+        stream: Some(stream),
+    })
+}
+
+/// [`crate::bulk::uploads`], blocking: checks the plan, then returns the run's events.
+///
+/// # Errors
+/// Any [`crate::bulk::Error`] of the plan (nothing was sent).
+pub fn uploads(
+    client: &PixelbinClient,
+    job: async_bulk::Uploads,
+) -> Result<BulkEvents, async_bulk::Error> {
+    let inner = client.handles.client.clone();
+    events(client, "bulk::uploads", async move {
+        async_bulk::uploads(&inner, job).await
+    })
+}
+
+/// [`crate::bulk::predictions`], blocking: checks the plan, then returns the run's events.
+///
+/// # Errors
+/// Any [`crate::bulk::Error`] of the plan (nothing was sent).
+pub fn predictions(
+    client: &PixelbinClient,
+    job: async_bulk::Predict,
+) -> Result<BulkEvents, async_bulk::Error> {
+    let inner = client.handles.client.clone();
+    events(client, "bulk::predictions", async move {
+        async_bulk::predictions(&inner, job).await
+    })
 }

@@ -41,7 +41,8 @@
 
 mod assets;
 mod billing;
-mod bulk;
+pub mod bulk;
+mod cdn;
 mod io;
 mod iter;
 mod organization;
@@ -58,6 +59,7 @@ use pixelbin_http::{PixelbinConfig, Transport};
 pub use self::assets::Assets;
 pub use self::billing::Billing;
 pub use self::bulk::BulkIter;
+pub use self::cdn::Cdn;
 pub use self::io::BlockingReader;
 pub use self::iter::ListIter;
 pub use self::organization::Organization;
@@ -80,12 +82,14 @@ pub struct PixelbinClient {
 
 struct Handles {
     client: crate::PixelbinClient,
+    runtime: BlockingRuntime,
     predictions: Predictions,
     uploader: Uploader,
     assets: Assets,
     organization: Organization,
     transformation: TransformationApi,
     billing: Billing,
+    cdn: Cdn,
 }
 
 impl PixelbinClient {
@@ -117,7 +121,9 @@ impl PixelbinClient {
                 client.transformation().clone(),
                 runtime.clone(),
             ),
-            billing: Billing::new(client.billing().clone(), runtime),
+            cdn: Cdn::new(client.cdn(), runtime.clone()),
+            billing: Billing::new(client.billing().clone(), runtime.clone()),
+            runtime,
             client,
         };
         Ok(PixelbinClient {
@@ -158,6 +164,12 @@ impl PixelbinClient {
     /// The transformation context: the reference's `pixelbin.transformation`.
     pub fn transformation(&self) -> &TransformationApi {
         &self.handles.transformation
+    }
+
+    /// Fetches transformed (or signed) CDN URLs, waiting through `202 Accepted`; see
+    /// [`pixelbin::cdn`](crate::cdn).
+    pub fn cdn(&self) -> &Cdn {
+        &self.handles.cdn
     }
 
     /// Credit and storage usage: `billing` of the JS admin SDK `@pixelbin/admin`.

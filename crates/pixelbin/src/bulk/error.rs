@@ -140,6 +140,9 @@ pub enum Error {
     /// The organization of the API token could not be read (a journal is tied to it).
     #[error("could not read which organization the API token belongs to")]
     Scope(#[source] Box<crate::Error>),
+    /// A blocking run could not start (e.g. it was called inside an async runtime).
+    #[error(transparent)]
+    Blocking(Box<crate::Error>),
     /// A remote folder could not be listed (to find files stored by an interrupted run).
     #[error("could not list the remote folder {folder:?}")]
     Listing {

@@ -1,0 +1,147 @@
+//! A small file in one request: `fileUpload`, `POST /service/platform/assets/v1.0/upload/direct`
+//! (multipart form: the file as part `file`, then `path`, `name`, `access`, `tags`, `metadata`,
+//! `overwrite`, `filenameOverride` as text).
+//!
+//! Why: a signed multipart upload costs three sequential requests (signed URL, one part,
+//! completion) for a file that fits in one part; this costs one, over the same one connection,
+//! with the same result (the stored file object) and the same name-clash and overwrite rules
+//! (the same fields). The format, which the form has no field for, goes in the file part's name
+//! (`file.jpeg`), from which the service takes it.
+//!
+//! Retry safety is the transport's: the request creates a file, so it is not idempotent and is
+//! repeated only when it never reached the server or was refused with 429; a failure that may
+//! have stored the file is reported as such ([`UploadError::Direct`]), never sent again blindly.
+
+use bytes::Bytes;
+use pixelbin_http::retry::{AfterError, Pushback, after_error};
+use pixelbin_http::{ApiRequest, Form, Transport};
+
+use crate::FileObject;
+use crate::error::UploadError;
+use crate::options::UploadOptions;
+use crate::request::UploadRequest;
+
+/// The direct-upload endpoint.
+const DIRECT_PATH: &str = "/service/platform/assets/v1.0/upload/direct";
+
+/// What one direct upload did, for the files-in-flight window.
+pub(crate) struct DirectSent {
+    /// The stored file.
+    pub(crate) file: FileObject,
+    /// Whether the service pushed back (429/503) or an attempt failed and was retried.
+    pub(crate) pushed_back: bool,
+}
+
+/// Uploads `data` as the file `request` describes, in one request. The request must name the
+/// file (else the service would name it after the part, `file`, where the signed flow picks an
+/// id): [`fits`] says when this path applies.
+pub(crate) async fn upload(
+    transport: &Transport,
+    data: Bytes,
+    request: &UploadRequest,
+    options: &UploadOptions,
+) -> Result<DirectSent, UploadError> {
+    let form = form(data, request)?;
+    let pushback = Pushback::new();
+    let mut req = ApiRequest::post(transport.api_url(DIRECT_PATH))
+        .multipart(form)
+        .retry(options.retry_policy(transport.config().retry()))
+        .record_pushback(&pushback);
+    if let Some(timeout) = options.part_timeout {
+        req = req.timeout(timeout);
+    }
+    let response = match transport.send(req).await {
+        Ok(response) => response,
+        Err(source) => {
+            return Err(UploadError::Direct {
+                may_be_stored: may_be_stored(&source),
+                source,
+            });
+        }
+    };
+    let file = response.json().map_err(|source| UploadError::Direct {
+        // The service answered with success: the file is stored.
+        may_be_stored: true,
+        source,
+    })?;
+    Ok(DirectSent {
+        file,
+        pushed_back: pushback.any(),
+    })
+}
+
+/// Whether `request` can go up in one request: it names the file (the signed flow picks an id
+/// for an unnamed one, the direct endpoint would use the part's name).
+pub(crate) fn fits(request: &UploadRequest) -> bool {
+    request.name.as_deref().is_some_and(|n| !n.is_empty())
+}
+
+/// Whether a failed create may have stored the file (the transport's one table decides).
+fn may_be_stored(error: &pixelbin_http::Error) -> bool {
+    after_error(error, false) == AfterError::Uncertain
+}
+
+/// The form of the direct upload: the file first, then the fields the request sets.
+fn form(data: Bytes, request: &UploadRequest) -> Result<Form, UploadError> {
+    let filename = match &request.format {
+        Some(format) if !format.is_empty() => format!("file.{format}"),
+        _ => "file".to_owned(),
+    };
+    let content_type = pixelbin_http::model::content_type_for_name(&filename)
+        .unwrap_or("application/octet-stream");
+    let mut form = Form::new().file("file", filename, content_type, data);
+    if let Some(path) = &request.path {
+        form = form.text("path", path.clone());
+    }
+    if let Some(name) = &request.name {
+        form = form.text("name", name.clone());
+    }
+    if let Some(access) = &request.access {
+        form = form.text("access", access.as_str().to_owned());
+    }
+    for tag in request.tags.iter().flatten() {
+        form = form.text("tags", tag.clone());
+    }
+    if let Some(metadata) = &request.metadata {
+        let json = serde_json::to_string(metadata)
+            .map_err(|e| UploadError::InvalidOptions(format!("metadata: not JSON: {e}")))?;
+        form = form.text("metadata", json);
+    }
+    if let Some(overwrite) = request.overwrite {
+        form = form.text("overwrite", overwrite.to_string());
+    }
+    if let Some(filename_override) = request.filename_override {
+        form = form.text("filenameOverride", filename_override.to_string());
+    }
+    Ok(form)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn only_named_files_go_in_one_request() {
+        assert!(fits(&UploadRequest::new().name("a")));
+        assert!(!fits(&UploadRequest::new()));
+        assert!(!fits(&UploadRequest::new().name("")));
+    }
+
+    #[test]
+    fn refusals_and_unsent_requests_stored_nothing() {
+        let status = |code| {
+            pixelbin_http::Error::from_response(
+                pixelbin_http::http::StatusCode::from_u16(code).unwrap(),
+                b"{}",
+            )
+        };
+        assert!(!may_be_stored(&status(409)));
+        assert!(!may_be_stored(&status(429)));
+        assert!(may_be_stored(&status(502)));
+        assert!(may_be_stored(&pixelbin_http::Error::Timeout {
+            after: Duration::from_secs(1)
+        }));
+    }
+}
