@@ -22,9 +22,11 @@ pub enum WebhookCommand {
     )]
     Verify(VerifyArgs),
     /// Receive webhook deliveries on 127.0.0.1: every POST (any path) is checked against the
-    /// secret in constant time, answered 200 when its signature is valid and 401 when not,
-    /// printed as one line (with --json: {"valid": BOOL, "event": OBJECT}), and, when valid,
-    /// forwarded to --forward. Runs until Ctrl-C.
+    /// secret in constant time, answered 200 when its signature is valid, 401 when not, 400
+    /// when it is valid but the body is not JSON, and 413 over 4 MiB; printed as one line
+    /// (with --json: {"valid": BOOL, "event": OBJECT}), and, when valid, forwarded to
+    /// --forward. Runs until Ctrl-C or SIGTERM (requests still in flight are cut after half a
+    /// second).
     #[command(
         after_help = "Example (with an emulator delivering to it):\n  pixelbin emulator --webhook-secret whsec &\n  pixelbin webhook listen --port 9000 --secret whsec --forward http://localhost:3000/hooks/pixelbin"
     )]

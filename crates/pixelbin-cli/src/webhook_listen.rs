@@ -6,6 +6,8 @@
 //! Valid deliveries are then forwarded, unchanged, to `--forward`; how that went is reported
 //! on stderr so stdout keeps one line per delivery.
 
+use std::future::IntoFuture;
+use std::io::Write;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,8 +24,11 @@ use serde_json::{Value, json};
 use crate::output::Output;
 use crate::webhook::ListenArgs;
 
-/// Largest delivery accepted (a prediction job is a few KiB); bigger ones get 413.
-const MAX_BODY: usize = 4 * 1024 * 1024;
+/// Largest delivery accepted (a prediction job is a few KiB); bigger ones get 413 and a line
+/// on stderr. `webhook listen --help` states it.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+/// How long requests in flight may finish after Ctrl-C or SIGTERM before they are cut.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 /// How long forwarding one delivery may take in all.
 const FORWARD_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -76,10 +81,28 @@ pub async fn run(args: ListenArgs, out: Output) -> anyhow::Result<()> {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(receiver);
     eprintln!("pixelbin webhook listen: receiving on http://{addr}/ (Ctrl-C to stop)");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(pixelbin_emulator::cli::shutdown_signal())
-        .await
-        .context("the webhook receiver stopped")
+    // On Ctrl-C or SIGTERM, stop accepting and give requests in flight a short grace; a client
+    // stalled mid-request is cut when it runs out, so the command always ends within a second.
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let signalled = stop.clone();
+    let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+        pixelbin_emulator::cli::shutdown_signal().await;
+        signalled.notify_one();
+    });
+    tokio::select! {
+        served = serve.into_future() => served.context("the webhook receiver stopped"),
+        () = async {
+            stop.notified().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {
+            // Not `eprintln!`: a closed stderr must not turn a clean stop into a panic.
+            let _ = writeln!(
+                std::io::stderr(),
+                "pixelbin webhook listen: stopped; requests still in flight were cut"
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Checks, prints, answers and (when valid) forwards one delivery.
@@ -88,11 +111,32 @@ async fn receive(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> StatusCode {
     if method != Method::POST {
         return StatusCode::METHOD_NOT_ALLOWED;
     }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "pixelbin webhook listen: refused a delivery to {} over the {} MiB limit (413)",
+                    uri.path(),
+                    MAX_BODY / (1024 * 1024)
+                );
+            } else {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "pixelbin webhook listen: could not read a delivery to {}: {rejection}",
+                    uri.path()
+                );
+            }
+            return status;
+        }
+    };
     let signature = headers
         .get(WEBHOOK_SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok());
@@ -116,7 +160,13 @@ async fn receive(
             let printed = receiver
                 .out
                 .emit_line(&line, |w| writeln!(w, "invalid  ({where_}): {reason}"));
-            (StatusCode::UNAUTHORIZED, printed)
+            // A correct signature over a body that is not JSON is a bad request, not a
+            // failed authentication.
+            let status = match reason {
+                pixelbin::predictions::WebhookError::Body(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            (status, printed)
         }
     };
     if let Err(e) = printed {

@@ -20,8 +20,16 @@
 //! costs (see `bound_seconds`). No client can beat it; on a short file over a long path it
 //! sits well below the uplink.
 //!
+//! First, the many-small-files point: [`MANY_FILES`] files of [`MANY_FILE_BYTES`] bytes in one
+//! folder through the same model at 48 Mbit/s per connection (RTT 20 / 80 / 200 ms), with
+//! `pixelbin upload DIR` (defaults) against the reference's asyncio loop, `uploadAsync` 16 at a
+//! time (`crates/pixelbin-upload/benches/reference_upload_many.py`), in the same emulator. Each
+//! RTT prints its *floor* (see `many_floor_seconds`) and each client's time, its ratio to the
+//! floor, and ours over the reference.
+//!
 //! Environment: `PIXELBIN_BENCH_MIB` (file size, default 256), `PIXELBIN_BENCH_GRID`
-//! (`RTTxMBIT,...`, default the whole grid; `none` for loopback only).
+//! (`RTTxMBIT,...`, default the whole grid; `none` for loopback only), `PIXELBIN_BENCH_MANY`
+//! (the many-files RTTs, `20,80,200` by default; `none` to skip them).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -60,6 +68,28 @@ fn bound_seconds(bytes: u64, rtt_ms: u64) -> f64 {
     fixed_rtts * rtt + bytes as f64 * 8.0 / (LINK_MBIT * 1e6)
 }
 
+/// Files of the many-small-files point.
+const MANY_FILES: usize = 300;
+/// Size of each of them (60 KB, a product photo).
+const MANY_FILE_BYTES: usize = 60_000;
+/// Per-connection cap of the many-small-files point, Mbit/s.
+const MANY_CONN_MBIT: f64 = 48.0;
+/// The reference user's files in flight.
+const REFERENCE_IN_FLIGHT: usize = 16;
+/// The most connections (files in flight) a client opens: ours stops at 64
+/// (`pixelbin_upload::MAX_FILES_IN_FLIGHT`).
+const MANY_CONNECTIONS: usize = 64;
+
+/// The least wall time of a client sending `files` files of `bytes` each over the model, one
+/// request per file (the fewest the API allows), at most [`MANY_CONNECTIONS`] at once: the
+/// connections' set-up (`CONNECT_RTTS` RTTs), one round trip per wave of
+/// `MANY_CONNECTIONS` files, and every byte at the uplink's rate.
+fn many_floor_seconds(files: usize, bytes: usize, rtt_ms: u64) -> f64 {
+    let rtt = rtt_ms as f64 / 1000.0;
+    let waves = files.div_ceil(MANY_CONNECTIONS) as f64;
+    (f64::from(CONNECT_RTTS) + waves) * rtt + (files * bytes) as f64 * 8.0 / (LINK_MBIT * 1e6)
+}
+
 /// One client run.
 struct Run {
     seconds: f64,
@@ -83,6 +113,8 @@ pub fn run(root: &Path) -> Result<()> {
     let python = std::env::var_os("PIXELBIN_REFERENCE_PYTHON").map(PathBuf::from);
     let script = root.join("crates/pixelbin-upload/benches/reference_upload.py");
     let grid = grid()?;
+
+    many_small_files(root, &bin, python.as_deref())?;
 
     println!(
         "bench upload: {mib} MiB from a file; uplink {LINK_MBIT} Mbit/s; connection set-up 2 RTT"
@@ -181,6 +213,99 @@ pub fn run(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The many-small-files point at each RTT of `PIXELBIN_BENCH_MANY`.
+fn many_small_files(root: &Path, bin: &Path, python: Option<&Path>) -> Result<()> {
+    let rtts: Vec<u64> = match std::env::var("PIXELBIN_BENCH_MANY") {
+        Ok(spec) if spec == "none" => return Ok(()),
+        Ok(spec) => spec
+            .split(',')
+            .map(|r| {
+                r.trim()
+                    .parse()
+                    .context("PIXELBIN_BENCH_MANY: RTTs in ms, e.g. 20,80")
+            })
+            .collect::<Result<_>>()?,
+        Err(_) => vec![20, 80, 200],
+    };
+    let dir = root.join("target/bench-upload/many");
+    std::fs::create_dir_all(&dir)?;
+    for i in 0..MANY_FILES {
+        let path = dir.join(format!("img-{i:03}.bin"));
+        write_data_seeded(&path, MANY_FILE_BYTES as u64, i as u64 + 1)?;
+    }
+    let script = root.join("crates/pixelbin-upload/benches/reference_upload_many.py");
+    println!(
+        "bench upload, many small files: {MANY_FILES} x {MANY_FILE_BYTES} B; {MANY_CONN_MBIT} Mbit/s per connection, uplink {LINK_MBIT} Mbit/s, connection set-up {CONNECT_RTTS} RTT"
+    );
+    println!(
+        "{:<10} {:<26} {:>8} {:>9} {:>9} {:>9}",
+        "rtt", "client", "seconds", "x floor", "peak RSS", "x ref"
+    );
+    for rtt in rtts {
+        let floor = many_floor_seconds(MANY_FILES, MANY_FILE_BYTES, rtt);
+        println!(
+            "{:<10} {:<26} {:>8.2}",
+            format!("{rtt} ms"),
+            "floor (1 request/file, 64 conns)",
+            floor
+        );
+        let model = [
+            "--api-secret".to_string(),
+            SECRET.to_string(),
+            "--rtt-ms".to_string(),
+            rtt.to_string(),
+            "--conn-mbit".to_string(),
+            MANY_CONN_MBIT.to_string(),
+            "--link-mbit".to_string(),
+            LINK_MBIT.to_string(),
+            "--connect-rtts".to_string(),
+            CONNECT_RTTS.to_string(),
+        ];
+        let args: Vec<&str> = model.iter().map(String::as_str).collect();
+        let emulator = EmulatorProcess::start(bin, &args)?;
+        let mut cmd = Command::new(bin.join("pixelbin"));
+        cmd.args(["--domain", &emulator.url, "--api-secret", SECRET, "upload"])
+            .arg(&dir)
+            .args(["--path", "bench-many", "--overwrite", "--json"]);
+        let ours = measure(cmd)?;
+        let reference = match python {
+            Some(python) => {
+                let mut cmd = Command::new(python);
+                cmd.arg(&script)
+                    .args(["--domain", &emulator.url, "--dir"])
+                    .arg(&dir)
+                    .args(["--in-flight", &REFERENCE_IN_FLIGHT.to_string()]);
+                Some(measure(cmd)?)
+            }
+            None => None,
+        };
+        let line = |client: &str, run: &Run, ratio: Option<f64>| {
+            println!(
+                "{:<10} {:<26} {:>8.2} {:>9.2} {:>5.0} MiB {:>9}",
+                format!("{rtt} ms"),
+                client,
+                run.seconds,
+                run.seconds / floor,
+                run.peak_rss as f64 / (1 << 20) as f64,
+                ratio.map_or("-".to_string(), |r| format!("{r:.1}x"))
+            );
+        };
+        line(
+            "ours, defaults",
+            &ours,
+            reference.as_ref().map(|r| r.seconds / ours.seconds),
+        );
+        if let Some(reference) = &reference {
+            line(
+                &format!("reference, {REFERENCE_IN_FLIGHT} in flight"),
+                reference,
+                None,
+            );
+        }
+    }
+    Ok(())
+}
+
 fn print_line(network: &str, client: &str, bytes: u64, run: &Run, shaped: bool) {
     let mbit = bytes as f64 * 8.0 / 1e6 / run.seconds;
     let share = if shaped {
@@ -248,10 +373,15 @@ fn vm_hwm(status: &str) -> Option<u64> {
 
 /// Writes `len` bytes that do not compress, unless the file is already there.
 fn write_data(path: &Path, len: u64) -> Result<()> {
+    write_data_seeded(path, len, 0)
+}
+
+/// [`write_data`] with its own bytes per `seed`.
+fn write_data_seeded(path: &Path, len: u64, seed: u64) -> Result<()> {
     if std::fs::metadata(path).is_ok_and(|m| m.len() == len) {
         return Ok(());
     }
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d);
     let mut data = Vec::with_capacity(len as usize);
     while (data.len() as u64) < len {
         x ^= x << 13;
@@ -299,6 +429,13 @@ mod tests {
         assert!((at(0) - 512.0).abs() < 0.01, "{}", at(0));
         assert!((at(200) - 383.9).abs() < 0.5, "{}", at(200));
         assert!((at(20) - 495.5).abs() < 0.5, "{}", at(20));
+    }
+
+    #[test]
+    fn the_many_files_floor_pays_connections_waves_and_bytes() {
+        // 300 x 60 KB at 80 ms: 2 RTTs of set-up, 5 waves of 64, 18 MB at 512 Mbit/s.
+        let floor = many_floor_seconds(300, 60_000, 80);
+        assert!((floor - (7.0 * 0.08 + 0.28125)).abs() < 1e-9, "{floor}");
     }
 
     #[test]

@@ -190,3 +190,78 @@ fn usage_and_the_usage_limit_error() {
     assert!(text.contains("credits: 1 of 1 used, 0 left"), "{text}");
     assert!(text.contains("storage: "), "{text}");
 }
+
+#[test]
+fn listen_answers_400_to_a_signed_body_that_is_not_json_and_413_over_its_limit() {
+    let mut listener = listen(&[]);
+    let body = b"this is not json";
+    let signature = pixelbin::url::webhook_signature(body, WEBHOOK_SECRET);
+    assert_eq!(post(&listener.url, body, Some(&signature)), 400);
+    let line = listener.next_json();
+    assert_eq!(line["valid"], false);
+    assert!(
+        line["reason"].as_str().unwrap().contains("not JSON"),
+        "{line}"
+    );
+    // Over the limit: answered 413 (a client sending the whole body may see the connection
+    // closed before it reads the answer, so the exchange is raw).
+    use std::io::{Read, Write};
+    let address = listener
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let mut big = std::net::TcpStream::connect(address).unwrap();
+    big.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    big.write_all(
+        format!(
+            "POST /hook HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n",
+            4 * 1024 * 1024 + 1
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    // The body, as far as the receiver reads it before answering (it may stop early).
+    let _ = big.write_all(&vec![b'x'; 4 * 1024 * 1024 + 1]);
+    let mut answer = [0u8; 12];
+    big.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 413");
+}
+
+#[cfg(unix)]
+#[test]
+fn listen_stops_on_sigterm_even_with_a_client_stalled_mid_request() {
+    use std::io::Write;
+    let mut listener = listen(&[]);
+    let address = listener
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let mut stalled = std::net::TcpStream::connect(address).unwrap();
+    // Headers promise 1000 bytes; 10 arrive, then nothing.
+    stalled
+        .write_all(
+            b"POST /hook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"_id\": 1",
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let status = Command::new("kill")
+        .args(["-TERM", &listener.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Bounded: polled for at most 10 s (the receiver cuts stalled requests after half a
+    // second), failing instead of hanging.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(exit) = listener.child.try_wait().unwrap() {
+            assert!(exit.success(), "{exit:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "webhook listen did not stop on SIGTERM with a stalled client"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(stalled);
+}
