@@ -5,9 +5,8 @@
 //! `PIXELBIN_EMULATOR_API_SECRET`; a `PIXELBIN_API_TOKEN` in the environment is deliberately
 //! ignored, so an exported production token does not silently lock the emulator.
 
-use anyhow::Context;
 use pixelbin_emulator::Emulator;
-use pixelbin_emulator::cli::{API_SECRET_ENV, EmulatorArgs, shutdown_signal};
+use pixelbin_emulator::cli::{API_SECRET_ENV, EmulatorArgs, shutdown_signal, start_error};
 
 use crate::output::Output;
 
@@ -26,12 +25,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let emulator = Emulator::start(args.options(api_secret))
         .await
-        .with_context(|| {
-            format!(
-                "could not start the emulator on 127.0.0.1:{}; pick another --port or use 0",
-                args.port
-            )
-        })?;
+        .map_err(|error| anyhow::anyhow!(start_error(args.port, &error)))?;
     // One line either way, flushed at once, so a script can read it and go on.
     let line = if out.json {
         serde_json::json!({ "url": emulator.url() }).to_string()

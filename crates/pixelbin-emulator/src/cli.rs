@@ -185,6 +185,17 @@ impl EmulatorArgs {
     }
 }
 
+/// What to print when an emulator cannot start on `port`: a port in use gets the `--port` hint;
+/// any other failure (a damaged store...) its own message, which says what to do.
+pub fn start_error(port: u16, error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse | std::io::ErrorKind::AddrNotAvailable => format!(
+            "could not start the emulator on 127.0.0.1:{port}: {error}; pick another --port or use 0"
+        ),
+        _ => format!("could not start the emulator: {error}"),
+    }
+}
+
 /// A positive bandwidth in Mbit/s.
 fn parse_mbit(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {

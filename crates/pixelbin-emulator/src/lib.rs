@@ -41,33 +41,15 @@
 //! `pixelbin-emulator` binary and `pixelbin emulator`), and [`media::sample_png`], a small
 //! generated photo for demos and tests.
 
-mod admin;
-mod assets;
-mod auth;
-mod billing;
-mod cdn;
 pub mod cli;
-mod credits;
-mod errors;
-mod extract;
-mod faults;
-mod form;
-mod ids;
-mod limits;
+mod jobs;
 pub mod media;
-mod models;
 mod network;
 mod options;
-mod org;
-mod persist;
-mod predictions;
-mod record;
 mod routes;
-mod server;
 mod state;
 mod store;
-mod upload;
-mod webhooks;
+mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -76,12 +58,12 @@ use std::thread::JoinHandle;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::jobs::webhooks::WebhookAttempt;
 pub use crate::network::NetworkModel;
 pub use crate::options::{EmulatorOptions, Fault};
-pub use crate::record::{RecordedBody, RecordedField, RecordedRequest};
 pub use crate::routes::route_names;
 pub use crate::state::{CLOUD_NAME, ORG_ID};
-pub use crate::webhooks::WebhookAttempt;
+pub use crate::wire::record::{RecordedBody, RecordedField, RecordedRequest};
 
 /// A running emulator. Dropping it stops the server (and its thread, if [`spawn`]ed).
 ///
@@ -129,8 +111,8 @@ impl Emulator {
             .clone()
             .filter(|m| !m.is_transparent() || m.connect_rtts > 0)
             .map(network::Network::new);
-        let limits = server::ConnLimits::new(options.idle_timeout);
-        tokio::spawn(server::serve(
+        let limits = network::server::ConnLimits::new(options.idle_timeout);
+        tokio::spawn(network::server::serve(
             listener,
             app,
             shutdown.clone(),
@@ -217,7 +199,7 @@ impl Emulator {
     /// Forgets all request counts, recorded requests and the created-predictions count (what
     /// `POST /_emulator/reset` does).
     pub fn reset_counts(&self) {
-        admin::reset_counts(&self.state);
+        routes::admin::reset_counts(&self.state);
     }
 
     /// Prediction jobs created since start or the last [`reset_counts`](Emulator::reset_counts)
@@ -231,7 +213,7 @@ impl Emulator {
     /// What `GET /_emulator/stats` answers: `{"requests": {route: count}, "predictions_created":
     /// N, "files": N}`.
     pub fn stats(&self) -> serde_json::Value {
-        admin::stats_json(&self.state)
+        routes::admin::stats_json(&self.state)
     }
 
     /// Every webhook delivery attempt so far, oldest first (what `GET /_emulator/webhooks`
@@ -280,7 +262,7 @@ impl Emulator {
 
     /// Number of stored files (the playground's default asset included).
     pub fn file_count(&self) -> usize {
-        self.state.store().files.len()
+        self.state.store().files().len()
     }
 }
 

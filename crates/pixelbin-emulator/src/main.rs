@@ -7,7 +7,7 @@ use std::io::Write;
 
 use clap::Parser;
 use pixelbin_emulator::Emulator;
-use pixelbin_emulator::cli::{API_SECRET_ENV, EmulatorArgs, shutdown_signal};
+use pixelbin_emulator::cli::{API_SECRET_ENV, EmulatorArgs, shutdown_signal, start_error};
 
 /// A local Pixelbin-compatible server for tests, demos and CI.
 #[derive(Parser)] // no Debug: it holds the API secret
@@ -34,10 +34,7 @@ async fn main() -> std::process::ExitCode {
     let emulator = match Emulator::start(options).await {
         Ok(emulator) => emulator,
         Err(error) => {
-            eprintln!(
-                "error: could not start on 127.0.0.1:{}: {error}; pick another --port or use 0",
-                args.emulator.port
-            );
+            eprintln!("error: {}", start_error(args.emulator.port, &error));
             return std::process::ExitCode::from(1);
         }
     };

@@ -1,5 +1,5 @@
-//! Just enough image handling for an emulator: recognise formats from magic bytes, read
-//! dimensions from headers, and write small valid PNG and JPEG files.
+//! Just enough image handling for an emulator: recognise formats and sizes (through the SDK's
+//! sniffing) and write small valid PNG and JPEG files.
 //!
 //! Public: [`sample_png`], a generated photo for demos and tests, so they need no image on disk
 //! and no image crate.
@@ -18,132 +18,22 @@ pub(crate) struct Sniffed {
     pub(crate) format: &'static str,
 }
 
-/// Recognises common image formats by their magic bytes.
+/// Recognises image formats by their magic bytes (the SDK's sniffing, so the emulator judges
+/// content exactly as the SDK does).
 pub(crate) fn sniff(bytes: &[u8]) -> Option<Sniffed> {
-    let found = |content_type, format| {
-        Some(Sniffed {
-            content_type,
-            format,
-        })
-    };
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        found("image/png", "png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        found("image/jpeg", "jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        found("image/gif", "gif")
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        found("image/webp", "webp")
-    } else if bytes.starts_with(b"BM") && bytes.len() >= 26 {
-        found("image/bmp", "bmp")
-    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
-        found("image/tiff", "tiff")
-    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
-        match &bytes[8..12] {
-            b"avif" | b"avis" => found("image/avif", "avif"),
-            b"heic" | b"heix" | b"mif1" | b"msf1" => found("image/heic", "heic"),
-            _ => None,
-        }
-    } else {
-        None
-    }
+    let content_type = pixelbin_http::model::content_type_of(bytes)?;
+    Some(Sniffed {
+        content_type,
+        format: pixelbin_http::model::format_for_content_type(content_type)?,
+    })
 }
 
-/// Width and height read from an image header, for PNG, JPEG, GIF, WebP and BMP.
-pub(crate) fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    let format = sniff(bytes)?.format;
-    match format {
-        "png" if bytes.len() >= 24 => Some((be32(&bytes[16..20]), be32(&bytes[20..24]))),
-        "gif" if bytes.len() >= 10 => Some((
-            u32::from(u16::from_le_bytes([bytes[6], bytes[7]])),
-            u32::from(u16::from_le_bytes([bytes[8], bytes[9]])),
-        )),
-        "bmp" => Some((
-            le32(&bytes[18..22]),
-            // Negative heights mean top-down rows.
-            i32::from_le_bytes([bytes[22], bytes[23], bytes[24], bytes[25]]).unsigned_abs(),
-        )),
-        "jpeg" => jpeg_dimensions(bytes),
-        "webp" => webp_dimensions(bytes),
-        _ => None,
-    }
-}
-
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
-fn le32(b: &[u8]) -> u32 {
-    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-}
-
-/// Walks JPEG segments up to the first start-of-frame marker.
-fn jpeg_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    let mut i = 2;
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            return None;
-        }
-        let marker = bytes[i + 1];
-        if marker == 0xFF {
-            i += 1; // fill byte
-            continue;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        let is_sof = (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker);
-        if is_sof {
-            let seg = bytes.get(i + 4..i + 9)?;
-            let height = u16::from_be_bytes([seg[1], seg[2]]);
-            let width = u16::from_be_bytes([seg[3], seg[4]]);
-            return Some((u32::from(width), u32::from(height)));
-        }
-        i += 2 + len;
-    }
-    None
-}
-
-fn webp_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    let chunk = bytes.get(12..16)?;
-    match chunk {
-        b"VP8X" => {
-            let b = bytes.get(24..30)?;
-            let w = u32::from_le_bytes([b[0], b[1], b[2], 0]) + 1;
-            let h = u32::from_le_bytes([b[3], b[4], b[5], 0]) + 1;
-            Some((w, h))
-        }
-        b"VP8 " => {
-            let b = bytes.get(26..30)?;
-            let w = u32::from(u16::from_le_bytes([b[0], b[1]]) & 0x3FFF);
-            let h = u32::from(u16::from_le_bytes([b[2], b[3]]) & 0x3FFF);
-            Some((w, h))
-        }
-        b"VP8L" => {
-            let b = bytes.get(21..25)?;
-            let bits = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            Some(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
-        }
-        _ => None,
-    }
-}
+/// Width and height read from an image header (PNG, JPEG, GIF, WebP and BMP).
+pub(crate) use pixelbin_http::model::dimensions_of as dimensions;
 
 /// The MIME type that goes with a file extension.
 pub(crate) fn content_type_for_extension(ext: &str) -> Option<&'static str> {
-    Some(match ext.to_ascii_lowercase().as_str() {
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "bmp" => "image/bmp",
-        "tif" | "tiff" => "image/tiff",
-        "avif" => "image/avif",
-        "heic" => "image/heic",
-        "svg" => "image/svg+xml",
-        "pdf" => "application/pdf",
-        "mp4" => "video/mp4",
-        "txt" => "text/plain",
-        "json" => "application/json",
-        _ => return None,
-    })
+    pixelbin_http::model::content_type_for_name(&format!("x.{ext}"))
 }
 
 /// The asset type (`image`, `video`, `raw`) of a MIME type.
@@ -397,17 +287,5 @@ mod tests {
     #[test]
     fn unknown_bytes_are_not_images() {
         assert_eq!(sniff(b"hello world"), None);
-        assert_eq!(dimensions(b"hello world"), None);
-        assert_eq!(dimensions(&[0xFF, 0xD8, 0xFF]), None);
-    }
-
-    #[test]
-    fn gif_and_webp_dimensions() {
-        let gif = b"GIF89a\x10\x00\x20\x00rest";
-        assert_eq!(dimensions(gif), Some((16, 32)));
-        let mut webp = b"RIFF\0\0\0\0WEBPVP8X".to_vec();
-        webp.extend_from_slice(&[0; 8]);
-        webp.extend_from_slice(&[99, 0, 0, 49, 0, 0]);
-        assert_eq!(dimensions(&webp), Some((100, 50)));
     }
 }

@@ -51,7 +51,7 @@ pub struct EmulatorOptions {
     /// connections for ever. Default 60 s.
     pub idle_timeout: Duration,
     /// Keep files, folders, presets, credentials and jobs in this directory across restarts
-    /// (`store.json` and the contents); `None`: in memory and a temporary directory.
+    /// (`store.sqlite3` and the contents); `None`: in memory and a temporary directory.
     pub data_dir: Option<std::path::PathBuf>,
 }
 

@@ -1,5 +1,6 @@
 //! State shared by every handler of one emulator.
 
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -10,13 +11,14 @@ use rand::rngs::StdRng;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::credits::Credits;
-use crate::faults::FaultPlan;
-use crate::limits::Limits;
+use crate::jobs::credits::Credits;
+use crate::jobs::webhooks::Webhooks;
+use crate::network::faults::FaultPlan;
+use crate::network::limits::Limits;
 use crate::options::EmulatorOptions;
-use crate::record::Recorder;
 use crate::store::Store;
-use crate::webhooks::Webhooks;
+use crate::store::db::Db;
+use crate::wire::record::Recorder;
 
 /// Handle to the shared state, cloned into every handler.
 pub type AppState = Arc<Shared>;
@@ -40,8 +42,10 @@ pub struct Shared {
     pub faults: RwLock<FaultPlan>,
     /// Counters and recorded requests.
     pub recorder: Recorder,
-    /// In-memory platform data.
-    pub store: Mutex<Store>,
+    /// Platform data (read through [`Shared::store`], which writes changes to `db`).
+    store: Mutex<Store>,
+    /// Where the store is kept (in memory without a data directory).
+    db: Mutex<Db>,
     /// Per-token request rate and running-job limits.
     pub limits: Limits,
     /// Predictions created since start or the last reset (refused creates not counted).
@@ -57,15 +61,13 @@ pub struct Shared {
     /// Directory holding upload parts, stored files and links to recorded content (see
     /// `record`): a temporary one removed on drop, or the kept `--data-dir`.
     dir: WorkDir,
-    /// Held while the store is written to the data directory, so saves never interleave.
-    save_lock: Mutex<()>,
 }
 
 /// Where an emulator keeps its files.
 enum WorkDir {
     /// Removed with the emulator.
     Temporary(tempfile::TempDir),
-    /// `--data-dir`: kept, with the records in `store.json` (see `persist`).
+    /// `--data-dir`: kept, with the records in a database (see `store::db`).
     Kept(PathBuf),
 }
 
@@ -102,11 +104,20 @@ impl Shared {
             hex::encode(key)
         };
         let mut id_rng = StdRng::seed_from_u64(options.seed ^ 0x5049_5845_4c42_494e);
-        let kept = match &dir {
-            WorkDir::Kept(path) => crate::persist::load(path, &base_url)?,
-            WorkDir::Temporary(_) => None,
+        let kept = matches!(dir, WorkDir::Kept(_));
+        let mut db = Db::open(dir.path(), kept, &base_url)?;
+        let mut store = match db.load()? {
+            Some(store) => {
+                let removed = crate::store::db::clean(dir.path(), &store);
+                if removed > 0 {
+                    tracing::info!(removed, "removed leftovers of an interrupted run");
+                }
+                store
+            }
+            None => Store::seeded(&mut id_rng),
         };
-        let store = kept.unwrap_or_else(|| Store::seeded(&mut id_rng));
+        let seeded = store.take_changes();
+        db.write(&store, &seeded)?;
         Ok(Shared {
             base_url,
             api_secret: options.api_secret.clone(),
@@ -115,9 +126,10 @@ impl Shared {
             faults: RwLock::new(FaultPlan::new(options.faults.clone(), options.seed)),
             recorder: Recorder::new(
                 Some(dir.path().join("records")),
-                crate::record::PENDING_HASH_BUDGET,
+                crate::wire::record::PENDING_HASH_BUDGET,
             ),
             store: Mutex::new(store),
+            db: Mutex::new(db),
             limits: Limits::new(options.rate_limit, options.max_running_jobs),
             predictions_created: AtomicU64::new(0),
             webhooks: Webhooks::new(options)?,
@@ -125,31 +137,22 @@ impl Shared {
             shutdown: CancellationToken::new(),
             id_rng: Mutex::new(id_rng),
             dir,
-            save_lock: Mutex::new(()),
         })
     }
 
-    /// With a data directory, writes the store there; without one, does nothing.
-    pub fn save(&self) {
-        let WorkDir::Kept(dir) = &self.dir else {
-            return;
-        };
-        let _saving = self.save_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let result = crate::persist::save(&self.store(), dir, &self.base_url);
-        if let Err(error) = result {
-            tracing::warn!(%error, dir = %dir.display(), "could not save the store");
+    /// Locks the store; what changed under the lock is written to the database when the
+    /// guard is dropped (one transaction). A panic elsewhere never makes the store unusable.
+    pub fn store(&self) -> StoreGuard<'_> {
+        StoreGuard {
+            store: self.store.lock().unwrap_or_else(|e| e.into_inner()),
+            db: &self.db,
         }
-    }
-
-    /// Locks the store; a panic elsewhere never makes the store unusable.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A fresh UUIDv7.
     pub fn new_id(&self) -> String {
         let mut rng = self.id_rng.lock().unwrap_or_else(|e| e.into_inner());
-        crate::ids::uuid_v7(&mut *rng, crate::ids::now_millis())
+        crate::store::ids::uuid_v7(&mut *rng, crate::store::ids::now_millis())
     }
 
     /// Directory of upload parts.
@@ -165,5 +168,40 @@ impl Shared {
     /// A new unique path for a stored file's content.
     pub fn new_blob_path(&self) -> PathBuf {
         self.blobs_dir().join(self.new_id())
+    }
+}
+
+/// The locked store (see [`Shared::store`]).
+pub struct StoreGuard<'a> {
+    store: MutexGuard<'a, Store>,
+    db: &'a Mutex<Db>,
+}
+
+impl Deref for StoreGuard<'_> {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+}
+
+impl Drop for StoreGuard<'_> {
+    fn drop(&mut self) {
+        let changes = self.store.take_changes();
+        if changes.is_empty() {
+            return;
+        }
+        // Written while the store is still locked, so writes land in the order of the changes.
+        let mut db = self.db.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(error) = db.write(&self.store, &changes) {
+            // The working copy holds the change; only its durability failed (a full disk...).
+            tracing::error!(%error, "could not write the store's changes to its database");
+        }
     }
 }

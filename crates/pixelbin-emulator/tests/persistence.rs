@@ -1,4 +1,6 @@
-//! `data_dir` (`--data-dir`): files, folders, presets, credentials and jobs survive a restart.
+//! The store: with `data_dir` (`--data-dir`) files, folders, presets, credentials and jobs
+//! survive a restart; a name is never held by two files; leftovers of a kill are cleaned at
+//! start; a damaged database is an error naming the file.
 
 mod common;
 
@@ -86,7 +88,7 @@ async fn a_restarted_emulator_keeps_what_was_stored() {
         (file, id, output)
         // Dropping the emulator stops it; the data directory stays.
     };
-    assert!(dir.path().join("store.json").is_file());
+    assert!(dir.path().join("store.sqlite3").is_file());
 
     let emu = start(dir.path()).await;
     let (status, again) = call(
@@ -135,14 +137,178 @@ async fn a_restarted_emulator_keeps_what_was_stored() {
 }
 
 #[tokio::test]
-async fn an_unreadable_store_is_an_error_naming_the_file() {
+async fn a_damaged_database_is_an_error_naming_the_file_and_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("store.json"), b"{ not json").unwrap();
+    std::fs::write(dir.path().join("store.sqlite3"), b"{ not a database").unwrap();
     let error = Emulator::start(EmulatorOptions {
         data_dir: Some(dir.path().to_path_buf()),
         ..EmulatorOptions::default()
     })
     .await
     .unwrap_err();
-    assert!(error.to_string().contains("store.json"), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("store.sqlite3"), "{message}");
+    assert!(message.contains("move it away"), "{message}");
+    assert!(!message.contains("--port"), "not a port problem: {message}");
+    assert_eq!(
+        pixelbin_emulator::cli::start_error(0, &error),
+        format!("could not start the emulator: {message}")
+    );
+}
+
+fn upload_form(bytes: Vec<u8>, name: &str, overwrite: bool) -> Form {
+    Form::new()
+        .part("file", Part::bytes(bytes).file_name(format!("{name}.png")))
+        .text("name", name.to_string())
+        .text("overwrite", overwrite.to_string())
+}
+
+async fn upload(emu: &Emulator, form: Form) -> (u16, Value) {
+    send(authed(Method::POST, format!("{}{ASSETS}/upload/direct", emu.url())).multipart(form)).await
+}
+
+#[tokio::test]
+async fn concurrent_uploads_of_one_name_never_make_two_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = start(dir.path()).await;
+    // Without overwrite: one wins, the others get the service's 409.
+    let answers = futures::future::join_all(
+        (0..8u32).map(|i| upload(&emu, upload_form(png(8 + i, 8), "same", false))),
+    )
+    .await;
+    let won = answers.iter().filter(|(status, _)| *status == 200).count();
+    let refused = answers.iter().filter(|(status, _)| *status == 409).count();
+    assert_eq!((won, refused), (1, 7), "{answers:?}");
+    // With overwrite: every upload succeeds and one file holds the name.
+    let answers = futures::future::join_all(
+        (0..8u32).map(|i| upload(&emu, upload_form(png(8 + i, 8), "over", true))),
+    )
+    .await;
+    assert!(
+        answers.iter().all(|(status, _)| *status == 200),
+        "{answers:?}"
+    );
+    let (status, listed) = call(
+        &emu,
+        Method::GET,
+        &format!("{ASSETS}/listFiles?name=over"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    let named: Vec<&Value> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| item["fileId"] == "over.png")
+        .collect();
+    assert_eq!(named.len(), 1, "{listed}");
+    // The kept store agrees after a restart.
+    drop(emu);
+    let emu = start(dir.path()).await;
+    let (status, listed) = call(
+        &emu,
+        Method::GET,
+        &format!("{ASSETS}/listFiles?name=same"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+}
+
+#[tokio::test]
+async fn a_deleted_file_is_gone_now_and_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = start(dir.path()).await;
+    let (status, file) = upload(&emu, upload_form(png(8, 8), "doomed", false)).await;
+    assert_eq!(status, 200, "{file}");
+    let (status, _) = call(
+        &emu,
+        Method::DELETE,
+        &format!("{ASSETS}/files/doomed.png"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = call(
+        &emu,
+        Method::GET,
+        &format!("{ASSETS}/files/doomed.png"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    drop(emu);
+    let emu = start(dir.path()).await;
+    let (status, body) = call(
+        &emu,
+        Method::GET,
+        &format!("{ASSETS}/files/doomed.png"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+}
+
+#[tokio::test]
+async fn leftovers_of_a_kill_are_cleaned_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept_blob = {
+        let emu = start(dir.path()).await;
+        let (status, file) = upload(&emu, upload_form(png(8, 8), "kept", false)).await;
+        assert_eq!(status, 200, "{file}");
+        emu.file_count()
+    };
+    // What a kill leaves: a temporary of an atomic write, a half-received upload, the folder of
+    // an upload in progress.
+    let path = |p: &str| dir.path().join(p);
+    std::fs::write(path(".tmpK1ll3d"), b"partial").unwrap();
+    std::fs::write(path("blobs/0198f54a-half-received"), b"partial").unwrap();
+    std::fs::create_dir_all(path("uploads/0198f54a-in-progress")).unwrap();
+    std::fs::write(path("uploads/0198f54a-in-progress/part-1"), b"partial").unwrap();
+    let emu = start(dir.path()).await;
+    assert!(!path(".tmpK1ll3d").exists());
+    assert!(!path("blobs/0198f54a-half-received").exists());
+    assert!(!path("uploads/0198f54a-in-progress").exists());
+    // What the store names stays.
+    assert_eq!(emu.file_count(), kept_blob);
+    let (status, file) = call(&emu, Method::GET, &format!("{ASSETS}/files/kept.png"), None).await;
+    assert_eq!(status, 200, "{file}");
+    assert_eq!(fetch(file["url"].as_str().unwrap()).await, png(8, 8));
+}
+
+/// Uploads `PIXELBIN_BENCH_FILES` files (default 100,000) into a kept store and prints the rate
+/// of the first and the last thousand: the store's cost must not grow with its size.
+/// `cargo test -p pixelbin-emulator --release --test persistence -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: minutes, not a check"]
+async fn bench_upload_rate_stays_steady() {
+    let total: usize = std::env::var("PIXELBIN_BENCH_FILES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let emu = start(dir.path()).await;
+    let photo = png(4, 4);
+    let mut started = std::time::Instant::now();
+    for i in 0..total {
+        if i % 1000 == 0 {
+            started = std::time::Instant::now();
+        }
+        let form = Form::new()
+            .part("file", Part::bytes(photo.clone()).file_name("x.png"))
+            .text("name", format!("file-{i}"))
+            .text("path", format!("bench/{}", i / 10_000));
+        let (status, body) = upload(&emu, form).await;
+        assert_eq!(status, 200, "{body}");
+        if (i + 1) % 1000 == 0 && (i + 1 == 1000 || i + 1 == total || (i + 1) % 10_000 == 0) {
+            let rate = 1000.0 / started.elapsed().as_secs_f64();
+            println!(
+                "files {:>6}..{:>6}: {rate:>7.0} uploads/s",
+                i + 1 - 1000,
+                i + 1
+            );
+        }
+    }
 }

@@ -184,6 +184,17 @@ async fn files_breaking_the_schema_limits_are_refused_naming_the_limit() {
             "imageValidation.maxHeight",
         ),
     ];
+    // Judged by content, as the service does: a text file named broken.png, sent as image/png,
+    // is not an image.
+    let broken = Form::new().part(
+        "input.image",
+        Part::bytes(b"just some text".to_vec())
+            .file_name("broken.png")
+            .mime_str("image/png")
+            .unwrap(),
+    );
+    let mut cases = cases;
+    cases.push((broken, "not an image"));
     for (form, expected) in cases {
         let (status, body) = create_multipart(&emu, form).await;
         assert_eq!(status, 400, "{expected}: {body}");
@@ -225,7 +236,12 @@ async fn bad_requests_get_error_bodies() {
     let (status, body) =
         send(authed(Method::POST, format!("{base}{CREATE}/nope/model")).json(&json!({}))).await;
     assert_eq!(status, 404);
-    assert!(error_message(404, &body).contains("nope_model"));
+    let message = error_message(404, &body);
+    assert!(message.contains("nope_model"), "{message}");
+    assert!(
+        message.contains("pixelbin predictions list") && message.contains("predictions().list()"),
+        "the hint names the CLI and SDK calls, not a raw route: {message}"
+    );
     let (status, body) =
         send(authed(Method::POST, format!("{base}{CREATE}/Erase/bg")).json(&json!({}))).await;
     assert_eq!(status, 400, "{body}");

@@ -9,7 +9,7 @@ use serde_json::{Number, Value};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::error::{Error, InputProblem};
-use crate::sniff;
+use pixelbin_http::model as sniff;
 
 /// A boxed reader a file input reads from.
 type BoxedReader = Box<dyn AsyncRead + Send + Unpin + 'static>;
@@ -647,7 +647,7 @@ mod tests {
 
     #[test]
     fn file_defaults() {
-        let png = crate::sniff::tests::png_header(1, 1);
+        let png = crate::test_images::png_header(1, 1);
         let f = FileInput::bytes(png);
         assert_eq!(f.effective_filename("image"), "image.jpg");
         assert_eq!(f.effective_content_type("image"), "image/png");

@@ -67,7 +67,6 @@ mod error;
 mod input;
 mod name;
 mod prediction;
-mod sniff;
 mod validate;
 mod wait;
 mod webhook;
@@ -87,3 +86,18 @@ pub use wait::{
     MAX_RETRY_FACTOR, MAX_RETRY_INTERVAL, MIN_RETRY_INTERVAL, WaitOptions,
 };
 pub use webhook::{WEBHOOK_SIGNATURE_HEADER, WebhookError, WebhookEvent};
+
+/// Image bytes for unit tests.
+#[cfg(test)]
+pub(crate) mod test_images {
+    /// A minimal PNG header (signature + IHDR) for a `w` x `h` image: enough for sniffing.
+    pub(crate) fn png_header(w: u32, h: u32) -> Vec<u8> {
+        let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+        v.extend_from_slice(&13u32.to_be_bytes());
+        v.extend_from_slice(b"IHDR");
+        v.extend_from_slice(&w.to_be_bytes());
+        v.extend_from_slice(&h.to_be_bytes());
+        v.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        v
+    }
+}

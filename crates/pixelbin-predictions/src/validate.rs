@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, InputProblem};
 use crate::input::{FileInput, InputValue, PredictionInput};
 use crate::prediction::ModelSchema;
-use crate::sniff;
+use pixelbin_http::model as sniff;
 
 /// Checks `input` against `schema`, returning every problem at once as [`Error::InvalidInput`].
 ///
@@ -430,7 +430,7 @@ fn content_type_matches(supported: &str, actual: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sniff::tests::png_header;
+    use crate::test_images::png_header;
     use serde_json::json;
 
     fn erase_bg() -> ModelSchema {

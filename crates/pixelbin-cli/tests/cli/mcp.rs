@@ -42,7 +42,23 @@ struct Session {
 impl Session {
     /// `pixelbin mcp --root ROOT EXTRA...` pointed at `emulator`, initialized.
     async fn start(emulator: &Emulator, root: &Path, extra: &[&str]) -> Session {
+        let url = emulator.url();
+        let connection = ["--domain", url.as_str(), "--api-secret", SECRET];
+        Session::spawn(&connection, root, extra, None).await
+    }
+
+    /// `pixelbin mcp -vv CONNECTION... --root ROOT EXTRA...`, with the config folder
+    /// `config_home` when given, initialized.
+    async fn spawn(
+        connection: &[&str],
+        root: &Path,
+        extra: &[&str],
+        config_home: Option<&Path>,
+    ) -> Session {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_pixelbin"));
+        if let Some(dir) = config_home {
+            cmd.env("XDG_CONFIG_HOME", dir);
+        }
         for var in [
             "PIXELBIN_API_TOKEN",
             "PIXELBIN_DOMAIN",
@@ -53,17 +69,11 @@ impl Session {
             cmd.env_remove(var);
         }
         // -vv: the SDK's request logs go to stderr, which the secret check reads too.
-        cmd.args([
-            "mcp",
-            "-vv",
-            "--domain",
-            &emulator.url(),
-            "--api-secret",
-            SECRET,
-        ])
-        .args(["--root", s(root)])
-        .args(extra)
-        .kill_on_drop(true);
+        cmd.args(["mcp", "-vv"])
+            .args(connection)
+            .args(["--root", s(root)])
+            .args(extra)
+            .kill_on_drop(true);
         let (transport, stderr) = TokioChildProcess::builder(cmd)
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -594,4 +604,37 @@ fn started_in_the_file_system_root_it_asks_for_a_root() {
         out.stdout.is_empty(),
         "stdout is the protocol's: nothing else goes there"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_gives_the_server_its_account() {
+    let emulator = emulator_with_delay(Duration::from_millis(50));
+    let config = tempfile::tempdir().unwrap();
+    crate::support::bare()
+        .env("XDG_CONFIG_HOME", config.path())
+        .args([
+            "login",
+            "--with-token",
+            "--domain",
+            &emulator.url(),
+            "--profile",
+            "emu",
+        ])
+        .write_stdin(SECRET)
+        .assert()
+        .success();
+    let root = tempfile::tempdir().unwrap();
+    let mut session =
+        Session::spawn(&["--profile", "emu"], root.path(), &[], Some(config.path())).await;
+    let usage = session.ok("get_usage", json!({})).await;
+    assert!(usage.is_object(), "{usage}");
+    let models = session.ok("list_models", json!({})).await;
+    assert!(
+        models["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "erase_bg")
+    );
+    session.close().await;
 }

@@ -1,5 +1,5 @@
 //! Wire types shared by the platform API and the multipart uploader, and the
-//! extension to content-type table ([`content_type_for_name`]).
+//! content types of names and bytes ([`content_type_for_name`], [`content_type_of`]).
 //!
 //! `pixelbin-platform` and `pixelbin-upload` are sibling crates over this one, so the types both
 //! decode from the service live here once: the [`Access`] level of an asset and the stored
@@ -26,6 +26,6 @@ mod upload_request;
 
 pub use access::Access;
 pub use file::FileObject;
-pub use mime::content_type_for_name;
+pub use mime::{content_type_for_name, content_type_of, dimensions_of, format_for_content_type};
 pub use presigned::PresignedUrl;
 pub use upload_request::{SIGNED_URL_V2_PATH, UploadRequest};

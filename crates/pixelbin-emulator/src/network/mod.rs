@@ -15,6 +15,10 @@
 //! - **Set-up**: a new connection waits `connect_rtts` RTTs before it is served (TCP and TLS
 //!   handshakes).
 
+pub mod faults;
+pub mod limits;
+pub mod server;
+
 use std::future::Future;
 use std::io;
 use std::pin::Pin;

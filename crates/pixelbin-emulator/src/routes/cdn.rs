@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::StreamExt;
 
-use crate::errors::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{Blob, FileRecord, Store};
+use crate::wire::errors::{ApiError, ApiResult};
 
 /// Content found behind a URL path.
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ pub struct Found {
 /// Finds the content behind a URL path (no query), if the emulator serves it.
 pub fn lookup(store: &Store, path: &str) -> Option<Found> {
     if path.starts_with("/predictions/") {
-        let served = store.served.get(path)?;
+        let served = store.served().get(path)?;
         return Some(Found {
             blob: Blob::Memory(served.bytes.clone()),
             content_type: served.content_type.clone(),

@@ -11,9 +11,9 @@ use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
 use tokio::task::JoinHandle;
 
-use crate::errors::ApiError;
-use crate::extract::body_error;
-use crate::record::{BodySlot, RecordedBody, RecordedField};
+use crate::wire::errors::ApiError;
+use crate::wire::extract::body_error;
+use crate::wire::record::{BodySlot, RecordedBody, RecordedField};
 
 /// Largest text field accepted (text fields are kept in memory).
 const MAX_TEXT_FIELD: usize = 1024 * 1024;

@@ -11,16 +11,16 @@ use axum::http::header;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::auth::Authed;
-use crate::cdn;
-use crate::errors::{ApiError, ApiResult};
-use crate::extract::JsonBody;
-use crate::form::{FileData, FileSink, FormField, read_form};
+use crate::jobs::models::{self, FieldKind, MAX_IMAGE_SIDE, MAX_IMAGE_SIZE, Model};
 use crate::media;
-use crate::models::{self, FieldKind, MAX_IMAGE_SIDE, MAX_IMAGE_SIZE, Model};
-use crate::record::BodySlot;
+use crate::routes::cdn;
 use crate::state::{AppState, ORG_ID};
 use crate::store::{Job, Outcome, ServedBlob};
+use crate::wire::auth::Authed;
+use crate::wire::errors::{ApiError, ApiResult};
+use crate::wire::extract::JsonBody;
+use crate::wire::form::{FileData, FileSink, FormField, read_form};
+use crate::wire::record::BodySlot;
 
 /// Largest image file a create request may carry (bigger ones are refused with 413; ones
 /// between the model's 25 MiB limit and this fail the job instead, as on the real service).
@@ -53,7 +53,7 @@ pub async fn get(
     }
     let job = state
         .store()
-        .jobs
+        .jobs()
         .get(&id)
         .cloned()
         .ok_or_else(|| ApiError::not_found(format!("Prediction '{id}' not found")))?;
@@ -85,7 +85,7 @@ pub async fn create(
     let uuid = state.new_id();
     let id = format!("{plugin}--{operation}--{uuid}");
     let mut echoed = serde_json::Map::new();
-    let mut image: Option<Result<(Bytes, String), String>> = None;
+    let mut image: Option<Result<Bytes, String>> = None;
     for (key, value) in input {
         let field = model
             .field(&key)
@@ -100,22 +100,28 @@ pub async fn create(
             ) => {
                 // A file breaking the schema's limits is refused now, naming the limit; a URL
                 // is only read later, so its image fails the job instead (see `decide`).
-                check_image(model, &bytes, &content_type)
+                check_image(model, &bytes)
                     .map_err(|limit| ApiError::validation(format!("input.{key}: {limit}")))?;
-                let ext = media::sniff(&bytes).map(|s| s.format).unwrap_or("bin");
+                let sniffed = media::sniff(&bytes);
+                let ext = sniffed.map_or("bin", |s| s.format);
                 let path = format!("/predictions/inputs/{plugin}/{operation}/{uuid}/{key}/0.{ext}");
                 echoed.insert(key, json!(format!("{}{path}", state.base_url)));
-                state.store().served.insert(
+                state.store().insert_served(
                     path,
                     ServedBlob {
-                        content_type: content_type.clone(),
+                        content_type: sniffed.map_or(content_type, |s| s.content_type.into()),
                         bytes: bytes.clone(),
                     },
                 );
-                image = Some(Ok((bytes, content_type)));
+                image = Some(Ok(bytes));
             }
             (FieldKind::Image, InputValue::Value(Value::String(url))) => {
-                image = Some(resolve_image_url(&state, &url).await);
+                // Judged by its bytes (see `check_image`), whatever type the URL answered with.
+                image = Some(
+                    resolve_image_url(&state, &url)
+                        .await
+                        .map(|(bytes, _)| bytes),
+                );
                 echoed.insert(key, json!(url));
             }
             (FieldKind::Image, InputValue::Value(other)) => {
@@ -160,7 +166,7 @@ pub async fn create(
 
     let decided = decide(model, image);
     // Only a valid create spends credits (a successful one) and takes a running-job slot.
-    let token = crate::auth::token(&headers).unwrap_or_default();
+    let token = crate::wire::auth::token(&headers).unwrap_or_default();
     let charged = if decided.is_ok() { model.credits } else { 0 };
     state.credits.spend(&token, model.credits, charged)?;
     let done_at = tokio::time::Instant::now() + state.prediction_delay;
@@ -177,7 +183,7 @@ pub async fn create(
                 &seed,
             );
             let path = format!("/predictions/outputs/30d/{plugin}/{operation}/{uuid}/result_0.png");
-            state.store().served.insert(
+            state.store().insert_served(
                 path.clone(),
                 ServedBlob {
                     content_type: "image/png".into(),
@@ -194,14 +200,14 @@ pub async fn create(
     let job = Job {
         id: id.clone(),
         input: Value::Object(echoed),
-        created_at: crate::ids::now_iso(),
+        created_at: crate::store::ids::now_iso(),
         done_at,
         outcome,
     };
     let body = job_json(&state, &job);
-    state.store().jobs.insert(id.clone(), job);
+    state.store().insert_job(job);
     if let Some(url) = webhook {
-        crate::webhooks::schedule(&state, id, url, done_at);
+        crate::jobs::webhooks::schedule(&state, id, url, done_at);
     }
     state
         .predictions_created
@@ -327,7 +333,10 @@ fn unknown_field(model: &Model, key: &str) -> ApiError {
 
 /// Checks an image against the limits the model's schema declares (`imageValidation` and
 /// `supportedContentTypes`); `Ok` gives its dimensions, `Err` names the broken limit.
-pub fn check_image(model: &Model, bytes: &[u8], content_type: &str) -> Result<(u32, u32), String> {
+///
+/// Like the service, the content is judged by its bytes: a text file named `broken.png`, or sent
+/// as `image/png`, is not an image.
+pub fn check_image(model: &Model, bytes: &[u8]) -> Result<(u32, u32), String> {
     if bytes.is_empty() {
         return Err("image is empty".into());
     }
@@ -338,9 +347,17 @@ pub fn check_image(model: &Model, bytes: &[u8], content_type: &str) -> Result<(u
             model.name
         ));
     }
-    if !models::SUPPORTED_CONTENT_TYPES.contains(&content_type) {
+    let Some(sniffed) = media::sniff(bytes) else {
         return Err(format!(
-            "unsupported content type '{content_type}': supportedContentTypes of {} are {}",
+            "not an image: its content is none of the supportedContentTypes of {} ({}), whatever its name or declared type; send the image file itself",
+            model.name,
+            models::SUPPORTED_CONTENT_TYPES.join(", ")
+        ));
+    };
+    if !models::SUPPORTED_CONTENT_TYPES.contains(&sniffed.content_type) {
+        return Err(format!(
+            "unsupported content type '{}': supportedContentTypes of {} are {}",
+            sniffed.content_type,
             model.name,
             models::SUPPORTED_CONTENT_TYPES.join(", ")
         ));
@@ -372,13 +389,13 @@ fn check_webhook_url(url: &str) -> ApiResult<()> {
 /// Checks the image the way the real model does; `Ok` gives the size of the output.
 fn decide(
     model: &Model,
-    image: Option<Result<(Bytes, String), String>>,
+    image: Option<Result<Bytes, String>>,
 ) -> Result<(u32, u32, Vec<u8>), String> {
     let Some(image) = image else {
         return Err("image not found".into());
     };
-    let (bytes, content_type) = image?;
-    let (width, height) = check_image(model, &bytes, &content_type)?;
+    let bytes = image?;
+    let (width, height) = check_image(model, &bytes)?;
     let seed = <sha2::Sha256 as sha2::Digest>::digest(&bytes).to_vec();
     Ok((width, height, seed))
 }
@@ -461,7 +478,7 @@ pub fn job_json(state: &AppState, job: &Job) -> Value {
 fn find_model(name: &str) -> ApiResult<&'static Model> {
     models::find(name).ok_or_else(|| {
         ApiError::not_found(format!(
-            "Model '{name}' not found; GET /service/public/transformation/v1.0/predictions lists the models"
+            "Model '{name}' not found; `pixelbin predictions list` (or `predictions().list()` in the SDK) lists the models"
         ))
     })
 }
@@ -548,22 +565,16 @@ mod tests {
         let model = models::find("erase_bg").unwrap();
         assert_eq!(decide(model, None).unwrap_err(), "image not found");
         let png = Bytes::from(media::generate_png(10, 20, b"x"));
-        assert_eq!(
-            decide(model, Some(Ok((png.clone(), "image/png".into()))))
-                .unwrap()
-                .0,
-            10
-        );
-        assert!(
-            decide(model, Some(Ok((png, "text/plain".into()))))
-                .unwrap_err()
-                .contains("unsupported content type")
-        );
+        assert_eq!(decide(model, Some(Ok(png))).unwrap().0, 10);
+        // Judged by content: text is not an image, whatever it is called.
+        let text = Bytes::from_static(b"this is a text file named broken.png");
+        let refused = decide(model, Some(Ok(text))).unwrap_err();
+        assert!(refused.starts_with("not an image"), "{refused}");
         let mut huge = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
         huge.extend_from_slice(&20_000u32.to_be_bytes());
         huge.extend_from_slice(&10u32.to_be_bytes());
         assert!(
-            decide(model, Some(Ok((Bytes::from(huge), "image/png".into()))))
+            decide(model, Some(Ok(Bytes::from(huge))))
                 .unwrap_err()
                 .contains("20000x10")
         );

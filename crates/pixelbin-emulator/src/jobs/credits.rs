@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::errors::ApiError;
+use crate::wire::errors::ApiError;
 
 /// Credit balances and what each token has spent.
 pub struct Credits {

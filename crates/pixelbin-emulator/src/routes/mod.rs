@@ -12,9 +12,17 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
-use crate::errors::ApiError;
+use crate::network::faults;
 use crate::state::AppState;
-use crate::{admin, assets, billing, cdn, faults, org, predictions, upload};
+use crate::wire::errors::ApiError;
+
+pub mod admin;
+pub mod assets;
+pub mod billing;
+pub mod cdn;
+pub mod org;
+pub mod predictions;
+pub mod upload;
 
 /// Body limit of JSON routes.
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
@@ -387,34 +395,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            save_after_change,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
             (state.clone(), names),
             faults::observe,
         ))
         .with_state(state.clone())
         // Merged after the layers: admin calls are not counted, limited nor faulted.
         .merge(admin::router(state))
-}
-
-/// With `--data-dir`, writes the store after every successful change: any method but GET and
-/// HEAD, except part PUTs (uploads in progress are not kept, and a file has many parts).
-async fn save_after_change(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let changes = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::PUT | Method::OPTIONS
-    );
-    let response = next.run(request).await;
-    if changes && response.status().is_success() {
-        state.save();
-    }
-    response
 }
 
 /// Answer for known paths called with the wrong method.
@@ -482,7 +468,7 @@ mod tests {
 
     #[test]
     fn the_readme_documents_every_route_name() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         for name in route_names() {
             assert!(
                 readme.contains(&format!("`{name}`")),

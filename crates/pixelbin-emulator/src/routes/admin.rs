@@ -37,7 +37,7 @@ pub fn stats_json(state: &AppState) -> Value {
     json!({
         "requests": requests,
         "predictions_created": state.predictions_created.load(Ordering::Relaxed),
-        "files": state.store().files.len(),
+        "files": state.store().files().len(),
     })
 }
 

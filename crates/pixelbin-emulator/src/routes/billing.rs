@@ -1,5 +1,5 @@
 //! Billing routes of `@pixelbin/admin`'s Billing area, answered from the emulator's own
-//! accounting: credits spent by the calling token (see [`crate::credits`]) and bytes of stored
+//! accounting: credits spent by the calling token (see [`crate::jobs::credits`]) and bytes of stored
 //! files.
 //!
 //! The admin SDK's models do not say which shape each route answers; the emulator answers the
@@ -14,9 +14,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
 
-use crate::auth::{Authed, token};
-use crate::errors::ApiError;
 use crate::state::AppState;
+use crate::wire::auth::{Authed, token};
+use crate::wire::errors::ApiError;
 
 /// Storage an emulated account may hold, in bytes (reported, not enforced).
 pub const STORAGE_QUOTA: u64 = 10 * 1024 * 1024 * 1024;
@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for Usage {
         Ok(Usage {
             credits_total: state.credits.balance(),
             credits_used: state.credits.used(&token),
-            storage_used: state.store().files.values().map(|f| f.size).sum(),
+            storage_used: state.store().files().values().map(|f| f.size).sum(),
         })
     }
 }

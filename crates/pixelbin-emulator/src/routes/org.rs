@@ -5,11 +5,11 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 
-use crate::assets::QueryParams;
-use crate::auth::Authed;
-use crate::cdn;
-use crate::errors::{ApiError, ApiResult};
+use crate::routes::assets::QueryParams;
+use crate::routes::cdn;
 use crate::state::{AppState, CLOUD_NAME, ORG_ID};
+use crate::wire::auth::Authed;
+use crate::wire::errors::{ApiError, ApiResult};
 
 /// When the emulated organisation and app were "created".
 const CREATED_AT: &str = "2024-01-01T00:00:00.000Z";

@@ -13,19 +13,19 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{Authed, constant_time_eq};
-use crate::cdn;
-use crate::errors::{ApiError, ApiResult};
-use crate::extract::{JsonBody, drain, parse};
-use crate::form::{FileData, FileSink, FormField, discard, read_form};
-use crate::ids;
 use crate::media;
-use crate::record::BodySlot;
+use crate::routes::cdn;
 use crate::state::{AppState, CLOUD_NAME, ORG_ID};
+use crate::store::ids;
 use crate::store::{
-    AssetRequest, Blob, FilePlan, FileRecord, PartFile, UploadSession, join_path, normalize_path,
-    slugify, with_extension,
+    AssetRequest, Blob, FilePlan, FileRecord, PartFile, Store, UploadSession, join_path,
+    normalize_path, slugify, with_extension,
 };
+use crate::wire::auth::{Authed, constant_time_eq};
+use crate::wire::errors::{ApiError, ApiResult};
+use crate::wire::extract::{JsonBody, drain, parse};
+use crate::wire::form::{FileData, FileSink, FormField, discard, read_form};
+use crate::wire::record::BodySlot;
 
 /// Name of the form field that carries the signed asset data.
 pub const ASSET_DATA_FIELD: &str = "x-pixb-meta-assetdata";
@@ -472,7 +472,7 @@ pub async fn complete(State(state): State<AppState>, request: Request) -> ApiRes
         }
         if let Some(file_id) = &session.completed {
             // A retried completion (the first answer was lost) gets the same file.
-            let file = store.files.get(file_id).ok_or_else(|| {
+            let file = store.files().get(file_id).ok_or_else(|| {
                 ApiError::not_found("The file of this completed upload was deleted")
             })?;
             return Ok(Json(file.to_json(&state.base_url)));
@@ -514,21 +514,23 @@ pub async fn complete(State(state): State<AppState>, request: Request) -> ApiRes
     let blob = Blob::Parts(Arc::from(listed));
     let record = finish_file(&state, plan, &asset, blob).await?;
 
-    let body = record.to_json(&state.base_url);
-    let unlisted = {
+    let (body, unlisted) = {
         let mut store = state.store();
+        let used: Vec<PathBuf> = record.blob.files().into_iter().map(Into::into).collect();
+        // A file of this name stored meanwhile is a clash decided now (the guard then lifts
+        // the completing mark, and the parts stay for a retry).
+        let stored = store.insert_file(record, Store::clash_of(&asset), &mut || state.new_id())?;
+        let (body, id) = (stored.to_json(&state.base_url), stored.id.clone());
         let mut unlisted = Vec::new();
         if let Some(upload) = store.uploads.get_mut(&upload_id) {
-            upload.completed = Some(record.id.clone());
+            upload.completed = Some(id);
             upload.completing = false;
-            let used: Vec<&FsPath> = record.blob.files();
             unlisted = std::mem::take(&mut upload.parts)
                 .into_values()
-                .filter(|p| !used.contains(&p.path.as_path()))
+                .filter(|p| !used.contains(&p.path))
                 .collect::<Vec<_>>();
         }
-        store.insert_file(record, &mut || state.new_id());
-        unlisted
+        (body, unlisted)
     };
     // Completed above, so the guard's reset changes nothing.
     drop(guard);
@@ -589,10 +591,12 @@ pub async fn signed_form_upload(
     };
     let record = finish_file(&state, plan, &asset, Blob::Disk(path)).await?;
     let mut store = state.store();
+    let id = store_new_file(&mut store, &state, record, &asset)?
+        .id
+        .clone();
     if let Some(upload) = store.uploads.get_mut(&upload_id) {
-        upload.completed = Some(record.id.clone());
+        upload.completed = Some(id);
     }
-    store.insert_file(record, &mut || state.new_id());
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -640,9 +644,9 @@ pub async fn direct(
         }
     };
     let record = finish_file(&state, plan, &asset, Blob::Disk(path)).await?;
-    let body = record.to_json(&state.base_url);
-    state.store().insert_file(record, &mut || state.new_id());
-    Ok(Json(body))
+    let mut store = state.store();
+    let stored = store_new_file(&mut store, &state, record, &asset)?;
+    Ok(Json(stored.to_json(&state.base_url)))
 }
 
 /// Reads the text fields of a direct upload into an asset request and the file's name.
@@ -744,9 +748,9 @@ pub async fn url_upload(
         store.plan_file(&asset, url_name.as_deref(), &mut || state.new_id())?
     };
     let record = finish_file(&state, plan, &asset, blob).await?;
-    let body = record.to_json(&state.base_url);
-    state.store().insert_file(record, &mut || state.new_id());
-    Ok(Json(body))
+    let mut store = state.store();
+    let stored = store_new_file(&mut store, &state, record, &asset)?;
+    Ok(Json(stored.to_json(&state.base_url)))
 }
 
 /// A copy of a blob that lives on independently of the original (stored content is never
@@ -791,6 +795,25 @@ async fn duplicate(state: &AppState, blob: Blob) -> std::io::Result<Blob> {
             .await
             .map_err(std::io::Error::other)??;
             Ok(Blob::Parts(Arc::from(copies)))
+        }
+    }
+}
+
+/// Stores a new file whose content is its own (not an upload session's parts): a name taken
+/// since it was planned is decided again under this lock (see [`Store::insert_file`]), and a
+/// refused file's content is removed.
+fn store_new_file<'s>(
+    store: &'s mut Store,
+    state: &AppState,
+    record: FileRecord,
+    asset: &AssetRequest,
+) -> ApiResult<&'s FileRecord> {
+    let blob = record.blob.clone();
+    match store.insert_file(record, Store::clash_of(asset), &mut || state.new_id()) {
+        Ok(stored) => Ok(stored),
+        Err(error) => {
+            crate::store::remove_blob(&blob);
+            Err(error)
         }
     }
 }
@@ -952,7 +975,7 @@ mod tests {
         }
 
         fn blob_of(emu: &Emulator, id: &str) -> Blob {
-            emu.state.store().files[id].blob.clone()
+            emu.state.store().files()[id].blob.clone()
         }
 
         #[tokio::test]

@@ -113,7 +113,7 @@ impl Webhooks {
         if let Some(secret) = &self.secret {
             request = request.header(WEBHOOK_SIGNATURE_HEADER, webhook_signature(body, secret));
         }
-        let time = crate::ids::now_iso();
+        let time = crate::store::ids::now_iso();
         // The answer's body is never read: only its status matters.
         let (status, error) = match request.send().await {
             Ok(response) => (Some(response.status().as_u16()), None),
@@ -175,14 +175,14 @@ async fn deliver(state: &AppState, job_id: &str, url: &str, done_at: tokio::time
                  127.0.0.1, ::1) unless started with --webhook-any-host"
                     .into(),
             ),
-            time: crate::ids::now_iso(),
+            time: crate::store::ids::now_iso(),
         });
         return;
     }
-    let Some(job) = state.store().jobs.get(job_id).cloned() else {
+    let Some(job) = state.store().jobs().get(job_id).cloned() else {
         return;
     };
-    let body = crate::predictions::job_json(state, &job)
+    let body = crate::routes::predictions::job_json(state, &job)
         .to_string()
         .into_bytes();
     let mut backoff = webhooks.backoff;

@@ -7,9 +7,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::errors::ApiError;
-use crate::record::{BodySlot, RecordedBody};
 use crate::state::AppState;
+use crate::wire::errors::ApiError;
+use crate::wire::record::{BodySlot, RecordedBody};
 
 /// A JSON request body (an empty body reads as `{}`).
 #[derive(Debug, Clone)]

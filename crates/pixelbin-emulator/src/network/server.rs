@@ -16,8 +16,8 @@ use tokio_util::either::Either;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-use crate::faults::ConnReset;
 use crate::network::Network;
+use crate::network::faults::ConnReset;
 
 /// How long a connection may wait on its client.
 #[derive(Clone, Copy, Debug)]

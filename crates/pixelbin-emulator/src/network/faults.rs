@@ -11,11 +11,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio_util::sync::CancellationToken;
 
-use crate::errors::ApiError;
 use crate::options::{Fault, route_matches};
-use crate::record::{RecordedBody, RecordedRequest};
 use crate::routes::RouteNames;
 use crate::state::AppState;
+use crate::wire::errors::ApiError;
+use crate::wire::record::{RecordedBody, RecordedRequest};
 
 /// Faults in force, scripted failures and the seeded random numbers behind decisions.
 pub struct FaultPlan {
@@ -163,7 +163,7 @@ pub async fn observe(
         .admit_request(request.uri().path(), request.headers())
     {
         tracing::info!(route, "rate limited");
-        crate::extract::drain(request.into_body()).await;
+        crate::wire::extract::drain(request.into_body()).await;
         return refused.into_response();
     }
 
@@ -190,14 +190,14 @@ pub async fn observe(
             ..
         } => {
             tracing::info!(route, status, "injected failure");
-            crate::extract::drain(request.into_body()).await;
+            crate::wire::extract::drain(request.into_body()).await;
             ApiError::injected(status, retry_after).into_response()
         }
         Decision::Reset { .. } => {
             tracing::info!(route, "injected connection reset");
             match request.extensions().get::<ConnReset>().cloned() {
                 Some(reset) => {
-                    crate::extract::read_first_chunk(request.into_body()).await;
+                    crate::wire::extract::read_first_chunk(request.into_body()).await;
                     reset.0.cancel();
                     // The connection task drops this future together with the connection.
                     std::future::pending::<Response>().await

@@ -5,8 +5,8 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use base64::Engine;
 
-use crate::errors::ApiError;
 use crate::state::AppState;
+use crate::wire::errors::ApiError;
 
 /// Shortest API secret the platform accepts (the reference SDK's own minimum).
 const MIN_SECRET_CHARS: usize = 5;

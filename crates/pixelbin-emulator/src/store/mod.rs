@@ -1,5 +1,14 @@
-//! The in-memory platform data: files, folders, presets, credentials, prediction jobs, upload
-//! sessions and served prediction blobs. File contents live on disk (see [`Blob`]).
+//! The platform data: files, folders, presets, credentials, prediction jobs, upload sessions and
+//! served prediction blobs. File contents live on disk (see [`Blob`]).
+//!
+//! [`Store`] is the working copy every handler reads, indexed for the lookups requests make
+//! (a file by its `fileId`, a folder by its path). Every change goes through its methods, which
+//! note what changed ([`Change`]); [`db`] writes those records to SQLite in one transaction when
+//! the lock on the store is released (see `state::StoreGuard`). The store decides clashes under
+//! its lock, and the database's UNIQUE `fileId` backs it: two files never share an id.
+
+pub mod db;
+pub mod ids;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -9,10 +18,9 @@ use bytes::Bytes;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use crate::errors::{ApiError, ApiResult};
-use crate::ids;
 use crate::media;
 use crate::state::{CLOUD_NAME, ORG_ID};
+use crate::wire::errors::{ApiError, ApiResult};
 
 /// File id of the asset every account's playground starts with.
 pub const PLAYGROUND_FILE_ID: &str = "__playground/playground-default.jpeg";
@@ -89,7 +97,7 @@ pub struct FileRecord {
     pub created_at: String,
     /// Update timestamp.
     pub updated_at: String,
-    /// Where the content is (persisted on its own, see `persist`).
+    /// Where the content is (kept as file paths beside the record, see [`db`]).
     #[serde(skip)]
     pub blob: Blob,
 }
@@ -421,6 +429,14 @@ pub fn remove_blob(blob: &Blob) {
 /// The domain rules of the store: how files are named, what clashes, what a new record needs.
 /// `new_id` makes fresh ids (the emulator's seeded generator).
 impl Store {
+    /// How a new file of `asset` resolves a clash of names.
+    pub fn clash_of(asset: &AssetRequest) -> Clash {
+        Clash {
+            overwrite: asset.overwrite == Some(true),
+            rename: asset.filename_override == Some(true),
+        }
+    }
+
     /// Decides the name of a new file, applying `overwrite` / `filenameOverride` on a clash.
     /// Without a name in `asset`, the uploaded file's own name (`fallback_name`) or a fresh id
     /// is used.
@@ -443,16 +459,7 @@ impl Store {
             (None, Some(fallback)) if !fallback.is_empty() => slugify(fallback)?,
             (None, _) => with_extension(&new_id(), asset.format.as_deref()),
         };
-        self.plan_name(
-            &path,
-            &name,
-            Clash {
-                overwrite: asset.overwrite == Some(true),
-                rename: asset.filename_override == Some(true),
-            },
-            None,
-            new_id,
-        )
+        self.plan_name(&path, &name, Store::clash_of(asset), None, new_id)
     }
 
     /// Resolves a clash of `path/name` with an existing file (other than the one whose `_id`
@@ -494,14 +501,39 @@ impl Store {
         )))
     }
 
-    /// Inserts a file (replacing one with the same `_id` and its content), creating its folders.
-    pub fn insert_file(&mut self, record: FileRecord, new_id: &mut dyn FnMut() -> String) {
-        if let Some(old) = self.files.remove(&record.id) {
-            remove_blob(&old.blob);
+    /// Inserts a new file (replacing one with the same `_id` and its content), creating its
+    /// folders, and gives back what was stored.
+    ///
+    /// Its name was planned ([`plan_file`](Store::plan_file)) under an earlier lock, so another
+    /// file may have taken it meanwhile (two uploads of one name at once): the clash is decided
+    /// again here, under this lock, as `clash` says: the other file is replaced, this one renamed,
+    /// or a 409, so two files never share a `fileId`. On a 409 the new content is the caller's to
+    /// remove.
+    pub fn insert_file(
+        &mut self,
+        mut record: FileRecord,
+        clash: Clash,
+        new_id: &mut dyn FnMut() -> String,
+    ) -> ApiResult<&FileRecord> {
+        let plan = self.plan_name(&record.path, &record.name, clash, Some(&record.id), new_id)?;
+        record.name = plan.name;
+        if let Some(other) = plan.replaces {
+            // Replaced by a concurrent upload's plan: the newest content wins, under the id the
+            // name already had.
+            if let Some(old) = self.remove_file(&other) {
+                remove_blob(&old.blob);
+            }
+            record.id = other;
+        } else if let Some(old) = self.files.get(&record.id) {
+            let blob = old.blob.clone();
+            self.remove_file(&record.id);
+            remove_blob(&blob);
         }
         let folder = record.path.clone();
         self.ensure_folders(&folder, new_id);
-        self.files.insert(record.id.clone(), record);
+        let id = record.id.clone();
+        self.put_file(record);
+        Ok(&self.files[&id])
     }
 
     /// Creates the folder `name` in `path` (and any missing parents); a folder or file already
@@ -542,7 +574,8 @@ impl Store {
             updated_at: now,
         };
         let id = record.id.clone();
-        Ok(self.folders.entry(id).or_insert(record))
+        self.put_folder(record);
+        Ok(&self.folders[&id])
     }
 
     /// Saves preset `name` with id `id`; a preset of that name already there is a 409.
@@ -569,6 +602,7 @@ impl Store {
             created_at: now.clone(),
             updated_at: now,
         };
+        self.changes.push(Change::Preset(name.clone()));
         Ok(self.presets.entry(name).or_insert(record))
     }
 
@@ -593,6 +627,7 @@ impl Store {
             created_at: now.clone(),
             updated_at: now,
         };
+        self.changes.push(Change::Credentials(plugin_id.clone()));
         Ok(self.credentials.entry(plugin_id).or_insert(record))
     }
 }
@@ -606,24 +641,47 @@ pub struct Clash {
     pub rename: bool,
 }
 
-/// All in-memory data of one emulator.
+/// A record that changed and must be written (or deleted, when it is gone from the store).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// The file with this `_id`.
+    File(String),
+    /// The folder with this `_id`.
+    Folder(String),
+    /// The preset with this name.
+    Preset(String),
+    /// The credentials of this plugin.
+    Credentials(String),
+    /// The prediction job with this `_id`.
+    Job(String),
+    /// The prediction input or output served under this path.
+    Served(String),
+}
+
+/// All data of one emulator (the working copy; see the module docs).
 #[derive(Debug, Default)]
 pub struct Store {
     seq: u64,
     /// Files by `_id`.
-    pub files: BTreeMap<String, FileRecord>,
+    files: BTreeMap<String, FileRecord>,
+    /// `_id` of each file by its `fileId` (`path/name`).
+    file_ids: HashMap<String, String>,
     /// Folders by `_id`.
-    pub folders: BTreeMap<String, FolderRecord>,
+    folders: BTreeMap<String, FolderRecord>,
+    /// `_id` of each folder by its full path.
+    folder_paths: HashMap<String, String>,
     /// Presets by name.
-    pub presets: BTreeMap<String, PresetRecord>,
+    presets: BTreeMap<String, PresetRecord>,
     /// Credentials by plugin id.
-    pub credentials: BTreeMap<String, CredentialRecord>,
+    credentials: BTreeMap<String, CredentialRecord>,
     /// Prediction jobs by `_id`.
-    pub jobs: HashMap<String, Job>,
-    /// Signed multipart uploads by id.
-    pub uploads: HashMap<String, UploadSession>,
+    jobs: HashMap<String, Job>,
     /// Prediction inputs and outputs by URL path.
-    pub served: HashMap<String, ServedBlob>,
+    served: HashMap<String, ServedBlob>,
+    /// Signed multipart uploads by id (in progress: not kept across restarts).
+    pub uploads: HashMap<String, UploadSession>,
+    /// What changed since the last write.
+    changes: Vec<Change>,
 }
 
 impl Store {
@@ -655,7 +713,7 @@ impl Store {
             updated_at: ids::iso8601(now),
             blob: Blob::Memory(Bytes::from(jpeg)),
         };
-        store.files.insert(record.id.clone(), record);
+        store.put_file(record);
         store
     }
 
@@ -675,15 +733,157 @@ impl Store {
         self.seq
     }
 
+    /// What changed since the last call, oldest first.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Files by `_id`.
+    pub fn files(&self) -> &BTreeMap<String, FileRecord> {
+        &self.files
+    }
+
+    /// Folders by `_id`.
+    pub fn folders(&self) -> &BTreeMap<String, FolderRecord> {
+        &self.folders
+    }
+
+    /// Presets by name.
+    pub fn presets(&self) -> &BTreeMap<String, PresetRecord> {
+        &self.presets
+    }
+
+    /// Prediction jobs by `_id`.
+    pub fn jobs(&self) -> &HashMap<String, Job> {
+        &self.jobs
+    }
+
+    /// Prediction inputs and outputs by URL path.
+    pub fn served(&self) -> &HashMap<String, ServedBlob> {
+        &self.served
+    }
+
+    /// Stores `record` under its `_id` and `fileId` (replacing the record with that `_id`);
+    /// the caller has made sure no other file has its `fileId`.
+    fn put_file(&mut self, record: FileRecord) {
+        if let Some(old) = self.files.get(&record.id) {
+            self.file_ids.remove(&old.file_id());
+        }
+        self.file_ids.insert(record.file_id(), record.id.clone());
+        self.changes.push(Change::File(record.id.clone()));
+        self.files.insert(record.id.clone(), record);
+    }
+
+    /// Changes a file's fields (its name and folder too, which callers checked with
+    /// [`plan_name`](Store::plan_name)); its content stays.
+    pub fn update_file(&mut self, record: FileRecord) {
+        self.put_file(record);
+    }
+
+    /// Removes the file with `_id` `id` (its content is the caller's to remove, see
+    /// [`remove_blob`]).
+    pub fn remove_file(&mut self, id: &str) -> Option<FileRecord> {
+        let record = self.files.remove(id)?;
+        self.file_ids.remove(&record.file_id());
+        self.changes.push(Change::File(id.to_string()));
+        Some(record)
+    }
+
+    /// The folder with `_id` `id`, to change its state (not its name or path).
+    pub fn folder_mut(&mut self, id: &str) -> Option<&mut FolderRecord> {
+        let folder = self.folders.get_mut(id)?;
+        self.changes.push(Change::Folder(id.to_string()));
+        Some(folder)
+    }
+
+    fn put_folder(&mut self, record: FolderRecord) {
+        self.folder_paths
+            .insert(record.full_path(), record.id.clone());
+        self.changes.push(Change::Folder(record.id.clone()));
+        self.folders.insert(record.id.clone(), record);
+    }
+
+    /// Removes the folder with `_id` `id`, the folders inside it and their files; gives back
+    /// the folder and the removed files (whose contents are the caller's to remove).
+    pub fn remove_folder_tree(&mut self, id: &str) -> Option<(FolderRecord, Vec<FileRecord>)> {
+        let folder = self.folders.remove(id)?;
+        self.folder_paths.remove(&folder.full_path());
+        self.changes.push(Change::Folder(id.to_string()));
+        let full = folder.full_path();
+        let inside = |path: &str| path == full || path.starts_with(&format!("{full}/"));
+        let folders: Vec<String> = self
+            .folders
+            .values()
+            .filter(|f| inside(&f.path))
+            .map(|f| f.id.clone())
+            .collect();
+        for id in folders {
+            if let Some(gone) = self.folders.remove(&id) {
+                self.folder_paths.remove(&gone.full_path());
+                self.changes.push(Change::Folder(id));
+            }
+        }
+        let files: Vec<String> = self
+            .files
+            .values()
+            .filter(|f| inside(&f.path))
+            .map(|f| f.id.clone())
+            .collect();
+        let files = files.iter().filter_map(|id| self.remove_file(id)).collect();
+        Some((folder, files))
+    }
+
+    /// The preset `name`, to change it.
+    pub fn preset_mut(&mut self, name: &str) -> Option<&mut PresetRecord> {
+        let preset = self.presets.get_mut(name)?;
+        self.changes.push(Change::Preset(name.to_string()));
+        Some(preset)
+    }
+
+    /// Removes the preset `name`.
+    pub fn remove_preset(&mut self, name: &str) -> Option<PresetRecord> {
+        let preset = self.presets.remove(name)?;
+        self.changes.push(Change::Preset(name.to_string()));
+        Some(preset)
+    }
+
+    /// The credentials of `plugin_id`, to change them.
+    pub fn credentials_mut(&mut self, plugin_id: &str) -> Option<&mut CredentialRecord> {
+        let record = self.credentials.get_mut(plugin_id)?;
+        self.changes
+            .push(Change::Credentials(plugin_id.to_string()));
+        Some(record)
+    }
+
+    /// Removes the credentials of `plugin_id`.
+    pub fn remove_credentials(&mut self, plugin_id: &str) -> Option<CredentialRecord> {
+        let record = self.credentials.remove(plugin_id)?;
+        self.changes
+            .push(Change::Credentials(plugin_id.to_string()));
+        Some(record)
+    }
+
+    /// Stores a prediction job.
+    pub fn insert_job(&mut self, job: Job) {
+        self.changes.push(Change::Job(job.id.clone()));
+        self.jobs.insert(job.id.clone(), job);
+    }
+
+    /// Serves `blob` under `path` (a prediction input or output).
+    pub fn insert_served(&mut self, path: String, blob: ServedBlob) {
+        self.changes.push(Change::Served(path.clone()));
+        self.served.insert(path, blob);
+    }
+
     /// The file whose id (`path/name`) is `file_id`.
     pub fn file_by_file_id(&self, file_id: &str) -> Option<&FileRecord> {
-        let file_id = file_id.trim_matches('/');
-        self.files.values().find(|f| f.file_id() == file_id)
+        let id = self.file_ids.get(file_id.trim_matches('/'))?;
+        self.files.get(id)
     }
 
     /// The folder at `full_path` (`a/b`).
     pub fn folder_by_path(&self, full_path: &str) -> Option<&FolderRecord> {
-        self.folders.values().find(|f| f.full_path() == full_path)
+        self.folders.get(self.folder_paths.get(full_path)?)
     }
 
     /// Creates every missing folder of `path`, using `new_id` for their ids.
@@ -702,7 +902,7 @@ impl Store {
                     created_at: now.clone(),
                     updated_at: now,
                 };
-                self.folders.insert(record.id.clone(), record);
+                self.put_folder(record);
             }
             parent = full;
         }
@@ -800,7 +1000,7 @@ mod tests {
             .add_preset("2".into(), "p".into(), "t.flop()".into(), json!({}))
             .unwrap_err();
         assert_eq!(again.status.as_u16(), 409);
-        assert_eq!(store.presets["p"].transformation, "t.flip()");
+        assert_eq!(store.presets()["p"].transformation, "t.flip()");
         store
             .add_credentials("3".into(), "awsRek".into(), json!({"k": 1}))
             .unwrap();

@@ -11,8 +11,8 @@ use std::time::Duration;
 use axum::http::{HeaderMap, StatusCode};
 use tokio::time::Instant;
 
-use crate::auth::token;
-use crate::errors::ApiError;
+use crate::wire::auth::token;
+use crate::wire::errors::ApiError;
 
 /// The window the request rate is counted over.
 const RATE_WINDOW: Duration = Duration::from_secs(1);

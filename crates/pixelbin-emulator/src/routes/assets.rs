@@ -1,5 +1,5 @@
 //! Asset routes of `documentation/platform/ASSETS.md`: files, folders, listFiles, presets,
-//! credentials and the playground. (Uploads are in [`crate::upload`].)
+//! credentials and the playground. (Uploads are in [`crate::routes::upload`].)
 
 use std::cmp::Ordering;
 
@@ -8,16 +8,16 @@ use axum::extract::{Path, RawQuery, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::Authed;
-use crate::errors::{ApiError, ApiResult};
-use crate::extract::{JsonBody, parse};
-use crate::ids;
+use crate::routes::upload::check_access;
 use crate::state::AppState;
+use crate::store::ids;
 use crate::store::{
     Clash, FolderRecord, PLAYGROUND_FILE_ID, PresetRecord, Store, join_path, normalize_path,
     remove_blob, slugify,
 };
-use crate::upload::check_access;
+use crate::wire::auth::Authed;
+use crate::wire::errors::{ApiError, ApiResult};
+use crate::wire::extract::{JsonBody, parse};
 
 /// Default and largest page sizes of listings.
 const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -178,7 +178,7 @@ pub async fn get_file_by_id(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let file = store
-        .files
+        .files()
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("File with _id '{id}' not found")))?;
     Ok(Json(file.to_json(&state.base_url)))
@@ -245,9 +245,7 @@ pub async fn update_file(
         )?;
         store.ensure_folders(&path, &mut || state.new_id());
     }
-    let Some(file) = store.files.get_mut(&current.id) else {
-        return Err(ApiError::not_found(format!("File '{file_id}' not found")));
-    };
+    let mut file = current;
     file.name = name;
     file.path = path;
     if let Some(access) = update.access {
@@ -263,7 +261,9 @@ pub async fn update_file(
         file.metadata = metadata;
     }
     file.updated_at = ids::now_iso();
-    Ok(Json(file.to_json(&state.base_url)))
+    let body = file.to_json(&state.base_url);
+    store.update_file(file);
+    Ok(Json(body))
 }
 
 /// `DELETE /service/platform/assets/v1.0/files/{fileId}`
@@ -275,8 +275,7 @@ pub async fn delete_file(
     let mut store = state.store();
     let id = find_file(&store, &file_id)?.id.clone();
     let removed = store
-        .files
-        .remove(&id)
+        .remove_file(&id)
         .ok_or_else(|| ApiError::not_found(format!("File '{file_id}' not found")))?;
     remove_blob(&removed.blob);
     Ok(Json(removed.to_json(&state.base_url)))
@@ -304,7 +303,7 @@ pub async fn delete_files(
     let mut store = state.store();
     let mut deleted = Vec::new();
     for id in &request.ids {
-        if let Some(file) = store.files.remove(id) {
+        if let Some(file) = store.remove_file(id) {
             remove_blob(&file.blob);
             deleted.push(file.to_json(&state.base_url));
         }
@@ -353,7 +352,7 @@ pub async fn list_files(
         Vec::new()
     } else {
         store
-            .folders
+            .folders()
             .values()
             .filter(|f| in_scope(&f.path) && name_matches(&f.name))
             .map(|f| (f.seq, f.to_json()))
@@ -363,7 +362,7 @@ pub async fn list_files(
         Vec::new()
     } else {
         store
-            .files
+            .files()
             .values()
             .filter(|f| in_scope(&f.path) && name_matches(&f.name))
             .filter(|f| format.as_ref().is_none_or(|fmt| &f.format == fmt))
@@ -426,14 +425,14 @@ pub async fn folder_details(
     let name = query.get("name");
     let store = state.store();
     let mut items: Vec<Value> = store
-        .folders
+        .folders()
         .values()
         .filter(|f| f.path == path && name.is_none_or(|n| f.name == n))
         .map(FolderRecord::to_json)
         .collect();
     items.extend(
         store
-            .files
+            .files()
             .values()
             .filter(|f| f.path == path && name.is_none_or(|n| f.name == n))
             .map(|f| f.to_explore_item(&state.base_url)),
@@ -473,12 +472,12 @@ pub async fn update_folder_by_path(
 fn apply_folder_update(state: &AppState, folder_id: &str, body: Value) -> ApiResult<Json<Value>> {
     let update: UpdateFolder = parse(body, "folder update")?;
     let mut store = state.store();
-    let key = match store.folders.contains_key(folder_id) {
+    let key = match store.folders().contains_key(folder_id) {
         true => Some(folder_id.to_string()),
         false => store.folder_by_path(folder_id).map(|f| f.id.clone()),
     };
     let folder = key
-        .and_then(|key| store.folders.get_mut(&key))
+        .and_then(|key| store.folder_mut(&key))
         .ok_or_else(|| ApiError::not_found(format!("Folder '{folder_id}' not found")))?;
     if let Some(active) = update.is_active {
         folder.is_active = active;
@@ -494,23 +493,11 @@ pub async fn delete_folder(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let mut store = state.store();
-    let folder = store
-        .folders
-        .remove(&id)
+    let (folder, files) = store
+        .remove_folder_tree(&id)
         .ok_or_else(|| ApiError::not_found(format!("Folder with _id '{id}' not found")))?;
-    let full = folder.full_path();
-    let inside = |path: &str| path == full || path.starts_with(&format!("{full}/"));
-    store.folders.retain(|_, f| !inside(&f.path));
-    let doomed: Vec<String> = store
-        .files
-        .values()
-        .filter(|f| inside(&f.path))
-        .map(|f| f.id.clone())
-        .collect();
-    for file_id in doomed {
-        if let Some(file) = store.files.remove(&file_id) {
-            remove_blob(&file.blob);
-        }
+    for file in files {
+        remove_blob(&file.blob);
     }
     Ok(Json(folder.to_json()))
 }
@@ -523,7 +510,7 @@ pub async fn folder_ancestors(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let folder = store
-        .folders
+        .folders()
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("Folder with _id '{id}' not found")))?;
     let mut ancestors = Vec::new();
@@ -582,8 +569,7 @@ pub async fn update_credentials(
     let request: UpdateCredentials = parse(body, "update credentials")?;
     let mut store = state.store();
     let record = store
-        .credentials
-        .get_mut(&plugin_id)
+        .credentials_mut(&plugin_id)
         .ok_or_else(|| credentials_not_found(&plugin_id))?;
     record.credentials = request.credentials;
     record.updated_at = ids::now_iso();
@@ -598,8 +584,7 @@ pub async fn delete_credentials(
 ) -> ApiResult<Json<Value>> {
     let record = state
         .store()
-        .credentials
-        .remove(&plugin_id)
+        .remove_credentials(&plugin_id)
         .ok_or_else(|| credentials_not_found(&plugin_id))?;
     Ok(Json(record.to_json()))
 }
@@ -665,7 +650,7 @@ pub async fn list_presets(
         .collect::<ApiResult<Vec<_>>>()?;
     let store = state.store();
     let mut presets: Vec<&PresetRecord> = store
-        .presets
+        .presets()
         .values()
         .filter(|p| {
             name.as_ref()
@@ -694,7 +679,7 @@ pub async fn get_preset(
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
     let preset = store
-        .presets
+        .presets()
         .get(&name)
         .ok_or_else(|| preset_not_found(&name))?;
     Ok(Json(preset.to_json()))
@@ -717,8 +702,7 @@ pub async fn update_preset(
     let update: UpdatePreset = parse(body, "preset update")?;
     let mut store = state.store();
     let preset = store
-        .presets
-        .get_mut(&name)
+        .preset_mut(&name)
         .ok_or_else(|| preset_not_found(&name))?;
     preset.archived = update.archived;
     preset.updated_at = ids::now_iso();
@@ -733,8 +717,7 @@ pub async fn delete_preset(
 ) -> ApiResult<Json<Value>> {
     let preset = state
         .store()
-        .presets
-        .remove(&name)
+        .remove_preset(&name)
         .ok_or_else(|| preset_not_found(&name))?;
     Ok(Json(preset.to_json()))
 }
@@ -761,7 +744,7 @@ pub async fn playground_default(
 pub async fn playground_modules(State(state): State<AppState>, _auth: Authed) -> Json<Value> {
     let presets: Vec<Value> = state
         .store()
-        .presets
+        .presets()
         .values()
         .map(PresetRecord::to_json)
         .collect();
