@@ -141,7 +141,10 @@ impl UploadArgs {
             request = request.name(name);
         }
         if let Some(path) = &self.path {
-            request = request.path(path);
+            // `..`, a leading `/` and empty segments are refused before anything is sent.
+            let folder = pixelbin::upload::check_folder(path)
+                .map_err(|e| CliError::usage(format!("--path: {e}")))?;
+            request = request.path(folder);
         }
         if let Some(format) = self.format.clone().or_else(|| default_format(file)) {
             request = request.format(format);

@@ -302,3 +302,18 @@ fn a_resume_file_for_a_changed_file_is_refused_until_restart() {
     assert_eq!(emu.request_count("upload.part"), 3);
     assert!(!state_file.exists());
 }
+
+#[test]
+fn a_remote_folder_that_leaves_the_root_is_refused_before_any_request() {
+    let emu = crate::support::emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = crate::support::png_file(dir.path(), "photo.png", 8, 8);
+    for bad in ["../../../etc", "/etc", "a//b"] {
+        crate::support::pixelbin(&emu)
+            .args(["upload", crate::support::s(&photo), "--path", bad])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--path"));
+    }
+    assert_eq!(emu.request_count("*"), 0);
+}
