@@ -53,6 +53,10 @@ pub struct EmulatorArgs {
     /// Milliseconds from ACCEPTED to the final status of a prediction.
     #[arg(long, default_value_t = 200, value_name = "MS")]
     pub prediction_delay_ms: u64,
+    /// Milliseconds a CDN URL with an AI operation answers 202 from its first request
+    /// before its stand-in is served.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub transform_delay_ms: u64,
     /// Probability (0..=1) of answering a request with --fail-status.
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate, value_name = "RATE")]
     pub fail_rate: f64,
@@ -170,6 +174,7 @@ impl EmulatorArgs {
             port: self.port,
             api_secret,
             prediction_delay: Duration::from_millis(self.prediction_delay_ms),
+            transform_delay: Duration::from_millis(self.transform_delay_ms),
             faults,
             seed: self.seed,
             network: (network != NetworkModel::default()).then_some(network),
@@ -346,6 +351,7 @@ mod tests {
         assert!(options.faults.is_empty());
         assert_eq!(options.port, defaults.port);
         assert_eq!(options.prediction_delay, defaults.prediction_delay);
+        assert_eq!(options.transform_delay, defaults.transform_delay);
         assert_eq!(options.seed, defaults.seed);
         assert_eq!(options.api_secret, None);
     }

@@ -49,6 +49,7 @@ mod options;
 mod routes;
 mod state;
 mod store;
+mod transform;
 mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};

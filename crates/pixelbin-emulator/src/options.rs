@@ -18,6 +18,10 @@ pub struct EmulatorOptions {
     pub api_secret: Option<String>,
     /// Time from `ACCEPTED` to `SUCCESS` or `FAILURE` for every prediction job.
     pub prediction_delay: Duration,
+    /// How long a CDN URL with an AI operation (`erase.bg`, `sr.upscale`, ...) answers `202`
+    /// from its first request before its stand-in is served, as the live CDN does while it
+    /// processes. Default 1 s.
+    pub transform_delay: Duration,
     /// Faults injected into matching routes (see [`Fault`]).
     pub faults: Vec<Fault>,
     /// Seed of the random numbers behind fault decisions and generated ids, so runs repeat.
@@ -61,6 +65,7 @@ impl Default for EmulatorOptions {
             port: 0,
             api_secret: None,
             prediction_delay: Duration::from_millis(200),
+            transform_delay: Duration::from_secs(1),
             faults: Vec::new(),
             seed: 0,
             rate_limit: None,
@@ -88,6 +93,7 @@ impl fmt::Debug for EmulatorOptions {
                 &self.api_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("prediction_delay", &self.prediction_delay)
+            .field("transform_delay", &self.transform_delay)
             .field("faults", &self.faults)
             .field("seed", &self.seed)
             .field("rate_limit", &self.rate_limit)

@@ -54,6 +54,10 @@ pub struct Shared {
     pub webhooks: Webhooks,
     /// Credit balances per token.
     pub credits: Credits,
+    /// Rendered CDN outputs by URL (bounded, least recently used dropped first).
+    pub render_cache: Mutex<crate::transform::cache::RenderCache>,
+    /// AI URLs answering `202` until `--transform-delay-ms` has passed.
+    pub pending_transforms: crate::transform::Pending,
     /// Cancelled when the emulator stops: background work (webhook deliveries) ends with it.
     pub shutdown: CancellationToken,
     /// Random numbers for generated ids (seeded, so ids repeat across runs).
@@ -134,6 +138,10 @@ impl Shared {
             predictions_created: AtomicU64::new(0),
             webhooks: Webhooks::new(options)?,
             credits: Credits::new(options.credits),
+            render_cache: Mutex::new(crate::transform::cache::RenderCache::new(
+                crate::transform::cache::DEFAULT_CACHE_BYTES,
+            )),
+            pending_transforms: crate::transform::Pending::new(options.transform_delay),
             shutdown: CancellationToken::new(),
             id_rng: Mutex::new(id_rng),
             dir,

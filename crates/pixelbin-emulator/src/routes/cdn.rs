@@ -1,9 +1,12 @@
-//! Serving stored content: files at `/v2/{cloud}/{pattern}/{fileId}` and prediction inputs and
-//! outputs at `/predictions/...`. Transformations in the URL are not applied: the original bytes
-//! are served.
+//! Serving stored content: files at `/v2/{cloud}/{zone?}/{pattern}/{fileId}` and prediction
+//! inputs and outputs at `/predictions/...`. `original` (or no pattern) serves the stored bytes;
+//! any other pattern is rendered (see [`crate::transform`]), with `p:NAME` presets expanded
+//! from the store, `?dpr=` and `?f_auto=true` (the format from `Accept`) honoured. Every `200`
+//! carries an `ETag`; a matching `If-None-Match` answers `304`.
 
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -11,9 +14,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::StreamExt;
+use pixelbin_render::{OutputFormat, RenderOptions};
+use pixelbin_url::Transformation;
 
 use crate::state::AppState;
 use crate::store::{Blob, FileRecord, Store};
+use crate::transform::{
+    self,
+    cache::{Cached, RenderCache},
+};
 use crate::wire::errors::{ApiError, ApiResult};
 
 /// Content found behind a URL path.
@@ -139,11 +148,287 @@ async fn disk_body(blob: &Blob) -> std::io::Result<Body> {
     Ok(Body::from_stream(stream))
 }
 
+/// Stored files over this size are served but not rendered.
+const MAX_RENDER_INPUT: u64 = 256 << 20;
+
 /// `GET /v2/{*path}` and `GET /predictions/{*path}`.
 pub async fn serve(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
     let path = request.uri().path().to_string();
-    let found = lookup(&state.store(), &path)
-        .ok_or_else(|| ApiError::not_found(format!("Nothing is stored at {path}")))?;
+    let if_none_match = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let plan = {
+        let store = state.store();
+        plan(&store, &request)?
+    };
+    let Some(plan) = plan else {
+        return serve_original(&state, &path, if_none_match.as_deref()).await;
+    };
+    if let Some(cached) = lock_cache(&state).get(&plan.key) {
+        return Ok(answer(cached, if_none_match.as_deref()));
+    }
+    if plan.steps.iter().any(transform::is_ai)
+        && state.pending_transforms.still_processing(&plan.url)
+    {
+        let mut response = (
+            StatusCode::ACCEPTED,
+            axum::Json(serde_json::json!({"status": "processing", "message": "The transformation is being processed; ask again shortly."})),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return Ok(response);
+    }
+    if plan.file.size > MAX_RENDER_INPUT {
+        return Err(ApiError::too_large(format!(
+            "{} is {} bytes; the emulator renders files of at most {MAX_RENDER_INPUT} bytes",
+            plan.file.file_id(),
+            plan.file.size
+        )));
+    }
+    let input = read_prefix(&plan.file.blob, MAX_RENDER_INPUT)
+        .await
+        .map_err(|_| ApiError::not_found(format!("Nothing is stored at {path}")))?;
+    let options = RenderOptions {
+        dpr: plan.dpr,
+        auto_format: plan.auto_format,
+        resolver: Some(Arc::new(StoreResolver(state.clone()))),
+        ..RenderOptions::default()
+    };
+    let content_type = plan.file.content_type.clone();
+    let steps = plan.steps;
+    let output = tokio::task::spawn_blocking(move || {
+        transform::run_chain(input, &content_type, &steps, &options)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("rendering stopped: {e}")))?
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let cached = Cached {
+        etag: etag_of(&output.bytes),
+        output,
+    };
+    lock_cache(&state).insert(plan.key, cached.clone());
+    Ok(answer(cached, if_none_match.as_deref()))
+}
+
+/// What a CDN request renders; `None` when it serves stored bytes as they are.
+struct Plan {
+    /// The cache key: the URL, the format picked from `Accept`, and the file's version.
+    key: String,
+    /// Path and query: one AI URL's processing time runs from its first request.
+    url: String,
+    file: FileRecord,
+    steps: Vec<Transformation<'static>>,
+    dpr: Option<f64>,
+    auto_format: Option<OutputFormat>,
+}
+
+/// Reads the pattern, presets and query of a CDN request; a bad one is a 400 naming what
+/// was wrong.
+fn plan(store: &Store, request: &Request) -> ApiResult<Option<Plan>> {
+    let uri = request.uri();
+    let Some((middle, file)) = split_cdn_path(store, uri.path()) else {
+        if lookup(store, uri.path()).is_some() {
+            return Ok(None);
+        }
+        return Err(ApiError::not_found(format!(
+            "Nothing is stored at {}",
+            uri.path()
+        )));
+    };
+    // `{zone?}/{pattern}`: the pattern is the last segment before the file.
+    let pattern = match middle.as_slice() {
+        [] => return Ok(None),
+        [pattern] | [_, pattern] => pattern.as_str(),
+        _ => {
+            return Err(ApiError::bad_request(format!(
+                "{} has more segments than /v2/{{cloud}}/{{zone}}/{{pattern}}/{{file}}",
+                uri.path()
+            )));
+        }
+    };
+    if pattern == "original" {
+        return Ok(None);
+    }
+    let steps = pixelbin_url::parse_pattern(pattern)
+        .map_err(|e| ApiError::bad_request(format!("invalid pattern '{pattern}': {e}")))?;
+    let mut expanded = Vec::new();
+    for step in steps {
+        if !step.is_preset() {
+            expanded.push(step.into_owned());
+            continue;
+        }
+        let preset = store
+            .presets()
+            .get(step.name.as_ref())
+            .filter(|p| !p.archived)
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "preset 'p:{}' does not exist: create it first (presets add)",
+                    step.name
+                ))
+            })?;
+        let inner = pixelbin_url::parse_pattern(&preset.transformation).map_err(|e| {
+            ApiError::bad_request(format!("preset 'p:{}' is invalid: {e}", step.name))
+        })?;
+        if inner.iter().any(Transformation::is_preset) {
+            return Err(ApiError::bad_request(format!(
+                "preset 'p:{}' names another preset; presets do not nest",
+                step.name
+            )));
+        }
+        expanded.extend(inner.into_iter().map(Transformation::into_owned));
+    }
+    let mut dpr = None;
+    let mut f_auto = false;
+    for (key, value) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        match key.as_ref() {
+            "dpr" if value != "auto" => match value.parse::<f64>() {
+                Ok(ratio) if (0.1..=5.0).contains(&ratio) => dpr = Some(ratio),
+                _ => {
+                    return Err(ApiError::bad_request(format!(
+                        "invalid dpr '{value}': expected a number from 0.1 to 5.0, or auto"
+                    )));
+                }
+            },
+            "f_auto" => f_auto = value == "true",
+            _ => {}
+        }
+    }
+    let auto_format = if f_auto {
+        auto_format(request.headers().get(header::ACCEPT))
+    } else {
+        None
+    };
+    let url = match uri.query() {
+        Some(query) => format!("{}?{query}", uri.path()),
+        None => uri.path().to_string(),
+    };
+    Ok(Some(Plan {
+        key: format!("{url} {auto_format:?} {} {}", file.id, file.updated_at),
+        url,
+        file: file.clone(),
+        steps: expanded,
+        dpr,
+        auto_format,
+    }))
+}
+
+/// `f_auto`: the best format the client accepts, avif over webp; `None` keeps the original's.
+fn auto_format(accept: Option<&HeaderValue>) -> Option<OutputFormat> {
+    let accept = accept.and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.contains("image/avif") {
+        Some(OutputFormat::Avif)
+    } else if accept.contains("image/webp") {
+        Some(OutputFormat::Webp)
+    } else {
+        None
+    }
+}
+
+/// `t.merge` overlays: stored files by file id (`i:logos/a.png`).
+struct StoreResolver(AppState);
+
+impl pixelbin_render::Resolver for StoreResolver {
+    fn resolve(&self, path: &str) -> Result<Vec<u8>, String> {
+        let blob = {
+            let store = self.0.store();
+            let file = store
+                .file_by_file_id(path.trim_start_matches('/'))
+                .ok_or_else(|| format!("no stored file has the id '{path}'"))?;
+            if file.size > MAX_RENDER_INPUT {
+                return Err(format!("{path} is over {MAX_RENDER_INPUT} bytes"));
+            }
+            file.blob.clone()
+        };
+        match blob {
+            Blob::Memory(bytes) => Ok(bytes.to_vec()),
+            Blob::Disk(_) | Blob::Parts(_) => {
+                let mut out = Vec::new();
+                for part in blob.files() {
+                    std::fs::File::open(part)
+                        .and_then(|mut f| f.read_to_end(&mut out))
+                        .map_err(|e| format!("{path}: {e}"))?;
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+fn lock_cache(state: &AppState) -> std::sync::MutexGuard<'_, RenderCache> {
+    state.render_cache.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A strong entity tag: the first 16 bytes of the content's SHA-256, in hex.
+fn etag_of(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("\"{}\"", hex::encode(&sha2::Sha256::digest(bytes)[..16]))
+}
+
+/// Whether an `If-None-Match` value names `etag` (or is `*`).
+fn matches_etag(if_none_match: Option<&str>, etag: &str) -> bool {
+    if_none_match.is_some_and(|value| {
+        value
+            .split(',')
+            .map(|tag| tag.trim().trim_start_matches("W/"))
+            .any(|tag| tag == "*" || tag == etag.trim_start_matches("W/"))
+    })
+}
+
+/// `304` when the client has this version, else `200` with the bytes; both with the `ETag`.
+fn answer(cached: Cached, if_none_match: Option<&str>) -> Response {
+    let etag = HeaderValue::from_str(&cached.etag).ok();
+    let mut response = if matches_etag(if_none_match, &cached.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut response = (StatusCode::OK, Body::from(cached.output.bytes)).into_response();
+        if let Ok(ct) = HeaderValue::from_str(&cached.output.content_type) {
+            response.headers_mut().insert(header::CONTENT_TYPE, ct);
+        }
+        response
+    };
+    if let Some(etag) = etag {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+/// Stored bytes as they are, with a weak `ETag` of the content's identity (its path, size and
+/// version), so a large file need not be hashed to be served.
+async fn serve_original(
+    state: &AppState,
+    path: &str,
+    if_none_match: Option<&str>,
+) -> ApiResult<Response> {
+    let (found, version) = {
+        let store = state.store();
+        let found = lookup(&store, path)
+            .ok_or_else(|| ApiError::not_found(format!("Nothing is stored at {path}")))?;
+        let version = split_cdn_path(&store, path)
+            .map(|(_, file)| format!("{} {}", file.id, file.updated_at))
+            .unwrap_or_default();
+        (found, version)
+    };
+    let etag = {
+        use sha2::Digest;
+        let identity = format!("{path} {} {version}", found.size);
+        format!(
+            "W/\"{}\"",
+            hex::encode(&sha2::Sha256::digest(identity.as_bytes())[..16])
+        )
+    };
+    let etag_value = HeaderValue::from_str(&etag).ok();
+    if matches_etag(if_none_match, &etag) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        if let Some(etag) = etag_value {
+            response.headers_mut().insert(header::ETAG, etag);
+        }
+        return Ok(response);
+    }
     let body = match &found.blob {
         Blob::Memory(bytes) => Body::from(bytes.clone()),
         Blob::Disk(_) | Blob::Parts(_) => disk_body(&found.blob)
@@ -156,6 +441,9 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> ApiResult
         headers.insert(header::CONTENT_TYPE, ct);
     }
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(found.size));
+    if let Some(etag) = etag_value {
+        headers.insert(header::ETAG, etag);
+    }
     Ok(response)
 }
 

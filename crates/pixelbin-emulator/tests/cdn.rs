@@ -1,0 +1,189 @@
+//! The CDN route renders: basic `t.*` patterns through pixelbin-render, AI operations as
+//! stand-ins after a `202` while "processing", ETags and `304`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use pixelbin_emulator::{Emulator, EmulatorOptions};
+use reqwest::Method;
+use reqwest::multipart::{Form, Part};
+use serde_json::json;
+
+const ASSETS: &str = "/service/platform/assets/v1.0";
+
+async fn start(transform_delay: Duration) -> Emulator {
+    Emulator::start(EmulatorOptions {
+        api_secret: Some(SECRET.into()),
+        transform_delay,
+        ..EmulatorOptions::default()
+    })
+    .await
+    .expect("emulator starts")
+}
+
+/// Uploads a generated 120 x 80 PNG as `cdn/photo.png`; returns its CDN URL (`original`).
+async fn upload_photo(emu: &Emulator) -> String {
+    let form = Form::new()
+        .part("file", Part::bytes(png(120, 80)).file_name("photo.png"))
+        .text("path", "cdn")
+        .text("name", "photo");
+    let (status, file) =
+        send(authed(Method::POST, format!("{}{ASSETS}/upload/direct", emu.url())).multipart(form))
+            .await;
+    assert_eq!(status, 200, "{file}");
+    let url = file["url"].as_str().unwrap().to_string();
+    assert!(url.contains("/original/"), "{url}");
+    url
+}
+
+fn with_pattern(original: &str, pattern: &str) -> String {
+    original.replace("/original/", &format!("/{pattern}/"))
+}
+
+async fn get(url: &str) -> reqwest::Response {
+    client().get(url).send().await.expect("answered")
+}
+
+fn decode(bytes: &[u8]) -> image::DynamicImage {
+    image::load_from_memory(bytes).expect("an image")
+}
+
+#[tokio::test]
+async fn basic_patterns_render() {
+    let emu = start(Duration::from_millis(300)).await;
+    let original = upload_photo(&emu).await;
+
+    let response = get(&original).await;
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(bytes.to_vec(), png(120, 80), "original is the stored bytes");
+
+    let response = get(&with_pattern(&original, "t.resize(w:50)")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let image = decode(&response.bytes().await.unwrap());
+    assert_eq!((image.width(), image.height()), (50, 33));
+
+    let response = get(&with_pattern(&original, "t.toFormat(f:webp)")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/webp");
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(&bytes[8..12], b"WEBP");
+
+    // dpr multiplies the resize; f_auto picks webp from Accept.
+    let response = client()
+        .get(format!(
+            "{}?dpr=2&f_auto=true",
+            with_pattern(&original, "t.resize(w:30)")
+        ))
+        .header("accept", "image/webp,*/*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/webp");
+    assert_eq!(decode(&response.bytes().await.unwrap()).width(), 60);
+}
+
+#[tokio::test]
+async fn bad_values_answer_400_naming_the_parameter() {
+    let emu = start(Duration::from_millis(300)).await;
+    let original = upload_photo(&emu).await;
+    let (status, body) = send(client().get(with_pattern(&original, "t.resize(w:-5)"))).await;
+    assert_eq!(status, 400, "{body}");
+    let message = error_message(400, &body);
+    assert!(
+        message.contains("t.resize") && message.contains("w (width)"),
+        "{message}"
+    );
+
+    let (status, body) = send(client().get(with_pattern(&original, "p:nosuch"))).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(error_message(400, &body).contains("p:nosuch"));
+}
+
+#[tokio::test]
+async fn presets_expand_from_the_store() {
+    let emu = start(Duration::from_millis(300)).await;
+    let original = upload_photo(&emu).await;
+    let (status, body) = send(
+        authed(Method::POST, format!("{}{ASSETS}/presets", emu.url()))
+            .json(&json!({"presetName": "small", "transformation": "t.resize(w:40)~t.flip()"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let response = get(&with_pattern(&original, "p:small")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(decode(&response.bytes().await.unwrap()).width(), 40);
+}
+
+#[tokio::test]
+async fn etag_and_if_none_match_answer_304() {
+    let emu = start(Duration::from_millis(300)).await;
+    let original = upload_photo(&emu).await;
+    for url in [with_pattern(&original, "t.resize(w:50)"), original.clone()] {
+        let response = get(&url).await;
+        assert_eq!(response.status(), 200);
+        let etag = response.headers()["etag"].to_str().unwrap().to_string();
+        let again = client()
+            .get(&url)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{url}");
+        assert_eq!(again.headers()["etag"], etag.as_str());
+        let other = client()
+            .get(&url)
+            .header("if-none-match", "\"something-else\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 200);
+    }
+}
+
+/// Polls an AI URL: `202` first, then (bounded) `200`; returns the final bytes.
+async fn processed(url: &str) -> bytes::Bytes {
+    let first = get(url).await;
+    assert_eq!(
+        first.status(),
+        202,
+        "{url}: the first request is still processing"
+    );
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let response = get(url).await;
+        match response.status().as_u16() {
+            202 => continue,
+            200 => return response.bytes().await.unwrap(),
+            other => panic!("{url}: status {other}"),
+        }
+    }
+    panic!("{url} never finished processing");
+}
+
+#[tokio::test]
+async fn ai_operations_answer_202_then_a_stand_in() {
+    let emu = start(Duration::from_millis(300)).await;
+    let original = upload_photo(&emu).await;
+
+    let erased = decode(&processed(&with_pattern(&original, "erase.bg()")).await).into_rgba8();
+    assert_eq!(erased.dimensions(), (120, 80));
+    assert_eq!(erased.get_pixel(0, 0).0[3], 0, "corners are transparent");
+    assert_eq!(erased.get_pixel(119, 79).0[3], 0, "corners are transparent");
+    assert!(
+        erased.pixels().any(|p| p.0[3] == 255),
+        "the subject stays opaque"
+    );
+
+    let upscaled = decode(&processed(&with_pattern(&original, "sr.upscale()")).await);
+    assert_eq!((upscaled.width(), upscaled.height()), (240, 160));
+
+    // A mixed chain: the stand-in, then the basic step rendered.
+    let mixed =
+        decode(&processed(&with_pattern(&original, "sr.upscale(t:4x)~t.resize(w:100)")).await);
+    assert_eq!((mixed.width(), mixed.height()), (100, 67));
+}
