@@ -20,7 +20,7 @@
 //! costs (see `bound_seconds`). No client can beat it; on a short file over a long path it
 //! sits well below the uplink.
 //!
-//! First, the many-small-files point: [`MANY_FILES`] files of [`MANY_FILE_BYTES`] bytes in one
+//! First, the many-small-files point: `MANY_FILES` files of `MANY_FILE_BYTES` bytes in one
 //! folder through the same model at 48 Mbit/s per connection (RTT 20 / 80 / 200 ms), with
 //! `pixelbin upload DIR` (defaults) against the reference's asyncio loop, `uploadAsync` 16 at a
 //! time (`crates/pixelbin-upload/benches/reference_upload_many.py`), in the same emulator. Each
