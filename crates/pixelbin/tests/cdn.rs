@@ -223,3 +223,46 @@ fn the_blocking_client_waits_the_same_way() {
     let fetched = client.cdn().fetch_with(ai_url(&origin), &quick()).unwrap();
     assert_eq!((fetched.bytes.as_slice(), fetched.accepted), (IMAGE, 2));
 }
+
+/// The emulator's CDN answers an AI pattern with `202` while it "generates", as the live CDN
+/// does; the client waits through them and returns the rendered stand-in.
+#[tokio::test]
+async fn waits_through_the_emulators_202s_for_an_ai_pattern() {
+    use pixelbin::url::{UrlToObjOptions, url_to_obj};
+    use pixelbin::{UploadOptions, UploadRequest, UploadSource};
+    use pixelbin_emulator::{Emulator, EmulatorOptions};
+
+    // A real 48 x 32 PNG (one of the renderer's sharp vector inputs).
+    const PHOTO: &[u8] = include_bytes!("../../pixelbin-render/tests/vectors/inputs/gradient.png");
+    let emu = Emulator::start(EmulatorOptions {
+        api_secret: Some(SECRET.into()),
+        transform_delay: Duration::from_millis(300),
+        ..EmulatorOptions::default()
+    })
+    .await
+    .expect("the emulator starts");
+    let client = client(&emu.url());
+    let stored = client
+        .uploader()
+        .upload(
+            UploadSource::from(PHOTO),
+            UploadRequest::new().name("photo").path("cdn").format("png"),
+            UploadOptions::default(),
+        )
+        .await
+        .unwrap();
+    let stored_url = stored.url.unwrap();
+    let original = url_to_obj(&stored_url, UrlToObjOptions::default()).unwrap();
+    let url = original
+        .transform(erase_bg::bg())
+        .transform(basic::resize().width(24));
+
+    let fetched = client.cdn().fetch_with(&url, &quick()).await.unwrap();
+    assert!(fetched.accepted >= 1, "no 202 before the output");
+    assert_eq!(fetched.content_type.as_deref(), Some("image/png"));
+    assert_eq!(&fetched.bytes[1..4], b"PNG");
+    // IHDR: width and height, big-endian, at bytes 16..24; 48 x 32 resized to width 24.
+    let width = u32::from_be_bytes(fetched.bytes[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(fetched.bytes[20..24].try_into().unwrap());
+    assert_eq!((width, height), (24, 16));
+}
