@@ -368,3 +368,95 @@ fn bulk_predict_resumes_after_kill_9() {
         before + 6 - created_at_kill
     );
 }
+
+#[test]
+fn the_webhook_endpoint_example_receives_a_signed_delivery_and_refuses_a_forged_one() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    const WEBHOOK_SECRET: &str = "example-webhook-secret";
+    let emulator = Emulator::spawn(pixelbin_emulator::EmulatorOptions {
+        webhook_secret: Some(WEBHOOK_SECRET.into()),
+        ..common::options(Duration::ZERO)
+    })
+    .expect("spawn the emulator");
+    let exe = examples()
+        .get("webhook_endpoint")
+        .expect("the webhook_endpoint example was built");
+    let mut child = Command::new(exe)
+        .arg("127.0.0.1:0")
+        .env("PIXELBIN_WEBHOOK_SECRET", WEBHOOK_SECRET)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed however the test ends.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    // Lines arrive through a channel, so every wait for one is bounded.
+    let (sender, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut child = Kill(child);
+    let next_line = || {
+        lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the endpoint printed a line in time")
+    };
+    let first = next_line();
+    let endpoint = first
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+
+    // A forged delivery is refused before its body is trusted.
+    let port_and_path = endpoint.trim_start_matches("http://");
+    let (address, path) = port_and_path.split_once('/').unwrap();
+    let mut socket = std::net::TcpStream::connect(address).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let body = br#"{"_id":"forged","status":"SUCCESS"}"#;
+    write!(
+        socket,
+        "POST /{path} HTTP/1.1\r\nhost: {address}\r\nx-erbg-signature: 00\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    socket.write_all(body).unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut socket, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+
+    // A job created with the endpoint as its webhook is delivered, signed, when it finishes.
+    let client = pixelbin::blocking::PixelbinClient::new(common::config(&emulator)).unwrap();
+    let job = client
+        .predictions()
+        .create(
+            "erase_bg",
+            pixelbin::PredictionInput::new()
+                .url("image", "https://cdn.pixelbin.io/v2/dummy-cloudname/original/__playground/playground-default.jpeg"),
+            Some(endpoint.as_str()),
+        )
+        .unwrap();
+    let line = next_line();
+    assert!(
+        line.starts_with(&format!("job {} SUCCESS", job.id)),
+        "{line}"
+    );
+    assert!(
+        child.0.try_wait().unwrap().is_none(),
+        "the endpoint keeps serving"
+    );
+}

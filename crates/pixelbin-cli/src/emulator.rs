@@ -26,6 +26,8 @@ pub async fn run(
     let emulator = Emulator::start(args.options(api_secret))
         .await
         .map_err(|error| anyhow::anyhow!(start_error(args.port, &error)))?;
+    // Installed before the announcement, so a signal sent on reading it is handled.
+    let shutdown = shutdown_signal();
     // One line either way, flushed at once, so a script can read it and go on.
     let line = if out.json {
         serde_json::json!({ "url": emulator.url() }).to_string()
@@ -33,7 +35,7 @@ pub async fn run(
         format!("pixelbin-emulator listening on {}", emulator.url())
     };
     crate::output::print_text(|w| writeln!(w, "{line}"))?;
-    shutdown_signal().await;
+    shutdown.await;
     drop(emulator);
     Ok(())
 }

@@ -80,13 +80,15 @@ pub async fn run(args: ListenArgs, out: Output) -> anyhow::Result<()> {
         .fallback(receive)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(receiver);
+    // Installed before the announcement, so a signal sent on reading it is handled.
+    let shutdown = pixelbin_emulator::cli::shutdown_signal();
     eprintln!("pixelbin webhook listen: receiving on http://{addr}/ (Ctrl-C to stop)");
     // On Ctrl-C or SIGTERM, stop accepting and give requests in flight a short grace; a client
     // stalled mid-request is cut when it runs out, so the command always ends within a second.
     let stop = Arc::new(tokio::sync::Notify::new());
     let signalled = stop.clone();
     let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-        pixelbin_emulator::cli::shutdown_signal().await;
+        shutdown.await;
         signalled.notify_one();
     });
     tokio::select! {

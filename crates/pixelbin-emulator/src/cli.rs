@@ -252,29 +252,39 @@ fn parse_route(s: &str) -> Result<String, String> {
 /// Waits for Ctrl-C or (on Unix) SIGTERM or SIGHUP (the terminal closed): the end of a
 /// foreground emulator's life. The caller then drops the emulator, which removes its
 /// temporary directory.
-pub async fn shutdown_signal() {
+///
+/// The handlers are installed when this is called, not when the future is first polled: call
+/// it before announcing the server (the `listening on` line), or a signal sent as soon as the
+/// line is read would still meet the default action and kill the process uncleaned.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (
+        let handlers = (
+            signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
-        ) {
-            (Ok(mut term), Ok(mut hup)) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                    _ = hup.recv() => {}
+        );
+        async move {
+            match handlers {
+                (Ok(mut int), Ok(mut term), Ok(mut hup)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                        _ = hup.recv() => {}
+                    }
                 }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

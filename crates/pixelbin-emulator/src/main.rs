@@ -38,10 +38,12 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
+    // Installed before the announcement, so a signal sent on reading it is handled.
+    let shutdown = shutdown_signal();
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "pixelbin-emulator listening on {}", emulator.url());
     let _ = stdout.flush();
-    shutdown_signal().await;
+    shutdown.await;
     drop(emulator);
     std::process::ExitCode::SUCCESS
 }
