@@ -223,7 +223,7 @@ fn kill_and_resume(at: KillAt) {
     child.wait().unwrap();
     let acknowledged_at_kill = journaled_ids(&journal);
     assert!(acknowledged_at_kill.len() >= acknowledged.len());
-    let created_before = emu.predictions_created();
+    let created_before = settled_creates(&emu);
 
     let rerun = pixelbin(&emu).args(command).arg(&journal).output().unwrap();
     assert_eq!(
@@ -254,6 +254,26 @@ fn kill_and_resume(at: KillAt) {
     );
     for i in 0..6 {
         assert!(out.join(format!("p{i}.png")).is_file(), "p{i} saved");
+    }
+}
+
+/// The emulator's count of created jobs once it stops moving: a create the killed process had
+/// already sent may still be completing in the emulator when the kill returns, and counting
+/// before it lands would blame that job on the rerun.
+fn settled_creates(emu: &Emulator) -> u64 {
+    let started = Instant::now();
+    let mut last = emu.predictions_created();
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = emu.predictions_created();
+        if now == last {
+            return now;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the emulator's create count never settled"
+        );
+        last = now;
     }
 }
 
