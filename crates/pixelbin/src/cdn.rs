@@ -32,6 +32,7 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
+use pixelbin_http::atomic_file::{Access, PartFile};
 use pixelbin_http::{ApiRequest, StreamingResponse, Transport};
 use pixelbin_url::UrlObj;
 use tokio::io::AsyncWriteExt as _;
@@ -269,16 +270,14 @@ impl Cdn {
             path: target.to_path_buf(),
             source,
         };
-        let folder = match target.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
         let started = Instant::now();
         let url = url.cdn_url()?;
         let (mut response, accepted) = self.ready(&url, options, started).await?;
         let content_type = content_type(&response);
-        let temp = tempfile::NamedTempFile::new_in(folder).map_err(write_err)?;
-        let mut file = tokio::fs::File::from_std(temp.reopen().map_err(write_err)?);
+        // The one atomic write of the SDK: a locked part file beside the target, with a plain
+        // create's mode, renamed into place once complete (and removed on any failure).
+        let mut part = PartFile::create(target, Access::Umask).map_err(write_err)?;
+        let mut file = tokio::fs::File::from_std(part.file().try_clone().map_err(write_err)?);
         let write = async {
             let mut size = 0u64;
             while let Some(chunk) = response.chunk().await? {
@@ -286,21 +285,19 @@ impl Cdn {
                 size += chunk.len() as u64;
             }
             file.flush().await.map_err(write_err)?;
-            file.sync_all().await.map_err(write_err)?;
             Ok::<_, Error>(size)
         };
         let size = within(started, options, write).await?;
-        let persisted = if options.overwrite {
-            temp.persist(target)
-        } else {
-            temp.persist_noclobber(target)
-        };
-        // On failure the temporary file is removed when the error drops.
-        persisted.map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+        drop(file);
+        let overwrite = options.overwrite;
+        let committed = tokio::task::spawn_blocking(move || part.commit(overwrite))
+            .await
+            .map_err(|e| write_err(std::io::Error::other(e)))?;
+        committed.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
                 output_exists()
             } else {
-                write_err(e.error)
+                write_err(e)
             }
         })?;
         Ok(Saved {

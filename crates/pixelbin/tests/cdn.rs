@@ -169,6 +169,16 @@ async fn fetch_to_saves_atomically_and_keeps_an_existing_file() {
     assert_eq!((saved.size, saved.accepted), (IMAGE.len() as u64, 1));
     assert_eq!(saved.content_type.as_deref(), Some("image/png"));
     assert_eq!(std::fs::read(&target).unwrap(), IMAGE);
+    // The mode a plain file create gets here (the umask applies), as for every download.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&target), mode(&plain));
+        std::fs::remove_file(&plain).unwrap();
+    }
 
     // An existing file is refused before any request, and left as it was.
     std::fs::write(&target, b"keep me").unwrap();
