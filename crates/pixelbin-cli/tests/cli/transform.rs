@@ -41,8 +41,13 @@ fn images(dir: &Path, count: usize) -> Vec<(PathBuf, u32)> {
 /// The names of the remote root's entries.
 fn root_names(emu: &Emulator) -> Vec<String> {
     let listing = json_of(pixelbin(emu).args(["files", "list", "--all", "--json"]));
-    let items = listing.as_array().expect("a JSON array of the root's entries");
-    assert!(items.iter().any(|i| i["name"] == "__playground"), "{listing}");
+    let items = listing
+        .as_array()
+        .expect("a JSON array of the root's entries");
+    assert!(
+        items.iter().any(|i| i["name"] == "__playground"),
+        "{listing}"
+    );
     items
         .iter()
         .filter_map(|i| i["name"].as_str().map(str::to_string))
