@@ -95,6 +95,7 @@ mod error;
 pub mod local_file;
 pub mod model;
 mod multipart;
+pub mod naming;
 mod netrc;
 mod proxy;
 mod redact;

@@ -114,7 +114,6 @@ mod direct;
 mod error;
 mod flight;
 mod many;
-mod naming;
 mod options;
 mod progress;
 mod request;
@@ -130,7 +129,6 @@ pub use many::{
     ManyOptions, ONE_REQUEST_MAX, TreeFile, UploadItem, UploadStream, default_format, default_name,
     files_under,
 };
-pub use naming::{NameError, check_folder, stored_name};
 pub use options::{
     AUTO_CHUNK_SIZE, ConcurrencyMode, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY,
     DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_RETRIES,
@@ -142,6 +140,7 @@ pub use pixelbin_http::model::Access;
 /// The stored file the completion request answers with (defined in `pixelbin_http::model`,
 /// shared with `pixelbin-platform`).
 pub use pixelbin_http::model::FileObject;
+pub use pixelbin_http::naming::{NameError, check_folder, stored_name};
 /// Former name of [`FileObject`].
 #[deprecated(
     since = "0.2.0",

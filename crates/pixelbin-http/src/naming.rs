@@ -1,5 +1,7 @@
 //! The service's rules for stored names and folders, in one place: what a local file name
 //! becomes once stored, and which remote folder paths are refused before anything is sent.
+//! The SDK's uploads (`pixelbin_upload::stored_name`) and the emulator's store both name
+//! files by these rules, so a name the SDK predicts is the name the emulator stores.
 //!
 //! Two local files that map to one stored name would overwrite each other (or the second would
 //! be refused with a 409 after its bytes were sent), so bulk uploads compare these names before
@@ -28,10 +30,10 @@ fn refused(message: String) -> NameError {
 /// The name the service stores a file under, given the `name` and `format` of its upload:
 /// letters, digits, `.`, `_` and `-` stay, any other character (a space, `é`, `+`) becomes
 /// `-`, surrounding spaces go, and `.format` is appended unless the name already ends with it
-/// (`jpg` is sent as `jpeg`, see [`default_format`](crate::default_format)).
+/// (`jpg` is sent as `jpeg`, see `pixelbin_upload::default_format`).
 ///
 /// ```
-/// use pixelbin_upload::stored_name;
+/// use pixelbin_http::naming::stored_name;
 /// assert_eq!(stored_name("a b", Some("png")).unwrap(), "a-b.png");
 /// assert_eq!(stored_name("a-b", Some("png")).unwrap(), "a-b.png");
 /// assert_eq!(stored_name("photo.jpeg", Some("jpeg")).unwrap(), "photo.jpeg");
@@ -70,7 +72,7 @@ pub fn stored_name(name: &str, format: Option<&str>) -> Result<String, NameError
 /// asked for).
 ///
 /// ```
-/// use pixelbin_upload::check_folder;
+/// use pixelbin_http::naming::check_folder;
 /// assert_eq!(check_folder("shop/shoes/").unwrap(), "shop/shoes");
 /// assert_eq!(check_folder("").unwrap(), "");
 /// for bad in ["/etc", "a//b", "../x", "a/./b"] {
