@@ -31,18 +31,25 @@
 mod error;
 pub mod journal;
 mod outcome;
+mod output;
+mod pattern;
 mod predictions;
+mod remote;
 mod stream;
+mod transforms;
 mod uploads;
 pub mod walk;
+mod working;
 
 pub use error::Error;
 pub use journal::{ItemId, Journal, Record, Scope, State, Work};
 pub use outcome::{Event, Exit, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 pub use predictions::{Predict, SharedInput, predictions};
 pub use stream::BulkStream;
+pub use transforms::{DEFAULT_CONCURRENCY, Transforms, transforms};
 pub use uploads::{Uploads, uploads};
 pub use walk::{Found, Walk};
+pub use working::WORKING_FOLDER_PREFIX;
 
 /// The stream methods (`next`, `map`, ...) a [`BulkStream`] is read with, so a bulk program
 /// needs no `futures` dependency of its own.
