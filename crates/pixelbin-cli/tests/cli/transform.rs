@@ -306,6 +306,7 @@ fn keep_uploads_keeps_them() {
     let dir = tempfile::tempdir().unwrap();
     let photos = dir.path().join("photos");
     images(&photos, 3);
+    std::fs::write(photos.join("notes.txt"), b"not an image").unwrap();
     let out = dir.path().join("out");
     let files = emu.file_count();
     let run = pixelbin(&emu)
@@ -314,6 +315,11 @@ fn keep_uploads_keeps_them() {
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("notes.txt: not named as an image"),
+        "{}",
+        stderr(&run)
+    );
     assert_eq!(emu.file_count(), files + 3);
     assert!(root_names(&emu).contains(&"kept".to_string()));
 }
