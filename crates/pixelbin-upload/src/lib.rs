@@ -126,10 +126,7 @@ mod wire;
 
 pub use error::UploadError;
 pub use flight::{MAX_FILES_IN_FLIGHT, START_FILES};
-pub use many::{
-    ManyOptions, ONE_REQUEST_MAX, TreeFile, UploadItem, UploadStream, default_format, default_name,
-    files_under,
-};
+pub use many::{ManyOptions, ONE_REQUEST_MAX, TreeFile, UploadItem, UploadStream, files_under};
 pub use naming::{NameError, check_folder, stored_name};
 pub use options::{
     AUTO_CHUNK_SIZE, ConcurrencyMode, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY,
@@ -142,6 +139,8 @@ pub use pixelbin_http::model::Access;
 /// The stored file the completion request answers with (defined in `pixelbin_http::model`,
 /// shared with `pixelbin-platform`).
 pub use pixelbin_http::model::FileObject;
+/// The default name and format of a local file's upload (the one rule, in `pixelbin_http::model`).
+pub use pixelbin_http::model::{default_format, default_name};
 /// Former name of [`FileObject`].
 #[deprecated(
     since = "0.2.0",

@@ -1,6 +1,10 @@
 //! Where and how an uploaded file is stored: the body of the signed-url v2 request
 //! (`POST /service/platform/assets/v2.0/upload/signed-url`), one model for the uploader and
-//! the platform's `createSignedUrlV2`.
+//! the platform's `createSignedUrlV2`; the one rule for the name and format a local file is
+//! stored under by default ([`UploadRequest::defaults_from_file`]) and the one join of remote
+//! paths ([`remote_path`]).
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -119,6 +123,29 @@ impl UploadRequest {
         self
     }
 
+    /// Fills what a local file's name tells, each only where not set already: the name
+    /// ([`default_name`]) and the format ([`default_format`]). Every upload of a local file in
+    /// the SDK and the CLI takes its default name and format from here.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use pixelbin_http::model::UploadRequest;
+    ///
+    /// let request = UploadRequest::new().defaults_from_file(Path::new("shots/Hero.JPG"));
+    /// assert_eq!((request.name.as_deref(), request.format.as_deref()), (Some("Hero"), Some("jpeg")));
+    /// let request = UploadRequest::new().name("cover").defaults_from_file(Path::new("a.png"));
+    /// assert_eq!((request.name.as_deref(), request.format.as_deref()), (Some("cover"), Some("png")));
+    /// ```
+    pub fn defaults_from_file(mut self, file: &Path) -> Self {
+        if self.name.is_none() {
+            self.name = default_name(file);
+        }
+        if self.format.is_none() {
+            self.format = default_format(file);
+        }
+        self
+    }
+
     /// Refuses what the service would: an access level other than `public-read` or
     /// `private`, and metadata that is not a JSON object. Called before any request.
     pub fn validate(&self) -> Result<(), Error> {
@@ -134,11 +161,84 @@ impl UploadRequest {
     }
 }
 
+/// The name a local file is stored under by default: its file name without the extension.
+pub fn default_name(file: &Path) -> Option<String> {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// The format a local file is stored as by default: its extension in lower case, `jpg` read as
+/// `jpeg` (as the service does).
+pub fn default_format(file: &Path) -> Option<String> {
+    let ext = file.extension()?.to_string_lossy().to_ascii_lowercase();
+    match ext.as_str() {
+        "" => None,
+        "jpg" => Some("jpeg".to_string()),
+        _ => Some(ext),
+    }
+}
+
+/// A remote path (a folder, or a file id `folder/name`) from its parts, in order: every part
+/// split at `/`, empty segments left out, joined with `/`; no leading or trailing `/`. The one
+/// join of remote paths in the SDK and the CLI (the service answers paths such as `/xyz`).
+///
+/// ```
+/// use pixelbin_http::model::remote_path;
+///
+/// assert_eq!(remote_path(["shop/", "/shoes", "hero.jpeg"]), "shop/shoes/hero.jpeg");
+/// assert_eq!(remote_path(["", "hero.jpeg"]), "hero.jpeg");
+/// assert_eq!(remote_path(["/"]), "");
+/// ```
+pub fn remote_path<I, S>(parts: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut joined = String::new();
+    for part in parts {
+        for segment in part.as_ref().split('/').filter(|s| !s.is_empty()) {
+            if !joined.is_empty() {
+                joined.push('/');
+            }
+            joined.push_str(segment);
+        }
+    }
+    joined
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Map, json};
 
     use super::*;
+
+    #[test]
+    fn defaults_come_from_the_file_name_and_never_replace_what_is_set() {
+        for (file, name, format) in [
+            ("dir/a.JPG", Some("a"), Some("jpeg")),
+            ("a.b.png", Some("a.b"), Some("png")),
+            ("noext", Some("noext"), None),
+            (".hidden", Some(".hidden"), None),
+        ] {
+            let request = UploadRequest::new().defaults_from_file(Path::new(file));
+            assert_eq!(request.name.as_deref(), name, "{file}");
+            assert_eq!(request.format.as_deref(), format, "{file}");
+        }
+        let set = UploadRequest::new().name("n").format("webp");
+        assert_eq!(set.clone().defaults_from_file(Path::new("x.png")), set);
+    }
+
+    #[test]
+    fn remote_paths_join_with_one_slash() {
+        assert_eq!(remote_path(["/xyz", "a.png"]), "xyz/a.png");
+        assert_eq!(
+            remote_path(["shop//shoes/", "", "sub", "a.png"]),
+            "shop/shoes/sub/a.png"
+        );
+        assert_eq!(remote_path(Vec::<String>::new()), "");
+        assert_eq!(remote_path(["a"]), "a");
+    }
 
     #[test]
     fn only_set_fields_are_sent_with_the_reference_names() {
