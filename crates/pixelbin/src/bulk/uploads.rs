@@ -10,6 +10,7 @@ use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
 use crate::PixelbinClient;
+use crate::http::model::remote_path;
 use crate::platform::ListFilesParams;
 use crate::upload::{
     ManyOptions, TreeFile, UploadItem, UploadRequest, UploadSource, check_folder, stored_name,
@@ -150,7 +151,7 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
             return Err(Error::RemoteNameClash {
                 first: first.clone(),
                 second: found.path,
-                stored: join(&folder, &name),
+                stored: remote_path([&folder, &name]),
             });
         }
         stored.insert(key, found.path.clone());
@@ -245,6 +246,7 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
         };
         let run = async {
             for notice in notices {
+                summary.note(&notice);
                 events.send(Event::Notice(notice)).await.ok()?;
             }
             for outcome in done_before {
@@ -305,15 +307,6 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
             let _ = events.send(Event::Finished(summary)).await;
         }
     }))
-}
-
-/// `folder/name`, or `name` in the root.
-fn join(folder: &str, name: &str) -> String {
-    if folder.is_empty() {
-        name.to_string()
-    } else {
-        format!("{folder}/{name}")
-    }
 }
 
 /// `(folder, name) -> size` of the files stored in `folders`: one listing per folder.
