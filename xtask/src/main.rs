@@ -111,10 +111,23 @@ enum BenchCommand {
     /// 32/128 Mbit/s per connection, 512 Mbit/s uplink) and on loopback: defaults, Fixed(3) and
     /// the reference SDK (python from PIXELBIN_REFERENCE_PYTHON), with client peak RSS.
     Upload,
-    /// `pixelbin-render` against sharp (node, from PIXELBIN_SHARP_DIR), in turns: a 12 MP JPEG
-    /// through `t.resize(w:800)~t.toFormat(f:webp,q:80)` and a 3 MP PNG through
+    /// The emulator's CDN route over loopback HTTP and `pixelbin-render` alone against sharp
+    /// (node, from PIXELBIN_SHARP_DIR), in turns: a 12 MP JPEG through
+    /// `t.resize(w:800)~t.toFormat(f:webp,q:80)` and a 3 MP PNG through
     /// `t.extract~t.rotate(a:90)~t.blur`; time per image and peak RSS.
     Render,
+    /// FILES small PNGs uploaded one at a time into the release emulator with `--data-dir`:
+    /// the upload rate per thousand as the store grows (first, slowest and last thousand),
+    /// the directory's size, the emulator's peak RSS and its restart time.
+    Store {
+        /// Number of files.
+        #[arg(long, default_value_t = 100_000)]
+        files: usize,
+        /// The emulator's data directory, kept afterwards; by default one under `target/`,
+        /// removed afterwards.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -141,6 +154,9 @@ fn main() -> ExitCode {
         }
         Command::Bench(BenchCommand::Upload) => bench::upload::run(&root),
         Command::Bench(BenchCommand::Render) => bench::render::run(&root),
+        Command::Bench(BenchCommand::Store { files, data_dir }) => {
+            bench::store::run(&root, &bench::store::Options { files, data_dir })
+        }
         Command::Codegen { check } => codegen::run(&root, check),
         Command::Man => man::run(&root),
         Command::CatalogueExtract { package } => refresh(

@@ -114,7 +114,7 @@ fn write_folder(w: &mut dyn Write, folder: &FolderInfo) -> std::io::Result<()> {
 
 /// A folder's full path with a trailing slash: `products/shoes/`.
 pub(crate) fn folder_path(path: Option<&str>, name: Option<&str>) -> String {
-    let path = pixelbin::http::model::remote_path([path.unwrap_or(""), name.unwrap_or("")]);
+    let path = pixelbin::http::naming::remote_path([path.unwrap_or(""), name.unwrap_or("")]);
     format!("{path}/")
 }
 

@@ -187,3 +187,28 @@ async fn ai_operations_answer_202_then_a_stand_in() {
         decode(&processed(&with_pattern(&original, "sr.upscale(t:4x)~t.resize(w:100)")).await);
     assert_eq!((mixed.width(), mixed.height()), (100, 67));
 }
+
+#[tokio::test]
+async fn a_bad_step_beside_an_ai_step_answers_400_before_any_202() {
+    // A long processing time: a 202 would be the first answer if the pattern were not checked.
+    let emu = start(Duration::from_secs(30)).await;
+    let original = upload_photo(&emu).await;
+    for (pattern, names) in [
+        ("erase.bg()~t.blur(s:-1)", ["t.blur", "s (sigma)"]),
+        ("t.resize(w:-5)~sr.upscale()", ["t.resize", "w (width)"]),
+        ("sr.upscale(t:9x)~t.flip()", ["sr.upscale", "t (type)"]),
+        ("erase.bg()~t.nosuch()", ["t.nosuch", "unknown operation"]),
+    ] {
+        let (status, body) = send(client().get(with_pattern(&original, pattern))).await;
+        assert_eq!(status, 400, "{pattern}: {body}");
+        let message = error_message(400, &body);
+        for name in names {
+            assert!(message.contains(name), "{pattern}: {message}");
+        }
+    }
+    // A good AI pattern still answers 202 first.
+    let status = get(&with_pattern(&original, "erase.bg()~t.flip()"))
+        .await
+        .status();
+    assert_eq!(status, 202);
+}

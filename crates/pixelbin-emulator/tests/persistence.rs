@@ -277,38 +277,3 @@ async fn leftovers_of_a_kill_are_cleaned_at_start() {
     assert_eq!(status, 200, "{file}");
     assert_eq!(fetch(file["url"].as_str().unwrap()).await, png(8, 8));
 }
-
-/// Uploads `PIXELBIN_BENCH_FILES` files (default 100,000) into a kept store and prints the rate
-/// of the first and the last thousand: the store's cost must not grow with its size.
-/// `cargo test -p pixelbin-emulator --release --test persistence -- --ignored --nocapture`
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a benchmark: minutes, not a check"]
-async fn bench_upload_rate_stays_steady() {
-    let total: usize = std::env::var("PIXELBIN_BENCH_FILES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(100_000);
-    let dir = tempfile::tempdir().unwrap();
-    let emu = start(dir.path()).await;
-    let photo = png(4, 4);
-    let mut started = std::time::Instant::now();
-    for i in 0..total {
-        if i % 1000 == 0 {
-            started = std::time::Instant::now();
-        }
-        let form = Form::new()
-            .part("file", Part::bytes(photo.clone()).file_name("x.png"))
-            .text("name", format!("file-{i}"))
-            .text("path", format!("bench/{}", i / 10_000));
-        let (status, body) = upload(&emu, form).await;
-        assert_eq!(status, 200, "{body}");
-        if (i + 1) % 1000 == 0 && (i + 1 == 1000 || i + 1 == total || (i + 1) % 10_000 == 0) {
-            let rate = 1000.0 / started.elapsed().as_secs_f64();
-            println!(
-                "files {:>6}..{:>6}: {rate:>7.0} uploads/s",
-                i + 1 - 1000,
-                i + 1
-            );
-        }
-    }
-}

@@ -96,6 +96,7 @@ mod error;
 pub mod local_file;
 pub mod model;
 mod multipart;
+pub mod naming;
 mod netrc;
 mod proxy;
 pub mod redirect;

@@ -99,6 +99,29 @@ pub fn is_basic(step: &Transformation<'_>) -> bool {
     step.plugin == "t" && find_by_prefix(&step.plugin, &step.name).is_some()
 }
 
+/// Checks `steps` as [`render`] does before it reads the input: each is a known `t.*`
+/// operation with known parameters in range. A caller that answers later (the emulator's
+/// `202` while an AI URL "processes") uses it to refuse a bad pattern at once.
+///
+/// ```
+/// use pixelbin_render::{check, RenderOptions};
+///
+/// let good = pixelbin_url::parse_pattern("t.resize(w:300)~t.rotate(a:90)")?;
+/// assert!(check(&good, &RenderOptions::default()).is_ok());
+/// let bad = pixelbin_url::parse_pattern("t.blur(s:-1)")?;
+/// let err = check(&bad, &RenderOptions::default()).unwrap_err();
+/// assert!(err.to_string().starts_with("invalid parameter 's (sigma)' of t.blur"), "{err}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// The [`RenderError`] that [`render`] would give for the first bad step.
+pub fn check(steps: &[Transformation<'_>], options: &RenderOptions) -> Result<(), RenderError> {
+    steps
+        .iter()
+        .try_for_each(|step| ops::parse(step, options.dpr).map(drop))
+}
+
 /// Renders `steps` on the image `input`.
 ///
 /// Every step is checked before the input is decoded; the input's size is checked from its

@@ -27,9 +27,6 @@ impl<'s> Step<'s> {
         let Some(spec) = find_by_prefix(&transformation.plugin, &transformation.name) else {
             return Err(RenderError::UnknownOperation { operation });
         };
-        if transformation.plugin != "t" {
-            return Err(RenderError::Unsupported { operation });
-        }
         let description = transformation.describe();
         if let Some(bad) = description.params.iter().find(|p| p.problem.is_some()) {
             let parameter = match bad.spec {
@@ -57,6 +54,11 @@ impl<'s> Step<'s> {
                     reason: "given more than once".to_owned(),
                 });
             }
+        }
+        // Parameters first, so a bad value of an AI step is named too (a caller answering
+        // AI steps with stand-ins checks them here).
+        if transformation.plugin != "t" {
+            return Err(RenderError::Unsupported { operation });
         }
         Ok(Step {
             transformation,

@@ -114,7 +114,6 @@ mod direct;
 mod error;
 mod flight;
 mod many;
-mod naming;
 mod options;
 mod progress;
 mod request;
@@ -127,7 +126,6 @@ mod wire;
 pub use error::UploadError;
 pub use flight::{MAX_FILES_IN_FLIGHT, START_FILES};
 pub use many::{ManyOptions, ONE_REQUEST_MAX, TreeFile, UploadItem, UploadStream, files_under};
-pub use naming::{NameError, check_folder, stored_name};
 pub use options::{
     AUTO_CHUNK_SIZE, ConcurrencyMode, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY,
     DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_RETRIES,
@@ -139,8 +137,11 @@ pub use pixelbin_http::model::Access;
 /// The stored file the completion request answers with (defined in `pixelbin_http::model`,
 /// shared with `pixelbin-platform`).
 pub use pixelbin_http::model::FileObject;
-/// The default name and format of a local file's upload (the one rule, in `pixelbin_http::model`).
-pub use pixelbin_http::model::{default_format, default_name};
+/// The service's naming rules (defined in `pixelbin_http::naming`, shared with the emulator):
+/// a local file's default name and format, the stored name, the folder check.
+pub use pixelbin_http::naming::{
+    NameError, check_folder, default_format, default_name, stored_name,
+};
 /// Former name of [`FileObject`].
 #[deprecated(
     since = "0.2.0",

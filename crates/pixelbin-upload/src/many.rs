@@ -23,7 +23,7 @@ use futures::future::BoxFuture;
 use futures::stream::{BoxStream, FuturesUnordered, Stream, StreamExt};
 use tokio::time::Instant;
 
-use pixelbin_http::model::remote_path;
+use pixelbin_http::naming::remote_path;
 
 use crate::FileObject;
 use crate::direct;

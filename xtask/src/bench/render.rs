@@ -1,5 +1,5 @@
-//! `cargo xtask bench render`: `pixelbin-render` against sharp (libvips) on the same images,
-//! in the same run, in turns.
+//! `cargo xtask bench render`: the emulator's CDN route and `pixelbin-render` alone against
+//! sharp (libvips) on the same images, in the same run, in turns.
 //!
 //! Two cases, the issue's:
 //!
@@ -7,24 +7,35 @@
 //! 2. a 3 MP PNG with alpha (2000x1500) through
 //!    `t.extract(t:100,l:100,h:1000,w:1500)~t.rotate(a:90)~t.blur(s:2)` (PNG out).
 //!
-//! Each side runs in its own process (`crates/pixelbin-render/examples/render_bench.rs`, built
-//! in release; `crates/pixelbin-render/benches/sharp_bench.mjs` with node), which reads the
-//! file once and renders it `PIXELBIN_BENCH_IMAGES` times (default 10) from memory; the first
-//! render of each process is a warm-up and not counted. The two sides alternate for
-//! `PIXELBIN_BENCH_ROUNDS` rounds (default 5). Printed per side: the median and 90th
-//! percentile time per image, the process's peak RSS (VmHWM / `maxRSS`, the largest of its
-//! rounds), and the output; then ours over sharp's median, the goal being <= 1.5.
+//! Three sides, in turns for `PIXELBIN_BENCH_ROUNDS` rounds (default 5), each rendering
+//! `PIXELBIN_BENCH_IMAGES` times a round (default 10; the first of each round is a warm-up
+//! and not counted):
+//!
+//! - `emulator`: the release `pixelbin-emulator` binary, one per case, with the image uploaded
+//!   once (direct upload); then `GET /v2/{cloud}/{pattern}/{fileId}?bench=ROUND-I` over
+//!   loopback HTTP, timed from connect to the last body byte. The cache is defeated by a
+//!   distinct URL per request (the emulator keys its render cache by URL and ignores unknown
+//!   query parameters), so every request decodes, renders and encodes. Its peak RSS is the
+//!   emulator's (VmHWM, counted afresh after the upload).
+//! - `engine`: `pixelbin-render` alone, in its own process
+//!   (`crates/pixelbin-render/examples/render_bench.rs`), rendering from memory.
+//! - `sharp`: `crates/pixelbin-render/benches/sharp_bench.mjs` with node, from memory.
+//!
+//! Printed per side: the median and 90th percentile time per image, peak RSS (the largest of
+//! its rounds) and the output; then each side's median over sharp's, the goal being <= 1.5
+//! for the emulator's route.
 //!
 //! sharp comes from `PIXELBIN_SHARP_DIR`, a folder where `npm install sharp` ran (skipped, and
 //! said so, without it). Both sides use every core (sharp's default, and the renderer's).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::cmd;
+use super::{EmulatorProcess, build_release_of};
 
 /// The two cases: (label, input file, pattern).
 const CASES: [(&str, &str, &str); 2] = [
@@ -86,7 +97,7 @@ impl Side {
 
     fn line(&self, name: &str) -> String {
         format!(
-            "  {name:<7} median {:>8.1} ms  p90 {:>8.1} ms  peak RSS {:>6.1} MiB  ({} renders; {})",
+            "  {name:<8} median {:>8.1} ms  p90 {:>8.1} ms  peak RSS {:>6.1} MiB  ({} renders; {})",
             self.percentile(0.5),
             self.percentile(0.9),
             self.peak_kib as f64 / 1024.0,
@@ -103,22 +114,15 @@ pub fn run(root: &Path) -> Result<()> {
     if images < 2 {
         bail!("PIXELBIN_BENCH_IMAGES must be at least 2 (the first render is a warm-up)");
     }
-    cmd::run(&mut cmd::new(
-        "cargo",
-        &[
-            "build",
-            "--release",
-            "-p",
-            "pixelbin-render",
-            "--example",
-            "render_bench",
-        ],
+    build_release_of(
         root,
-    ))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let ours = target.join("release/examples/render_bench");
+        &["-p", "pixelbin-render", "--example", "render_bench"],
+    )?;
+    let bin = build_release_of(
+        root,
+        &["-p", "pixelbin-emulator", "--bin", "pixelbin-emulator"],
+    )?;
+    let ours = bin.join("examples/render_bench");
     let work = root.join("target/bench-render");
     if !work.join("bench.jpg").is_file() || !work.join("bench.png").is_file() {
         let status = Command::new(&ours)
@@ -134,7 +138,10 @@ pub fn run(root: &Path) -> Result<()> {
     let script = root.join("crates/pixelbin-render/benches/sharp_bench.mjs");
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!(
-        "bench render: {rounds} rounds x {images} renders per process (first not counted), sides in turns, {cores} cores"
+        "bench render: {rounds} rounds x {images} renders per side (first of each not counted), sides in turns, {cores} cores"
+    );
+    println!(
+        "  emulator: release binary, GET over loopback HTTP, a distinct URL per request (?bench=ROUND-I) so its render cache never answers"
     );
     if sharp_dir.is_none() {
         println!(
@@ -143,15 +150,20 @@ pub fn run(root: &Path) -> Result<()> {
     }
     for (label, file, pattern) in CASES {
         let input = work.join(file);
+        let emulator = EmulatorProcess::start(&bin, &[])?;
+        let path = uploaded_path(&emulator, &input, pattern)?;
+        emulator.reset_peak_rss()?;
         let count = images.to_string();
         let args = [
             input.to_string_lossy().into_owned(),
             pattern.to_owned(),
             count,
         ];
-        let (mut mine, mut theirs) = (Side::default(), Side::default());
-        for _ in 0..rounds {
-            mine.add(report(Command::new(&ours).arg("run").args(&args))?);
+        let (mut served, mut engine, mut theirs) =
+            (Side::default(), Side::default(), Side::default());
+        for round in 0..rounds {
+            served.add(through_emulator(&emulator, &path, round, images)?);
+            engine.add(report(Command::new(&ours).arg("run").args(&args))?);
             if let Some(dir) = &sharp_dir {
                 theirs.add(report(
                     Command::new("node")
@@ -162,16 +174,116 @@ pub fn run(root: &Path) -> Result<()> {
             }
         }
         println!("{label}: {pattern}");
-        println!("{}", mine.line("ours"));
+        println!("{}", served.line("emulator"));
+        println!("{}", engine.line("engine"));
         if sharp_dir.is_some() {
             println!("{}", theirs.line("sharp"));
+            let sharp = theirs.percentile(0.5);
             println!(
-                "  ours/sharp (median): {:.2} (goal <= 1.5)",
-                mine.percentile(0.5) / theirs.percentile(0.5)
+                "  emulator/sharp (median): {:.2} (goal <= 1.5); engine/sharp: {:.2}",
+                served.percentile(0.5) / sharp,
+                engine.percentile(0.5) / sharp
             );
         }
     }
     Ok(())
+}
+
+/// Uploads `input` to the emulator and returns the path of its rendered URL for `pattern`
+/// (`/v2/{cloud}/{pattern}/{fileId}`).
+fn uploaded_path(emulator: &EmulatorProcess, input: &Path, pattern: &str) -> Result<String> {
+    let bytes = std::fs::read(input).with_context(|| format!("could not read {input:?}"))?;
+    let filename = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = filename.split('.').next().unwrap_or("bench");
+    let file = super::direct_upload(&emulator.url, "bench", name, &filename, &bytes)?;
+    let url = file["url"]
+        .as_str()
+        .context("the upload's answer has no url")?;
+    let original = url
+        .strip_prefix(&emulator.url)
+        .context("the file's url is not on the emulator")?;
+    let (cloud, file_id) = original
+        .strip_prefix("/v2/")
+        .and_then(|rest| rest.split_once("/original/"))
+        .with_context(|| format!("unexpected file url {url}"))?;
+    Ok(format!("/v2/{cloud}/{pattern}/{file_id}"))
+}
+
+/// One round of `images` GETs of the rendered URL, each with its own query so none is served
+/// from the emulator's cache; reported like the other sides.
+fn through_emulator(
+    emulator: &EmulatorProcess,
+    path: &str,
+    round: usize,
+    images: usize,
+) -> Result<Report> {
+    let mut millis = Vec::with_capacity(images);
+    let mut last = Vec::new();
+    let mut format = String::new();
+    for i in 0..images {
+        let url = format!("{path}?bench={round}-{i}");
+        let started = Instant::now();
+        let (status, body) = super::request(&emulator.url, "GET", &url, &[], &[])?;
+        millis.push(started.elapsed().as_secs_f64() * 1000.0);
+        if status != 200 {
+            bail!(
+                "GET {url} answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+        format = sniff(&body).to_string();
+        last = body;
+    }
+    let (width, height) = dimensions(&last).unwrap_or((0, 0));
+    Ok(Report {
+        millis,
+        bytes: last.len() as u64,
+        format,
+        width,
+        height,
+        peak_kib: emulator.peak_rss_kib()?,
+    })
+}
+
+/// The format of an answer, by its magic bytes (the two the benchmark produces).
+fn sniff(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"\x89PNG") {
+        "png"
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        "webp"
+    } else {
+        "other"
+    }
+}
+
+/// Width and height of a PNG (IHDR) or a lossy/lossless WebP (VP8 / VP8L / VP8X header).
+fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    let u32_be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    let u16_le = |at: usize| {
+        Some(u32::from(u16::from_le_bytes(
+            bytes.get(at..at + 2)?.try_into().ok()?,
+        )))
+    };
+    let u24_le = |at: usize| {
+        let b = bytes.get(at..at + 3)?;
+        Some(u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16)
+    };
+    match sniff(bytes) {
+        "png" => Some((u32_be(16)?, u32_be(20)?)),
+        "webp" => match bytes.get(12..16)? {
+            b"VP8 " => Some((u16_le(26)? & 0x3fff, u16_le(28)? & 0x3fff)),
+            b"VP8L" => {
+                let bits = u32::from_le_bytes(bytes.get(21..25)?.try_into().ok()?);
+                Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
+            }
+            b"VP8X" => Some((u24_le(24)? + 1, u24_le(27)? + 1)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Runs one side's process and reads its JSON line.
@@ -217,5 +329,20 @@ mod tests {
         assert_eq!(side.percentile(0.5), 20.0);
         assert_eq!(side.percentile(0.9), 30.0);
         assert_eq!(side.output, "800x600 webp 2 KiB");
+    }
+
+    #[test]
+    fn answers_are_measured_from_their_headers() {
+        let png = super::super::png(7, 5, 1);
+        assert_eq!(sniff(&png), "png");
+        assert_eq!(dimensions(&png), Some((7, 5)));
+        // A lossy WebP's frame header: 800 x 600 after the VP8 start code.
+        let mut webp = b"RIFF\0\0\0\0WEBPVP8 \0\0\0\0".to_vec();
+        webp.extend_from_slice(&[0, 0, 0, 0x9d, 0x01, 0x2a]);
+        webp.extend_from_slice(&800u16.to_le_bytes());
+        webp.extend_from_slice(&600u16.to_le_bytes());
+        assert_eq!(sniff(&webp), "webp");
+        assert_eq!(dimensions(&webp), Some((800, 600)));
+        assert_eq!(dimensions(b"nothing"), None);
     }
 }

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use super::{EmulatorProcess, build_release};
+use super::{EmulatorProcess, build_release, vm_hwm};
 
 /// The API secret the reference script uses.
 const SECRET: &str = "bench-secret";
@@ -364,13 +364,6 @@ fn measure(mut cmd: Command) -> Result<Run> {
     })
 }
 
-/// `VmHWM` of a `/proc/PID/status`, in bytes.
-fn vm_hwm(status: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
 /// Writes `len` bytes that do not compress, unless the file is already there.
 fn write_data(path: &Path, len: u64) -> Result<()> {
     write_data_seeded(path, len, 0)
@@ -436,12 +429,5 @@ mod tests {
         // 300 x 60 KB at 80 ms: 2 RTTs of set-up, 5 waves of 64, 18 MB at 512 Mbit/s.
         let floor = many_floor_seconds(300, 60_000, 80);
         assert!((floor - (7.0 * 0.08 + 0.28125)).abs() < 1e-9, "{floor}");
-    }
-
-    #[test]
-    fn reads_the_high_water_mark() {
-        let status = "Name:\tpixelbin\nVmPeak:\t  9000 kB\nVmHWM:\t    2048 kB\nVmRSS:\t 1024 kB\n";
-        assert_eq!(vm_hwm(status), Some(2048 * 1024));
-        assert_eq!(vm_hwm("Name: x\n"), None);
     }
 }

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::store::ids;
 use crate::store::{
     Clash, FolderRecord, PLAYGROUND_FILE_ID, PresetRecord, Store, join_path, normalize_path,
-    remove_blob, slugify,
+    remove_blob, stored_name,
 };
 use crate::wire::auth::Authed;
 use crate::wire::errors::{ApiError, ApiResult};
@@ -227,7 +227,7 @@ pub async fn update_file(
     let mut store = state.store();
     let current = find_file(&store, &file_id)?.clone();
     let name = match &update.name {
-        Some(name) => slugify(name)?,
+        Some(name) => stored_name(name, None)?,
         None => current.name.clone(),
     };
     let path = update

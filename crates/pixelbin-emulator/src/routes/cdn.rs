@@ -298,6 +298,13 @@ fn plan(store: &Store, request: &Request) -> ApiResult<Option<Plan>> {
             _ => {}
         }
     }
+    // Every step is checked now, before a render or an AI URL's `202`.
+    let check_options = RenderOptions {
+        dpr,
+        ..RenderOptions::default()
+    };
+    transform::check_chain(&expanded, &check_options)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let auto_format = if f_auto {
         auto_format(request.headers().get(header::ACCEPT))
     } else {

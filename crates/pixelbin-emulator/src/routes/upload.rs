@@ -19,7 +19,7 @@ use crate::state::{AppState, CLOUD_NAME, ORG_ID};
 use crate::store::ids;
 use crate::store::{
     AssetRequest, Blob, FilePlan, FileRecord, PartFile, Store, UploadSession, join_path,
-    normalize_path, slugify, with_extension,
+    normalize_path, stored_name,
 };
 use crate::wire::auth::{Authed, constant_time_eq};
 use crate::wire::errors::{ApiError, ApiResult};
@@ -132,11 +132,10 @@ fn issue(state: &AppState, body: Value, path: &str) -> ApiResult<(String, Value)
     let fields: AssetFields = parse(body, "signed-url")?;
     let mut asset = fields.into_request()?;
     let upload_id = state.new_id();
-    let name = match &asset.name {
-        Some(name) => slugify(name)?,
-        None => upload_id.clone(),
-    };
-    let name = with_extension(&name, asset.format.as_deref());
+    let name = stored_name(
+        asset.name.as_deref().unwrap_or(&upload_id),
+        asset.format.as_deref(),
+    )?;
     asset.name = Some(name.clone());
     let folder = asset.path.clone().unwrap_or_default();
     let mut metadata = match asset.metadata.clone() {

@@ -382,35 +382,13 @@ pub struct FilePlan {
     pub replaces: Option<String>,
 }
 
-/// Makes a name URL safe: letters, digits, `.`, `_` and `-` stay, anything else becomes `-`.
-pub fn slugify(name: &str) -> ApiResult<String> {
-    let slug: String = name
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if slug.trim_matches(['-', '.']).is_empty() {
-        return Err(ApiError::validation(format!(
-            "name '{name}' has no usable characters; use letters, digits, '.', '_' or '-'"
-        )));
-    }
-    Ok(slug)
-}
-
-/// Appends `.format` unless the name already ends with it.
-pub fn with_extension(name: &str, format: Option<&str>) -> String {
-    match format {
-        Some(format) if !name.to_ascii_lowercase().ends_with(&format!(".{format}")) => {
-            format!("{name}.{format}")
-        }
-        _ => name.to_string(),
-    }
+/// The name a file or folder is stored under, by the SDK's one rule
+/// ([`pixelbin_http::naming::stored_name`], what `pixelbin_upload::stored_name` predicts):
+/// letters, digits, `.`, `_` and `-` stay, anything else becomes `-`, and `.format` is
+/// appended unless the name ends with it. A name with nothing usable is a 400.
+pub fn stored_name(name: &str, format: Option<&str>) -> ApiResult<String> {
+    pixelbin_http::naming::stored_name(name, format)
+        .map_err(|e| ApiError::validation(e.to_string()))
 }
 
 /// Deletes the disk content of a removed file.
@@ -455,9 +433,9 @@ impl Store {
                 .filter(|ext| !ext.is_empty())
         });
         let name = match (&asset.name, fallback_name) {
-            (Some(name), _) => with_extension(&slugify(name)?, format.as_deref()),
-            (None, Some(fallback)) if !fallback.is_empty() => slugify(fallback)?,
-            (None, _) => with_extension(&new_id(), asset.format.as_deref()),
+            (Some(name), _) => stored_name(name, format.as_deref())?,
+            (None, Some(fallback)) if !fallback.is_empty() => stored_name(fallback, None)?,
+            (None, _) => stored_name(&new_id(), asset.format.as_deref())?,
         };
         self.plan_name(&path, &name, Store::clash_of(asset), None, new_id)
     }
@@ -549,7 +527,7 @@ impl Store {
                 "name must not contain '/': pass the parent folders as `path`",
             ));
         }
-        let name = slugify(name)?;
+        let name = stored_name(name, None)?;
         let path = normalize_path(path);
         let full = join_path(&path, &name);
         if self.folder_by_path(&full).is_some() {
@@ -922,18 +900,27 @@ mod tests {
     }
 
     #[test]
-    fn slugs() {
-        assert_eq!(slugify("my cat.jpeg").unwrap(), "my-cat.jpeg");
-        assert_eq!(slugify("a_b-c").unwrap(), "a_b-c");
-        assert!(slugify("  ").is_err());
-        assert!(slugify("///").is_err());
-    }
-
-    #[test]
-    fn extensions() {
-        assert_eq!(with_extension("cat", Some("jpeg")), "cat.jpeg");
-        assert_eq!(with_extension("cat.jpeg", Some("jpeg")), "cat.jpeg");
-        assert_eq!(with_extension("cat", None), "cat");
+    fn names_follow_the_sdks_rule() {
+        assert_eq!(stored_name("my cat.jpeg", None).unwrap(), "my-cat.jpeg");
+        assert_eq!(stored_name("a_b-c", None).unwrap(), "a_b-c");
+        assert_eq!(stored_name("cat", Some("jpeg")).unwrap(), "cat.jpeg");
+        assert_eq!(stored_name("cat.jpeg", Some("jpeg")).unwrap(), "cat.jpeg");
+        assert!(stored_name("  ", None).is_err());
+        assert!(stored_name("///", None).is_err());
+        // An empty format adds nothing, as the SDK predicts (no trailing '.').
+        let asset = AssetRequest {
+            name: Some("x".into()),
+            format: Some(String::new()),
+            ..AssetRequest::default()
+        };
+        let plan = Store::default()
+            .plan_file(&asset, None, &mut counter())
+            .unwrap();
+        assert_eq!(
+            plan.name,
+            pixelbin_http::naming::stored_name("x", Some("")).unwrap()
+        );
+        assert_eq!(plan.name, "x");
     }
 
     #[test]

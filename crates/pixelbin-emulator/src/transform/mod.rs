@@ -27,6 +27,25 @@ pub fn is_ai(step: &Transformation<'_>) -> bool {
     step.plugin != "t"
 }
 
+/// Checks every step before any work, and before an AI URL's `202`: basic steps as the
+/// engine does before rendering, AI steps against the catalogue (known operation, known
+/// parameters of the right type), so a bad pattern is refused at once.
+///
+/// # Errors
+/// The engine's error for the first bad step.
+pub fn check_chain(
+    steps: &[Transformation<'static>],
+    options: &RenderOptions,
+) -> Result<(), RenderError> {
+    steps.iter().try_for_each(|step| {
+        match pixelbin_render::check(std::slice::from_ref(step), options) {
+            // Known and well formed, answered by a stand-in.
+            Err(RenderError::Unsupported { .. }) => Ok(()),
+            other => other,
+        }
+    })
+}
+
 /// Applies `steps` to `input` (of `content_type`): runs of basic steps render through
 /// `pixelbin-render`, each AI step is its stand-in. `options.auto_format` applies to the
 /// last rendered run only, so intermediate images keep their own format.

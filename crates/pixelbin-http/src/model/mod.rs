@@ -28,6 +28,4 @@ pub use access::Access;
 pub use file::FileObject;
 pub use mime::{content_type_for_name, content_type_of, dimensions_of, format_for_content_type};
 pub use presigned::PresignedUrl;
-pub use upload_request::{
-    SIGNED_URL_V2_PATH, UploadRequest, default_format, default_name, remote_path,
-};
+pub use upload_request::{SIGNED_URL_V2_PATH, UploadRequest};

@@ -1,8 +1,7 @@
 //! Where and how an uploaded file is stored: the body of the signed-url v2 request
 //! (`POST /service/platform/assets/v2.0/upload/signed-url`), one model for the uploader and
-//! the platform's `createSignedUrlV2`; the one rule for the name and format a local file is
-//! stored under by default ([`UploadRequest::defaults_from_file`]) and the one join of remote
-//! paths ([`remote_path`]).
+//! the platform's `createSignedUrlV2`, and [`UploadRequest::defaults_from_file`], which every
+//! upload of a local file uses for its default name and format.
 
 use std::path::Path;
 
@@ -11,6 +10,7 @@ use serde_json::Value;
 
 use super::Access;
 use crate::Error;
+use crate::naming::{default_format, default_name};
 
 /// Path of the signed-url v2 endpoint.
 pub const SIGNED_URL_V2_PATH: &str = "/service/platform/assets/v2.0/upload/signed-url";
@@ -124,7 +124,8 @@ impl UploadRequest {
     }
 
     /// Fills what a local file's name tells, each only where not set already: the name
-    /// ([`default_name`]) and the format ([`default_format`]). Every upload of a local file in
+    /// ([`default_name`](crate::naming::default_name)) and the format
+    /// ([`default_format`](crate::naming::default_format)). Every upload of a local file in
     /// the SDK and the CLI takes its default name and format from here.
     ///
     /// ```
@@ -161,52 +162,6 @@ impl UploadRequest {
     }
 }
 
-/// The name a local file is stored under by default: its file name without the extension.
-pub fn default_name(file: &Path) -> Option<String> {
-    file.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .filter(|s| !s.is_empty())
-}
-
-/// The format a local file is stored as by default: its extension in lower case, `jpg` read as
-/// `jpeg` (as the service does).
-pub fn default_format(file: &Path) -> Option<String> {
-    let ext = file.extension()?.to_string_lossy().to_ascii_lowercase();
-    match ext.as_str() {
-        "" => None,
-        "jpg" => Some("jpeg".to_string()),
-        _ => Some(ext),
-    }
-}
-
-/// A remote path (a folder, or a file id `folder/name`) from its parts, in order: every part
-/// split at `/`, empty segments left out, joined with `/`; no leading or trailing `/`. The one
-/// join of remote paths in the SDK and the CLI (the service answers paths such as `/xyz`).
-///
-/// ```
-/// use pixelbin_http::model::remote_path;
-///
-/// assert_eq!(remote_path(["shop/", "/shoes", "hero.jpeg"]), "shop/shoes/hero.jpeg");
-/// assert_eq!(remote_path(["", "hero.jpeg"]), "hero.jpeg");
-/// assert_eq!(remote_path(["/"]), "");
-/// ```
-pub fn remote_path<I, S>(parts: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    let mut joined = String::new();
-    for part in parts {
-        for segment in part.as_ref().split('/').filter(|s| !s.is_empty()) {
-            if !joined.is_empty() {
-                joined.push('/');
-            }
-            joined.push_str(segment);
-        }
-    }
-    joined
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::{Map, json};
@@ -227,17 +182,6 @@ mod tests {
         }
         let set = UploadRequest::new().name("n").format("webp");
         assert_eq!(set.clone().defaults_from_file(Path::new("x.png")), set);
-    }
-
-    #[test]
-    fn remote_paths_join_with_one_slash() {
-        assert_eq!(remote_path(["/xyz", "a.png"]), "xyz/a.png");
-        assert_eq!(
-            remote_path(["shop//shoes/", "", "sub", "a.png"]),
-            "shop/shoes/sub/a.png"
-        );
-        assert_eq!(remote_path(Vec::<String>::new()), "");
-        assert_eq!(remote_path(["a"]), "a");
     }
 
     #[test]

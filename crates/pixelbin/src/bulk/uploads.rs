@@ -10,7 +10,7 @@ use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
 use crate::PixelbinClient;
-use crate::http::model::remote_path;
+use crate::http::naming::remote_path;
 use crate::platform::ListFilesParams;
 use crate::upload::{
     ManyOptions, TreeFile, UploadItem, UploadRequest, UploadSource, check_folder, stored_name,
