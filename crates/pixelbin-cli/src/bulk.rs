@@ -119,15 +119,21 @@ pub fn plan_error(error: bulk::Error) -> anyhow::Error {
             "; rename one, or pass --filename-override to store each under a unique name"
         }
         bulk::Error::OutputClash { .. } => {
-            "; give one --each folder holding both (sub-folders keep outputs apart), or rename one"
+            "; give one folder holding both as the input (sub-folders keep outputs apart), or rename one"
         }
         bulk::Error::OutputExists { .. } => "; pass --overwrite to replace it",
-        bulk::Error::BadFolder(_) => " (--path)",
+        bulk::Error::BadFolder(_) => " (--path, --working-folder)",
+        bulk::Error::WorkingFolderRoot => " (--working-folder)",
+        bulk::Error::Pattern { .. } => {
+            " (-t/--pattern; `pixelbin transformations list` lists them)"
+        }
+        bulk::Error::IndustryType { .. } => " (--industry-type)",
         bulk::Error::NotAJournal { .. }
         | bulk::Error::JournalScope { .. }
         | bulk::Error::JournalLocked { .. } => " (--journal FILE)",
         bulk::Error::Input { .. }
         | bulk::Error::NoInputs
+        | bulk::Error::NoOutput
         | bulk::Error::BadName { .. }
         | bulk::Error::JournalLine { .. }
         | bulk::Error::OutputNotWritable { .. } => "",

@@ -13,6 +13,7 @@ use crate::folders::FoldersCommand;
 use crate::mcp::McpArgs;
 use crate::predict::PredictArgs;
 use crate::predictions::PredictionsCommand;
+use crate::transform::TransformArgs;
 use crate::transformations::TransformationsCommand;
 use crate::upload::UploadArgs;
 use crate::url::UrlCommand;
@@ -154,6 +155,8 @@ pub enum Command {
     Predictions(PredictionsCommand),
     /// Upload a file of any size (signed multipart upload, with a progress bar).
     Upload(UploadArgs),
+    /// Apply a transformation pattern to a folder of images, outputs saved locally (resumable).
+    Transform(TransformArgs),
     /// Files: list, get, update, move, rename, tag, untag, delete.
     #[command(subcommand)]
     Files(FilesCommand),
@@ -185,7 +188,14 @@ const COMMAND_GROUPS: &[(&str, &[&str])] = &[
     ("Get started", &["demo", "login", "logout", "config", "org"]),
     (
         "Images and AI",
-        &["predict", "predictions", "upload", "transformations", "url"],
+        &[
+            "predict",
+            "predictions",
+            "upload",
+            "transform",
+            "transformations",
+            "url",
+        ],
     ),
     ("Storage", &["files", "folders", "presets"]),
     ("Account", &["usage", "credentials"]),

@@ -33,6 +33,7 @@ mod predictions;
 mod profiles;
 mod progress;
 mod shell;
+mod transform;
 mod transformations;
 mod upload;
 mod upload_many;
@@ -128,6 +129,7 @@ async fn run(cli: Cli, ctx: Context, secret_typed: bool) -> anyhow::Result<()> {
         Command::Files(command) => files::run(command, &ctx).await,
         Command::Folders(command) => folders::run(command, &ctx).await,
         Command::Url(command) => url::run(command, out),
+        Command::Transform(args) => transform::run(args, &ctx).await,
         Command::Transformations(command) => transformations::run(command, &ctx).await,
         Command::Webhook(command) => webhook::run(command, out).await,
         Command::Usage => usage::run(&ctx).await,

@@ -105,6 +105,7 @@ impl Emulator {
             None => local_url.clone(),
         };
         let state = Arc::new(state::Shared::new(&options, public_url)?);
+        jobs::webhooks::resume(&state);
         let shutdown = state.shutdown.clone();
         let app = routes::router(state.clone());
         let network = options

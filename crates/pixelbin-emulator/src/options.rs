@@ -54,8 +54,9 @@ pub struct EmulatorOptions {
     /// most 30 s) to send a request's headers: idle or half-open clients cannot hold
     /// connections for ever. Default 60 s.
     pub idle_timeout: Duration,
-    /// Keep files, folders, presets, credentials and jobs in this directory across restarts
-    /// (`store.sqlite3` and the contents); `None`: in memory and a temporary directory.
+    /// Keep files, folders, presets, credentials, jobs and webhook attempts in this directory
+    /// across restarts (`store.sqlite3` and the contents); `None`: in memory and a temporary
+    /// directory.
     pub data_dir: Option<std::path::PathBuf>,
 }
 

@@ -12,7 +12,7 @@ use rand::rngs::StdRng;
 use tokio_util::sync::CancellationToken;
 
 use crate::jobs::credits::Credits;
-use crate::jobs::webhooks::Webhooks;
+use crate::jobs::webhooks::{WebhookAttempt, Webhooks};
 use crate::network::faults::FaultPlan;
 use crate::network::limits::Limits;
 use crate::options::EmulatorOptions;
@@ -122,6 +122,7 @@ impl Shared {
         };
         let seeded = store.take_changes();
         db.write(&store, &seeded)?;
+        let past_attempts = db.webhook_attempts()?;
         Ok(Shared {
             base_url,
             api_secret: options.api_secret.clone(),
@@ -136,7 +137,7 @@ impl Shared {
             db: Mutex::new(db),
             limits: Limits::new(options.rate_limit, options.max_running_jobs),
             predictions_created: AtomicU64::new(0),
-            webhooks: Webhooks::new(options)?,
+            webhooks: Webhooks::new(options, past_attempts)?,
             credits: Credits::new(options.credits),
             render_cache: Mutex::new(crate::transform::cache::RenderCache::new(
                 crate::transform::cache::DEFAULT_CACHE_BYTES,
@@ -146,6 +147,33 @@ impl Shared {
             id_rng: Mutex::new(id_rng),
             dir,
         })
+    }
+
+    /// Logs a webhook attempt, in memory and in the database (so `GET /_emulator/webhooks`
+    /// lists it after a restart with `--data-dir`).
+    pub fn record_webhook_attempt(&self, attempt: WebhookAttempt) {
+        let written = self
+            .db
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_webhook_attempt(&attempt, crate::jobs::webhooks::LOG_CAPACITY);
+        if let Err(error) = written {
+            tracing::error!(%error, "could not write a webhook attempt to the database");
+        }
+        self.webhooks.remember(attempt);
+    }
+
+    /// Forgets the logged webhook attempts, in memory and in the database.
+    pub fn clear_webhook_attempts(&self) {
+        let cleared = self
+            .db
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear_webhook_attempts();
+        if let Err(error) = cleared {
+            tracing::error!(%error, "could not clear the webhook attempts in the database");
+        }
+        self.webhooks.clear();
     }
 
     /// Locks the store; what changed under the lock is written to the database when the

@@ -234,3 +234,60 @@ async fn other_hosts_are_not_called_by_default() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(emu.webhook_attempts().len(), 1);
 }
+
+/// An emulator keeping its store in `dir`, its jobs taking `prediction_delay`.
+async fn kept_emulator(dir: &std::path::Path, prediction_delay: Duration) -> Emulator {
+    Emulator::start(EmulatorOptions {
+        api_secret: Some(SECRET.into()),
+        prediction_delay,
+        data_dir: Some(dir.to_path_buf()),
+        ..EmulatorOptions::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// The `_id`s of the jobs a receiver was sent, in order.
+fn received_ids(receiver: &Receiver) -> Vec<String> {
+    let received = receiver.received.lock().unwrap();
+    received
+        .iter()
+        .map(|(_, body)| {
+            let job: Value = serde_json::from_slice(body).unwrap();
+            job["_id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn attempts_and_cut_deliveries_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (receiver, url) = receiver(&[]).await;
+
+    // Delivered before the stop: its attempt is listed after the restart, and not sent again.
+    let delivered = {
+        let emu = kept_emulator(dir.path(), Duration::from_millis(10)).await;
+        let job = create_with_webhook(&emu, &url).await;
+        attempts(&emu, 1).await;
+        job["_id"].as_str().unwrap().to_string()
+    };
+    let emu = kept_emulator(dir.path(), Duration::from_millis(10)).await;
+    let listed = attempts(&emu, 1).await;
+    assert_eq!(listed[0]["job_id"], delivered.as_str(), "{listed}");
+    assert_eq!(listed[0]["status"], 200, "{listed}");
+    drop(emu);
+
+    // Stopped before the job finished: its webhook URL is kept with the job, and the next
+    // start delivers it.
+    let cut = {
+        let emu = kept_emulator(dir.path(), Duration::from_secs(60)).await;
+        let job = create_with_webhook(&emu, &url).await;
+        job["_id"].as_str().unwrap().to_string()
+    };
+    assert_eq!(received_ids(&receiver), vec![delivered.clone()]);
+    let emu = kept_emulator(dir.path(), Duration::from_millis(10)).await;
+    let listed = attempts(&emu, 2).await;
+    assert_eq!(listed[1]["job_id"], cut.as_str(), "{listed}");
+    assert_eq!(listed[1]["status"], 200, "{listed}");
+    assert_eq!(received_ids(&receiver), vec![delivered, cut]);
+}

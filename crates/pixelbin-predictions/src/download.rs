@@ -44,6 +44,20 @@ pub fn output_path(dir: &Path, stem: &Path, url: &str, index: usize, count: usiz
         .and_then(|name| name.rsplit_once('.').map(|(_, ext)| ext))
         .filter(|ext| !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric()))
         .unwrap_or("bin");
+    output_file(dir, stem, ext, index, count)
+}
+
+/// Where output `index` of `count` is saved once its extension is known (e.g. from the
+/// content type of a fetched image): `dir/<stem>.<ext>`, or `dir/<stem>_<index>.<ext>` when
+/// `count > 1`; the rule [`output_path`] applies with the URL's extension.
+///
+/// ```
+/// use std::path::Path;
+/// use pixelbin_predictions::output_file;
+///
+/// assert_eq!(output_file(Path::new("out"), Path::new("a/photo"), "webp", 0, 1), Path::new("out/a/photo.webp"));
+/// ```
+pub fn output_file(dir: &Path, stem: &Path, ext: &str, index: usize, count: usize) -> PathBuf {
     let mut name = stem.as_os_str().to_owned();
     if count > 1 {
         name.push(format!("_{index}"));

@@ -73,7 +73,7 @@ mod webhook;
 
 pub use batch::{BatchItem, BatchOptions, BatchStream};
 pub use client::Predictions;
-pub use download::{DEFAULT_OUTPUT_STEM, existing_outputs, output_path, output_stem};
+pub use download::{DEFAULT_OUTPUT_STEM, existing_outputs, output_file, output_path, output_stem};
 pub use error::{Error, InputProblem, NAME_FORMAT_MESSAGE};
 pub use input::{FileInput, InputValue, MAX_STREAMED_INPUT, PredictionInput};
 pub use name::ModelName;

@@ -4,7 +4,6 @@
 //! answer came.
 
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use pixelbin_emulator::{Emulator, EmulatorOptions};
@@ -20,41 +19,6 @@ fn image(dir: &Path, name: &str) -> std::path::PathBuf {
 
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// `pixelbin ARGS` against `emu`, in the background.
-fn spawn(emu: &Emulator, args: &[&str]) -> Child {
-    spawn_at(&emu.url(), args)
-}
-
-/// `pixelbin ARGS` against the API at `domain`, in the background.
-fn spawn_at(domain: &str, args: &[&str]) -> Child {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("pixelbin"))
-        .args(["--domain", domain, "--api-secret", SECRET])
-        .args(args)
-        .env_remove("PIXELBIN_API_TOKEN")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-/// Waits (bounded) until `journal` holds `count` records of `status`.
-fn wait_for(journal: &Path, status: &str, count: usize) {
-    let started = Instant::now();
-    let needle = format!(r#""status":"{status}""#);
-    while std::fs::read_to_string(journal)
-        .unwrap_or_default()
-        .matches(&needle)
-        .count()
-        < count
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no {status} record came"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[cfg(unix)]

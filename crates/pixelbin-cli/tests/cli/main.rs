@@ -15,6 +15,7 @@ mod predict;
 mod predictions;
 mod profiles;
 mod support;
+mod transform;
 mod transformations;
 mod upload;
 mod upload_many;

@@ -1,7 +1,8 @@
 //! Shared helpers: an in-process emulator and a `pixelbin` command pointed at it.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use pixelbin_emulator::{Emulator, EmulatorOptions};
@@ -97,4 +98,39 @@ pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
+}
+
+/// `pixelbin ARGS` against `emu`, in the background.
+pub fn spawn(emu: &Emulator, args: &[&str]) -> Child {
+    spawn_at(&emu.url(), args)
+}
+
+/// `pixelbin ARGS` against the API at `domain`, in the background.
+pub fn spawn_at(domain: &str, args: &[&str]) -> Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("pixelbin"))
+        .args(["--domain", domain, "--api-secret", SECRET])
+        .args(args)
+        .env_remove("PIXELBIN_API_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (bounded) until `journal` holds `count` records of `status`.
+pub fn wait_for(journal: &Path, status: &str, count: usize) {
+    let started = Instant::now();
+    let needle = format!(r#""status":"{status}""#);
+    while std::fs::read_to_string(journal)
+        .unwrap_or_default()
+        .matches(&needle)
+        .count()
+        < count
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no {status} record came"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }

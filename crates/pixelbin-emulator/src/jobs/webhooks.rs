@@ -7,14 +7,16 @@
 //! are called unless `webhook_any_host` is set, so a test's `https://example.com/hook` is
 //! logged as not sent instead of reaching the internet.
 //! A non-2xx answer, or none within the timeout, is retried up to [`RETRIES`] more times with
-//! doubling back-off. Every attempt is logged (see [`WebhookAttempt`]).
+//! doubling back-off. Every attempt is logged (see [`WebhookAttempt`]) in the store's database,
+//! so the log survives a restart with `--data-dir`; a delivery cut short by a stop (each job
+//! keeps its webhook URL) resumes at the next start with its next attempt ([`resume`]).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use pixelbin_url::{WEBHOOK_SIGNATURE_HEADER, webhook_signature};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::options::EmulatorOptions;
 use crate::state::AppState;
@@ -22,10 +24,10 @@ use crate::state::AppState;
 /// Attempts made after the first failed one.
 pub const RETRIES: u32 = 3;
 /// Attempts kept in the log; older ones are forgotten so a long run's memory stays bounded.
-const LOG_CAPACITY: usize = 10_000;
+pub const LOG_CAPACITY: usize = 10_000;
 
 /// One attempt to deliver a webhook, as `GET /_emulator/webhooks` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WebhookAttempt {
     /// Where it was sent.
@@ -52,12 +54,13 @@ pub struct Webhooks {
 }
 
 impl Webhooks {
-    /// A sender configured by `options`.
+    /// A sender configured by `options`, its log starting with `past` (read back from the
+    /// store).
     ///
     /// Its client is bounded like the SDK's: a whole attempt (connect, headers and body) ends
     /// within `webhook_timeout`, redirects are not followed (a receiver moved elsewhere is an
     /// answer, 3xx, not a reason to post the job to another host) and no proxy is used.
-    pub fn new(options: &EmulatorOptions) -> std::io::Result<Webhooks> {
+    pub fn new(options: &EmulatorOptions, past: Vec<WebhookAttempt>) -> std::io::Result<Webhooks> {
         let client = reqwest::Client::builder()
             .timeout(options.webhook_timeout)
             .connect_timeout(options.webhook_timeout)
@@ -71,7 +74,7 @@ impl Webhooks {
             secret: options.webhook_secret.clone(),
             any_host: options.webhook_any_host,
             backoff: options.webhook_backoff,
-            log: Mutex::new(VecDeque::new()),
+            log: Mutex::new(past.into_iter().collect()),
         })
     }
 
@@ -89,7 +92,9 @@ impl Webhooks {
         self.log.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn record(&self, attempt: WebhookAttempt) {
+    /// Adds `attempt` to the in-memory log (the store's copy is written by the caller,
+    /// `Shared::record_webhook_attempt`).
+    pub(crate) fn remember(&self, attempt: WebhookAttempt) {
         tracing::info!(
             url = attempt.url,
             attempt = attempt.attempt,
@@ -103,8 +108,8 @@ impl Webhooks {
         log.push_back(attempt);
     }
 
-    /// Sends `body` to `url` once and logs the attempt; `true` when the receiver answered 2xx.
-    async fn attempt(&self, url: &str, job_id: &str, attempt: u32, body: &[u8]) -> bool {
+    /// Sends `body` to `url` once; the attempt, to log.
+    async fn attempt(&self, url: &str, job_id: &str, attempt: u32, body: &[u8]) -> WebhookAttempt {
         let mut request = self
             .client
             .post(url)
@@ -119,15 +124,14 @@ impl Webhooks {
             Ok(response) => (Some(response.status().as_u16()), None),
             Err(error) => (None, Some(describe(&error))),
         };
-        self.record(WebhookAttempt {
+        WebhookAttempt {
             url: url.to_string(),
             job_id: job_id.to_string(),
             attempt,
             status,
             error,
             time,
-        });
-        status.is_some_and(|s| (200..300).contains(&s))
+        }
     }
 }
 
@@ -148,24 +152,69 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
+/// Whether an attempt's receiver answered 2xx.
+fn delivered(attempt: &WebhookAttempt) -> bool {
+    attempt.status.is_some_and(|s| (200..300).contains(&s))
+}
+
 /// Delivers the final state of job `job_id` to `url` once it is reached, retrying as the
 /// module documents. Stops early when the emulator shuts down.
 pub fn schedule(state: &AppState, job_id: String, url: String, done_at: tokio::time::Instant) {
+    spawn_delivery(state, job_id, url, done_at, 1);
+}
+
+/// Resumes the deliveries a stop cut short: every job with a webhook URL whose log has no
+/// delivered attempt, was not refused (a non-loopback URL) and has attempts left gets its
+/// next attempt now. Called once at start.
+pub fn resume(state: &AppState) {
+    let attempts = state.webhooks.attempts();
+    let pending: Vec<(String, String, u32)> = state
+        .store()
+        .jobs()
+        .values()
+        .filter_map(|job| {
+            let url = job.webhook.clone()?;
+            let mine: Vec<&WebhookAttempt> =
+                attempts.iter().filter(|a| a.job_id == job.id).collect();
+            let finished = mine.iter().any(|a| delivered(a) || a.attempt > RETRIES)
+                || (!state.webhooks.any_host && !is_loopback(&url) && !mine.is_empty());
+            let next = mine.iter().map(|a| a.attempt).max().unwrap_or(0) + 1;
+            (!finished).then(|| (job.id.clone(), url, next))
+        })
+        .collect();
+    for (job_id, url, next) in pending {
+        spawn_delivery(state, job_id, url, tokio::time::Instant::now(), next);
+    }
+}
+
+fn spawn_delivery(
+    state: &AppState,
+    job_id: String,
+    url: String,
+    done_at: tokio::time::Instant,
+    first_attempt: u32,
+) {
     let state = state.clone();
     tokio::spawn(async move {
         let shutdown = state.shutdown.clone();
         tokio::select! {
             _ = shutdown.cancelled() => {}
-            _ = deliver(&state, &job_id, &url, done_at) => {}
+            _ = deliver(&state, &job_id, &url, done_at, first_attempt) => {}
         }
     });
 }
 
-async fn deliver(state: &AppState, job_id: &str, url: &str, done_at: tokio::time::Instant) {
+async fn deliver(
+    state: &AppState,
+    job_id: &str,
+    url: &str,
+    done_at: tokio::time::Instant,
+    first_attempt: u32,
+) {
     tokio::time::sleep_until(done_at).await;
     let webhooks = &state.webhooks;
     if !webhooks.any_host && !is_loopback(url) {
-        webhooks.record(WebhookAttempt {
+        state.record_webhook_attempt(WebhookAttempt {
             url: url.to_string(),
             job_id: job_id.to_string(),
             attempt: 1,
@@ -186,8 +235,11 @@ async fn deliver(state: &AppState, job_id: &str, url: &str, done_at: tokio::time
         .to_string()
         .into_bytes();
     let mut backoff = webhooks.backoff;
-    for attempt in 1..=1 + RETRIES {
-        if webhooks.attempt(url, job_id, attempt, &body).await {
+    for attempt in first_attempt..=1 + RETRIES {
+        let logged = webhooks.attempt(url, job_id, attempt, &body).await;
+        let done = delivered(&logged);
+        state.record_webhook_attempt(logged);
+        if done {
             return;
         }
         if attempt <= RETRIES {

@@ -45,7 +45,7 @@ pub fn stats_json(state: &AppState) -> Value {
 /// attempts.
 pub fn reset_counts(state: &AppState) {
     state.recorder.reset();
-    state.webhooks.clear();
+    state.clear_webhook_attempts();
     state.predictions_created.store(0, Ordering::Relaxed);
 }
 

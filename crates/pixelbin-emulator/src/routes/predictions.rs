@@ -203,6 +203,7 @@ pub async fn create(
         created_at: crate::store::ids::now_iso(),
         done_at,
         outcome,
+        webhook: webhook.clone(),
     };
     let body = job_json(&state, &job);
     state.store().insert_job(job);

@@ -10,8 +10,10 @@
 //! uploads under `blobs/` and `uploads/`, generated contents (the playground asset, prediction
 //! inputs and outputs) written once, atomically, under `blobs/` and `served/`. At start
 //! ([`clean`]), temporaries and contents no row names (a kill mid-upload) are removed. Read back,
-//! every job is final, and URLs that named the old address are rewritten to the new one. Uploads
-//! in progress, request counts, webhook attempts and credit balances are not kept.
+//! every job is final, and URLs that named the old address are rewritten to the new one. Webhook
+//! attempts are kept (the newest [`LOG_CAPACITY`](crate::jobs::webhooks::LOG_CAPACITY) of them),
+//! as is each job's webhook URL. Uploads in progress, request counts and credit balances are
+//! not kept.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -21,6 +23,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
+
+use crate::jobs::webhooks::WebhookAttempt;
 
 use super::{
     Blob, Change, CredentialRecord, FileRecord, Job, Outcome, PartFile, PresetRecord, ServedBlob,
@@ -53,6 +57,10 @@ CREATE TABLE IF NOT EXISTS served (
     path TEXT PRIMARY KEY,
     content_type TEXT NOT NULL,
     file TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_attempts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    record TEXT NOT NULL
 );
 ";
 
@@ -282,6 +290,51 @@ impl Db {
         )
         .map_err(std::io::Error::other)?;
         tx.commit().map_err(std::io::Error::other)
+    }
+
+    /// Appends a webhook attempt to the log, keeping the newest `keep`, in one transaction.
+    ///
+    /// # Errors
+    /// SQLite errors (a full disk...); the log is then unchanged.
+    pub fn add_webhook_attempt(
+        &mut self,
+        attempt: &WebhookAttempt,
+        keep: usize,
+    ) -> std::io::Result<()> {
+        let tx = self.conn.transaction().map_err(std::io::Error::other)?;
+        tx.execute(
+            "INSERT INTO webhook_attempts (record) VALUES (?1)",
+            [encode(attempt).map_err(std::io::Error::other)?],
+        )
+        .map_err(std::io::Error::other)?;
+        tx.execute(
+            "DELETE FROM webhook_attempts WHERE seq <= (SELECT MAX(seq) FROM webhook_attempts) - ?1",
+            [i64::try_from(keep).unwrap_or(i64::MAX)],
+        )
+        .map_err(std::io::Error::other)?;
+        tx.commit().map_err(std::io::Error::other)
+    }
+
+    /// The logged webhook attempts, oldest first.
+    ///
+    /// # Errors
+    /// Rows this emulator cannot read (the message names the database and what to do).
+    pub fn webhook_attempts(&self) -> std::io::Result<Vec<WebhookAttempt>> {
+        let path = self.dir.join(DB_FILE);
+        self.rows::<(String,)>("SELECT record FROM webhook_attempts ORDER BY seq")
+            .and_then(|rows| rows.iter().map(|(record,)| decode(record)).collect())
+            .map_err(|e| damaged(&path, &e))
+    }
+
+    /// Forgets the logged webhook attempts.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn clear_webhook_attempts(&mut self) -> std::io::Result<()> {
+        self.conn
+            .execute("DELETE FROM webhook_attempts", [])
+            .map(drop)
+            .map_err(std::io::Error::other)
     }
 
     /// The JSON list of a file's content files (relative paths and sizes); content held in

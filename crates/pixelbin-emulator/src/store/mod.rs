@@ -322,6 +322,10 @@ pub struct Job {
     pub done_at: tokio::time::Instant,
     /// The final status.
     pub outcome: Outcome,
+    /// Where its final state is delivered (`webhook` of the create), kept so a delivery
+    /// cut short by a restart resumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
 }
 
 /// A signed multipart upload in progress.

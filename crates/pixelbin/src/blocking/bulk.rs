@@ -1,6 +1,6 @@
-//! Bulk work as blocking iterators: [`uploads`] and [`predictions`] mirror
-//! [`crate::bulk::uploads`] and [`crate::bulk::predictions`] (same plan checks, journal and
-//! events), and [`BulkIter`] yields the results of a prediction batch or a many-files upload.
+//! Bulk work as blocking iterators: [`uploads`], [`predictions`] and [`transforms`] mirror
+//! [`crate::bulk::uploads`], [`crate::bulk::predictions`] and [`crate::bulk::transforms`]
+//! (same plan checks, journal and events), and [`BulkIter`] yields the results of a prediction batch or a many-files upload.
 //!
 //! ```no_run
 //! use pixelbin::blocking::{PixelbinClient, bulk};
@@ -169,5 +169,20 @@ pub fn predictions(
     let inner = client.handles.client.clone();
     events(client, "bulk::predictions", async move {
         async_bulk::predictions(&inner, job).await
+    })
+}
+
+/// [`crate::bulk::transforms`], blocking: checks the pattern and the plan, then returns the
+/// run's events.
+///
+/// # Errors
+/// Any [`crate::bulk::Error`] of the plan (nothing was sent).
+pub fn transforms(
+    client: &PixelbinClient,
+    job: async_bulk::Transforms,
+) -> Result<BulkEvents, async_bulk::Error> {
+    let inner = client.handles.client.clone();
+    events(client, "bulk::transforms", async move {
+        async_bulk::transforms(&inner, job).await
     })
 }

@@ -140,6 +140,30 @@ pub enum Error {
     /// The organization of the API token could not be read (a journal is tied to it).
     #[error("could not read which organization the API token belongs to")]
     Scope(#[source] Box<crate::Error>),
+    /// The transformation pattern does not read, or an operation or value is not in the
+    /// catalogue.
+    #[error("the transformation pattern {pattern:?} is not valid: {why}")]
+    Pattern {
+        /// The pattern given.
+        pattern: String,
+        /// What is wrong, naming the operation and parameter.
+        why: String,
+    },
+    /// The industry type cannot be applied to the pattern.
+    #[error("cannot apply the industry type: {why}")]
+    IndustryType {
+        /// Why.
+        why: String,
+    },
+    /// No output folder was given.
+    #[error("no output folder was given; outputs need a folder to be saved in")]
+    NoOutput,
+    /// The working folder is the root (its uploads are deleted at the end: a folder of its
+    /// own is needed).
+    #[error(
+        "the working folder cannot be the root: its uploads are deleted at the end; give a folder of its own"
+    )]
+    WorkingFolderRoot,
     /// A blocking run could not start (e.g. it was called inside an async runtime).
     #[error(transparent)]
     Blocking(Box<crate::Error>),

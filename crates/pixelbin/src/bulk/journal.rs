@@ -121,6 +121,18 @@ pub enum Work {
         /// The folder outputs are saved in, if any.
         output: Option<String>,
     },
+    /// Uploaded to the working folder as `folder/name`, its URL through `pattern` fetched
+    /// and saved in `output`.
+    Transform {
+        /// The transformation pattern, canonical.
+        pattern: String,
+        /// The working folder it is uploaded to, its sub-folder included.
+        folder: String,
+        /// The stored name in the working folder, extension included.
+        name: String,
+        /// The folder outputs are saved in.
+        output: String,
+    },
 }
 
 impl fmt::Display for Work {
@@ -129,6 +141,7 @@ impl fmt::Display for Work {
             Work::Upload { folder, name } if folder.is_empty() => write!(f, "an upload to {name}"),
             Work::Upload { folder, name } => write!(f, "an upload to {folder}/{name}"),
             Work::Predict { model, .. } => write!(f, "a {model} prediction"),
+            Work::Transform { pattern, .. } => write!(f, "a transformation through {pattern}"),
         }
     }
 }
@@ -140,6 +153,13 @@ impl fmt::Display for Work {
 pub enum State {
     /// About to be sent (an upload): it may have reached the server.
     Started,
+    /// Uploaded (a transformation's working upload): fetch it, never upload it again.
+    Uploaded {
+        /// Its stored path (`folder/name`).
+        file: String,
+        /// Its URL on the CDN.
+        url: String,
+    },
     /// A job was created for it (its create was acknowledged): wait for it, never create again.
     Created {
         /// The job's id.
@@ -299,6 +319,25 @@ impl Journal {
         journal.read_records(&bytes)?;
         journal.file.seek(SeekFrom::End(0)).map_err(io)?;
         Ok(journal)
+    }
+
+    /// The journal of a run on `client`'s account at `path`, if any; a repair done on opening
+    /// is added to `notices`.
+    pub(crate) async fn for_run(
+        client: &crate::PixelbinClient,
+        path: Option<&Path>,
+        notices: &mut Vec<super::Notice>,
+    ) -> Result<Option<Journal>, Error> {
+        let Some(path) = path else {
+            return Ok(None);
+        };
+        let journal = Journal::open(path, &super::scope(client).await?)?;
+        if journal.was_repaired() {
+            notices.push(super::Notice::JournalRepaired {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Some(journal))
     }
 
     fn not_a_journal(&self) -> Error {
@@ -476,6 +515,47 @@ mod tests {
         let err = Journal::open(&path, &other).unwrap_err();
         assert!(matches!(err, Error::JournalScope { .. }), "{err}");
         assert!(err.to_string().contains("organization 42"), "{err}");
+    }
+
+    #[test]
+    fn a_transform_record_applies_only_to_the_same_pattern_folders_and_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let transform = |pattern: &str, folder: &str, output: &str| ItemId {
+            input: "a.png".into(),
+            size: 3,
+            modified: Some(7),
+            work: Work::Transform {
+                pattern: pattern.into(),
+                folder: folder.into(),
+                name: "a.png".into(),
+                output: output.into(),
+            },
+        };
+        let a = transform("t.flip()", "w1", "out");
+        let uploaded = State::Uploaded {
+            file: "w1/a.png".into(),
+            url: "http://127.0.0.1:1/v2/c/original/w1/a.png".into(),
+        };
+        let mut journal = Journal::open(&path, &scope()).unwrap();
+        journal.record(&a, uploaded.clone()).unwrap();
+        drop(journal);
+        let journal = Journal::open(&path, &scope()).unwrap();
+        assert_eq!(journal.past(&a), Past::Known(&uploaded));
+        for other in [
+            transform("t.flop()", "w1", "out"),
+            transform("t.flip()", "w2", "out"),
+            transform("t.flip()", "w1", "out2"),
+            item("a.png", "w1"),
+        ] {
+            let Past::Other(recorded) = journal.past(&other) else {
+                panic!("{other:?} took the record of {a:?}");
+            };
+            assert!(
+                recorded.work.to_string().contains("t.flip()"),
+                "{recorded:?}"
+            );
+        }
     }
 
     #[test]

@@ -53,6 +53,28 @@ pub enum Notice {
         /// The journal.
         path: PathBuf,
     },
+    /// A file whose name is not an image's (by its extension): a transformation run leaves
+    /// it out.
+    NotAnImage {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A transformation run deleted its working uploads.
+    WorkingFolderDeleted {
+        /// The working folder.
+        folder: String,
+        /// Files deleted.
+        files: usize,
+        /// Whether the folder itself was removed (it held nothing else).
+        removed: bool,
+    },
+    /// A transformation run kept its working uploads.
+    WorkingFolderKept {
+        /// The working folder.
+        folder: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Notice {
@@ -75,6 +97,25 @@ impl fmt::Display for Notice {
                 "{}: the journal's record is of other work ({recorded}); doing it afresh",
                 input.display()
             ),
+            Notice::NotAnImage { path } => write!(
+                f,
+                "skipped {}: not named as an image (.png, .jpeg, .webp, ...)",
+                path.display()
+            ),
+            Notice::WorkingFolderDeleted {
+                folder,
+                files,
+                removed,
+            } => {
+                write!(f, "deleted {files} working uploads from {folder}")?;
+                if *removed {
+                    write!(f, " and the folder")?;
+                }
+                Ok(())
+            }
+            Notice::WorkingFolderKept { folder, reason } => {
+                write!(f, "the working uploads in {folder} were kept: {reason}")
+            }
             Notice::JournalRepaired { path } => write!(
                 f,
                 "the journal {} ended with a line cut short (a crash mid-write); it was removed",

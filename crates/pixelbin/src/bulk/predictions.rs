@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
+use super::output::{OutputsPresent, check_writable};
 use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
 use crate::PixelbinClient;
 use crate::predictions::{
@@ -215,16 +216,7 @@ impl Gate {
 /// Any [`Error`] of the plan; nothing was sent.
 pub async fn predictions(client: &PixelbinClient, job: Predict) -> Result<BulkStream, Error> {
     let (planned, mut notices) = plan(&job)?;
-    let mut journal = match &job.journal {
-        Some(path) => {
-            let journal = Journal::open(path, &super::scope(client).await?)?;
-            if journal.was_repaired() {
-                notices.push(Notice::JournalRepaired { path: path.clone() });
-            }
-            Some(journal)
-        }
-        None => None,
-    };
+    let mut journal = Journal::for_run(client, job.journal.as_deref(), &mut notices).await?;
     let mut done_before = Vec::new();
     let mut waits = Vec::new();
     let mut creates = Vec::new();
@@ -571,63 +563,11 @@ fn plan(job: &Predict) -> Result<(Vec<Planned>, Vec<Notice>), Error> {
     Ok((planned, walk.notices))
 }
 
-/// Creates `dir` and checks a file can be written in it.
-fn check_writable(dir: &Path) -> Result<(), Error> {
-    let refused = |source| Error::OutputNotWritable {
-        dir: dir.to_path_buf(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(refused)?;
-    let probe = dir.join(format!(".pixelbin-write-check-{}", std::process::id()));
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-        .map_err(refused)?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
 /// Saves a finished job's outputs.
 struct Saver {
     client: PixelbinClient,
     output: Option<PathBuf>,
     overwrite: bool,
-}
-
-/// The output files already in `dir`, as `(folder below dir, stem)` with any `_<n>` suffix
-/// removed: one listing per folder, so checking thousands of inputs stays linear.
-#[derive(Default)]
-struct OutputsPresent {
-    folders: HashMap<PathBuf, HashSet<String>>,
-}
-
-impl OutputsPresent {
-    /// An existing file that the outputs named after `stem` would replace.
-    fn find(&mut self, dir: &Path, stem: &Path) -> Option<PathBuf> {
-        let folder = dir.join(stem.parent().unwrap_or(Path::new("")));
-        let name = stem.file_name()?.to_str()?;
-        let stems = self.folders.entry(folder.clone()).or_insert_with(|| {
-            let mut stems = HashSet::new();
-            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
-                let file = entry.file_name();
-                let Some((base, _ext)) = file.to_str().and_then(|n| n.rsplit_once('.')) else {
-                    continue;
-                };
-                stems.insert(base.to_string());
-                if let Some((head, n)) = base.rsplit_once('_')
-                    && !n.is_empty()
-                    && n.chars().all(|c| c.is_ascii_digit())
-                {
-                    stems.insert(head.to_string());
-                }
-            }
-            stems
-        });
-        stems
-            .contains(name)
-            .then(|| folder.join(format!("{name}.*")))
-    }
 }
 
 impl Saver {

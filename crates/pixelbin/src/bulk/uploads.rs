@@ -1,20 +1,17 @@
 //! `bulk::uploads`: every file under folders into a remote folder, sub-folders kept.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 
 use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
+use super::remote::{Placed, Placer, remote_files, stored};
 use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
 use crate::PixelbinClient;
-use crate::http::naming::remote_path;
-use crate::platform::ListFilesParams;
-use crate::upload::{
-    ManyOptions, TreeFile, UploadItem, UploadRequest, UploadSource, check_folder, stored_name,
-};
+use crate::upload::{ManyOptions, UploadItem, UploadRequest, UploadSource, check_folder};
 
 /// What [`uploads`] does: which files, where to, how.
 ///
@@ -128,33 +125,14 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
     if walk.files.is_empty() {
         return Err(Error::NoInputs);
     }
-    let keep_apart = job.request.filename_override == Some(true);
+    let mut placer = Placer::new(&root, &job.request);
     let mut planned = Vec::with_capacity(walk.files.len());
-    let mut stored: HashMap<(String, String), PathBuf> = HashMap::new();
     for found in walk.files {
-        let tree = TreeFile {
-            path: found.path.clone(),
-            relative: found.relative.clone(),
-        };
-        let request = tree.request(Some(&root), &job.request);
-        let name = stored_name(
-            request.name.as_deref().unwrap_or_default(),
-            request.format.as_deref(),
-        )
-        .map_err(|source| Error::BadName {
-            path: found.path.clone(),
-            source,
-        })?;
-        let folder = request.path.clone().unwrap_or_default();
-        let key = (folder.clone(), name.clone());
-        if let Some(first) = stored.get(&key).filter(|_| !keep_apart) {
-            return Err(Error::RemoteNameClash {
-                first: first.clone(),
-                second: found.path,
-                stored: remote_path([&folder, &name]),
-            });
-        }
-        stored.insert(key, found.path.clone());
+        let Placed {
+            request,
+            folder,
+            name,
+        } = placer.place(&found)?;
         let work = Work::Upload {
             folder: folder.clone(),
             name: name.clone(),
@@ -170,16 +148,7 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
     }
 
     let mut notices = walk.notices;
-    let mut journal = match &job.journal {
-        Some(path) => {
-            let journal = Journal::open(path, &super::scope(client).await?)?;
-            if journal.was_repaired() {
-                notices.push(Notice::JournalRepaired { path: path.clone() });
-            }
-            Some(journal)
-        }
-        None => None,
-    };
+    let mut journal = Journal::for_run(client, job.journal.as_deref(), &mut notices).await?;
 
     // What the journal says, and which folders to list to find files stored already.
     let mut done_before = Vec::new();
@@ -205,17 +174,16 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
         }
         pending.push(file);
     }
-    let folders: HashSet<&str> = pending
+    let folders = pending
         .iter()
         .filter(|f| job.skip_existing || to_check.contains(&f.id.input))
-        .map(|f| f.folder.as_str())
-        .collect();
+        .map(|f| f.folder.as_str());
     let existing = remote_files(client, folders).await?;
     let mut items = Vec::new();
     let mut ids = Vec::new();
     for file in pending {
         let check = job.skip_existing || to_check.contains(&file.id.input);
-        if check && is_stored(&existing, &file) {
+        if check && stored(&existing, &file.folder, &file.name, file.id.size).is_some() {
             if let Some(journal) = journal.as_mut() {
                 let done = State::Done {
                     job: None,
@@ -307,45 +275,4 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
             let _ = events.send(Event::Finished(summary)).await;
         }
     }))
-}
-
-/// `(folder, name) -> size` of the files stored in `folders`: one listing per folder.
-async fn remote_files(
-    client: &PixelbinClient,
-    folders: HashSet<&str>,
-) -> Result<HashMap<(String, String), u64>, Error> {
-    let mut existing = HashMap::new();
-    for folder in folders {
-        let mut params = ListFilesParams::new().only_files(true);
-        if !folder.is_empty() {
-            params = params.path(folder.to_string());
-        }
-        let items: Vec<_> = client
-            .assets()
-            .list_files_stream(params)
-            .try_collect()
-            .await
-            .map_err(|source| Error::Listing {
-                folder: folder.to_string(),
-                source: Box::new(source),
-            })?;
-        for item in items {
-            if let (Some(name), Some(size)) = (item.name, item.size) {
-                existing.insert((folder.to_string(), name), size);
-            }
-        }
-    }
-    Ok(existing)
-}
-
-/// Whether the stored name of `file` holds a file of its size (listings give names with or
-/// without the extension).
-fn is_stored(existing: &HashMap<(String, String), u64>, file: &Planned) -> bool {
-    let stem = file
-        .name
-        .rsplit_once('.')
-        .map_or(file.name.as_str(), |(stem, _)| stem);
-    [file.name.as_str(), stem]
-        .into_iter()
-        .any(|name| existing.get(&(file.folder.clone(), name.to_string())) == Some(&file.id.size))
 }
