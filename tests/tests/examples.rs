@@ -313,6 +313,49 @@ fn bulk_examples_run_and_rerun_against_the_emulator() {
 }
 
 #[test]
+fn bulk_transform_examples_run_and_rerun_against_the_emulator() {
+    let emulator = spawn(Duration::from_millis(20));
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    image_tree(&photos, 3);
+    let photos_arg = photos.to_str().unwrap();
+    let pattern = "t.flip()~t.toFormat(f:webp)";
+    for (n, name) in ["bulk_transform", "bulk_transform_blocking"]
+        .into_iter()
+        .enumerate()
+    {
+        let out_dir = dir.path().join(format!("thumbs{n}"));
+        let out_arg = out_dir.to_str().unwrap();
+        let files = emulator.file_count();
+        let out = stdout(&run(
+            name,
+            &[photos_arg, out_arg, pattern],
+            Some(&emulator),
+            &[],
+        ));
+        assert!(out.contains("4 inputs: 4 done"), "{name}: {out}");
+        for file in ["sub/p2.webp", "top.webp"] {
+            let bytes = std::fs::read(out_dir.join(file)).unwrap();
+            assert_eq!(&bytes[8..12], b"WEBP", "{name}: {file}");
+        }
+        assert_eq!(
+            emulator.file_count(),
+            files,
+            "{name}: working uploads deleted"
+        );
+        let uploads = emulator.request_count("upload.*");
+        let out = stdout(&run(
+            name,
+            &[photos_arg, out_arg, pattern],
+            Some(&emulator),
+            &[],
+        ));
+        assert!(out.contains("4 skipped"), "{name}: {out}");
+        assert_eq!(emulator.request_count("upload.*"), uploads, "{name}");
+    }
+}
+
+#[test]
 fn bulk_predict_resumes_after_kill_9() {
     // Jobs take a second: the kill lands with jobs created and not finished.
     let emulator = spawn(Duration::from_secs(1));

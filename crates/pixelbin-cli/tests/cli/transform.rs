@@ -306,6 +306,7 @@ fn keep_uploads_keeps_them() {
     let dir = tempfile::tempdir().unwrap();
     let photos = dir.path().join("photos");
     images(&photos, 3);
+    std::fs::write(photos.join("notes.txt"), b"not an image").unwrap();
     let out = dir.path().join("out");
     let files = emu.file_count();
     let run = pixelbin(&emu)
@@ -314,6 +315,83 @@ fn keep_uploads_keeps_them() {
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("notes.txt: not named as an image"),
+        "{}",
+        stderr(&run)
+    );
     assert_eq!(emu.file_count(), files + 3);
     assert!(root_names(&emu).contains(&"kept".to_string()));
+}
+
+/// A CDN that refuses every request for lack of credits, as the service does once an
+/// account's credits are spent; counts the requests.
+fn spent_cdn() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = r#"{"message":"Usage Limit Exceeded","errorCode":"JR-1000","exception":"UsageBlockedError"}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (origin, count)
+}
+
+#[test]
+fn an_ai_step_refused_for_credits_stops_the_run_with_exit_6() {
+    let (cdn, fetches) = spent_cdn();
+    let emu = Emulator::spawn(pixelbin_emulator::EmulatorOptions {
+        api_secret: Some(SECRET.into()),
+        public_url: Some(cdn),
+        ..pixelbin_emulator::EmulatorOptions::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    images(&photos, 5);
+    let out = dir.path().join("out");
+    let run = pixelbin(&emu)
+        .args([
+            "transform",
+            "-t",
+            "erase.bg()",
+            "-i",
+            s(&photos),
+            "-o",
+            s(&out),
+        ])
+        .args(["-p", "1", "--industry-type", "general", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(6), "{}", stderr(&run));
+    let text = stderr(&run);
+    assert!(
+        text.contains("credits ran out") && text.contains("kept"),
+        "{text}"
+    );
+    assert_eq!(
+        fetches.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "no fetch after the refusal"
+    );
+    let lines = json_lines(&run.stdout);
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["transformed"], 0, "{lines:?}");
+    assert!(summary["not_started"].as_u64().unwrap() >= 4, "{lines:?}");
 }

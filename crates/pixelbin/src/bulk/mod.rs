@@ -1,12 +1,17 @@
-//! Bulk work that survives crashes: every file under folders uploaded, or every image sent
-//! through a model, each input done once, resumable through a [`Journal`].
+//! Bulk work that survives crashes: every file under folders uploaded, every image sent
+//! through a model, or every image through a transformation pattern, each input done once,
+//! resumable through a [`Journal`].
 //!
-//! [`uploads`] and [`predictions`] walk the inputs ([`Walk`]: each real file once, link loops
+//! [`uploads`], [`predictions`] and [`transforms`] walk the inputs ([`Walk`]: each real file once, link loops
 //! skipped and reported), check the whole plan before anything is sent (stored names that
 //! would collide, output files that would collide, the output folder writable, remote folders
 //! well formed), read the journal of an earlier run, and return a [`BulkStream`] of
 //! [`Event`]s: notices, one [`ItemOutcome`] per input, and last the [`Summary`] with its
 //! [`Exit`] classification.
+//!
+//! [`transforms`] uploads each image to a working folder, fetches it through the pattern from
+//! the CDN ([`PixelbinClient::cdn`]) and saves it locally; it checks the pattern against the
+//! catalogue before anything is sent, and deletes its working uploads once every image is done.
 //!
 //! A run stops early, with one [`Stop`] in its summary, when the account's credits run out
 //! (running jobs are still waited for and their outputs saved; inputs never started are

@@ -53,6 +53,12 @@ pub enum Notice {
         /// The journal.
         path: PathBuf,
     },
+    /// A file whose name is not an image's (by its extension): a transformation run leaves
+    /// it out.
+    NotAnImage {
+        /// The file.
+        path: PathBuf,
+    },
     /// A transformation run deleted its working uploads.
     WorkingFolderDeleted {
         /// The working folder.
@@ -90,6 +96,11 @@ impl fmt::Display for Notice {
                 f,
                 "{}: the journal's record is of other work ({recorded}); doing it afresh",
                 input.display()
+            ),
+            Notice::NotAnImage { path } => write!(
+                f,
+                "skipped {}: not named as an image (.png, .jpeg, .webp, ...)",
+                path.display()
             ),
             Notice::WorkingFolderDeleted {
                 folder,

@@ -16,7 +16,7 @@ use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached, wor
 use crate::PixelbinClient;
 use crate::cdn::{Cdn, CdnOptions};
 use crate::http::atomic_file::{Access, PartFile};
-use crate::http::model::{content_type_of, format_for_content_type};
+use crate::http::model::{content_type_for_name, content_type_of, format_for_content_type};
 use crate::predictions::output_file;
 use crate::upload::{
     ManyOptions, UploadItem, UploadRequest, UploadSource, check_folder, default_format,
@@ -219,8 +219,16 @@ pub async fn transforms(client: &PixelbinClient, job: Transforms) -> Result<Bulk
                 ready.push_back((index, url.clone()));
             }
             Past::Known(_) => {
-                resumed.insert(index);
-                to_check.push(index);
+                // Started, failed or never fetched: no output of this run's was written.
+                new_output(
+                    &job,
+                    &output,
+                    &pattern,
+                    file,
+                    &mut present,
+                    &mut done_before,
+                )?
+                .then(|| to_check.push(index));
             }
             Past::Other(recorded) => {
                 notices.push(Notice::JournalIgnored {
@@ -359,6 +367,7 @@ fn plan(
 ) -> Result<(Vec<Planned>, Vec<Notice>), Error> {
     let outputs = output.canonicalize().ok();
     let walk = Walk::of(&job.inputs)?;
+    let mut notices = walk.notices;
     // The working uploads replace what a killed run left half-stored under their names.
     let base = UploadRequest::new().overwrite(true);
     let mut placer = Placer::new(root, &base);
@@ -371,6 +380,12 @@ fn plan(
         if let Some(dir) = &outputs
             && found.path.canonicalize().is_ok_and(|p| p.starts_with(dir))
         {
+            continue;
+        }
+        let is_image = content_type_for_name(&found.relative.to_string_lossy())
+            .is_some_and(|t| t.starts_with("image/"));
+        if !is_image {
+            notices.push(Notice::NotAnImage { path: found.path });
             continue;
         }
         let Placed {
@@ -414,7 +429,7 @@ fn plan(
     if planned.is_empty() {
         return Err(Error::NoInputs);
     }
-    Ok((planned, walk.notices))
+    Ok((planned, notices))
 }
 
 /// A run in progress: what each item needs, shared by the upload and fetch steps.
