@@ -212,3 +212,101 @@ async fn a_bad_step_beside_an_ai_step_answers_400_before_any_202() {
         .status();
     assert_eq!(status, 202);
 }
+
+/// The detectors' results as an app would decode them (the shapes Pixelbin's docs show).
+mod detected {
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    pub struct Nsfw {
+        #[serde(rename = "ModerationLabels")]
+        pub moderation_labels: Vec<Label>,
+    }
+    #[derive(Debug, Deserialize)]
+    pub struct Label {
+        #[serde(rename = "Name")]
+        pub name: String,
+        #[serde(rename = "Confidence")]
+        pub confidence: f64,
+    }
+    #[derive(Debug, Deserialize)]
+    pub struct Plates {
+        pub polygons: Vec<[[u32; 2]; 4]>,
+    }
+    #[derive(Debug, Deserialize)]
+    pub struct Watermark {
+        pub attributes: WatermarkAttributes,
+    }
+    #[derive(Debug, Deserialize)]
+    pub struct WatermarkAttributes {
+        pub watermark: bool,
+    }
+    #[derive(Debug, Deserialize)]
+    pub struct Count {
+        pub obj_count_type: String,
+    }
+    #[derive(Debug, Deserialize)]
+    pub struct Background {
+        pub background_type: String,
+        pub background_color: String,
+    }
+}
+
+#[tokio::test]
+async fn detectors_answer_their_documented_shape_in_the_context() {
+    let emu = start(Duration::from_millis(300)).await;
+    let original = upload_photo(&emu).await;
+    let pattern = "nsfw.detect(m:0.5)~numPlate.detect()~wmc.detect()~oc.detect()~dbt.detect()~od.detect()~t.flip()";
+    let url = with_pattern(&original, pattern);
+    let context_of = || async {
+        let (status, body) = send(
+            authed(
+                Method::GET,
+                format!("{}/service/platform/transformation/context", emu.url()),
+            )
+            .query(&[("url", url.as_str())]),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    let body = context_of().await;
+    let data = |i: usize| body["context"]["steps"][i]["data"].clone();
+
+    let nsfw: detected::Nsfw = serde_json::from_value(data(0)).unwrap();
+    assert!(["porn", "sexy", "neutral"].contains(&nsfw.moderation_labels[0].name.as_str()));
+    assert!((0.1..=1.0).contains(&nsfw.moderation_labels[0].confidence));
+    let plates: detected::Plates = serde_json::from_value(data(1)).unwrap();
+    for [x, y] in plates.polygons.iter().flatten() {
+        assert!(
+            *x < 120 && *y < 80,
+            "a corner outside the 120x80 image: {plates:?}"
+        );
+    }
+    let [top_left, top_right, bottom_right, _] = plates.polygons[0];
+    assert!(
+        top_left[0] < top_right[0] && top_right[1] < bottom_right[1],
+        "clockwise"
+    );
+    let watermark: detected::Watermark = serde_json::from_value(data(2)).unwrap();
+    assert!(!watermark.attributes.watermark);
+    let count: detected::Count = serde_json::from_value(data(3)).unwrap();
+    assert!(["Single", "Multiple"].contains(&count.obj_count_type.as_str()));
+    let background: detected::Background = serde_json::from_value(data(4)).unwrap();
+    assert!(["plain", "clean", "busy"].contains(&background.background_type.as_str()));
+    assert!(
+        background.background_color.len() == 7
+            && background.background_color.starts_with('#')
+            && u32::from_str_radix(&background.background_color[1..], 16).is_ok(),
+        "{}",
+        background.background_color
+    );
+    // No documented shape, and basic steps: no data.
+    assert_eq!(data(5), json!({}));
+    assert_eq!(data(6), json!({}));
+    // Deterministic.
+    assert_eq!(
+        context_of().await["context"]["steps"],
+        body["context"]["steps"]
+    );
+}

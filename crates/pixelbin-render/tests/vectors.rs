@@ -2,7 +2,12 @@
 //! `tests/vectors/record.mjs` with sharp 0.35.6 / libvips 8.18.8) rendered again here, the
 //! size compared exactly and the pixels by PSNR on premultiplied RGBA (a fully transparent
 //! pixel's colour does not count), at least [`MIN_PSNR`] dB unless [`relaxed`] says why not.
+//!
+//! `cargo test -p pixelbin-render --test vectors -- --nocapture` prints each case's figure and
+//! then one row per `t.*` operation ([`Agreement`]): the cases it appears in, the lowest PSNR
+//! among them, how many had exactly sharp's size, and how many both refused.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -53,6 +58,59 @@ fn psnr(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
     }
 }
 
+/// How one operation agrees with sharp over the cases whose pattern uses it.
+#[derive(Debug, Default)]
+struct Agreement {
+    /// Cases using the operation.
+    cases: usize,
+    /// Cases rendered by both and compared by size.
+    sized: usize,
+    /// Of those, the ones with exactly sharp's width and height.
+    same_size: usize,
+    /// Lowest PSNR among the cases compared by pixels.
+    min_psnr: Option<f64>,
+    /// Cases both sharp and we refuse.
+    both_refuse: usize,
+}
+
+impl Agreement {
+    fn psnr(&mut self, db: f64) {
+        self.min_psnr = Some(self.min_psnr.map_or(db, |min| min.min(db)));
+    }
+}
+
+/// The per-operation table, every `t.*` operation of the catalogue a row (markdown).
+fn agreement_table(by_operation: &BTreeMap<String, Agreement>) -> String {
+    let mut rows = vec![
+        "| operation | cases | min PSNR (dB) | size equal to sharp's | both refuse |".to_string(),
+        "|---|---|---|---|---|".to_string(),
+    ];
+    let operations = pixelbin_url::catalogue::operations()
+        .map(|op| op.prefix)
+        .filter(|prefix| prefix.starts_with("t."));
+    for operation in operations {
+        let row = match by_operation.get(operation) {
+            None => format!("| {operation} | 0 | no vector | | |"),
+            Some(a) => format!(
+                "| {operation} | {} | {} | {}/{} | {} |",
+                a.cases,
+                a.min_psnr.map_or("size only".into(), |db| {
+                    if db.is_infinite() {
+                        "identical".into()
+                    } else {
+                        format!("{db:.1}")
+                    }
+                }),
+                a.same_size,
+                a.sized,
+                a.both_refuse
+            ),
+        };
+        rows.push(row);
+    }
+    rows.join("\n")
+}
+
 #[test]
 fn agrees_with_sharp() {
     let dir = vectors();
@@ -70,11 +128,24 @@ fn agrees_with_sharp() {
     assert!(cases.len() > 90, "the manifest lists {} cases", cases.len());
     let mut failures = Vec::new();
     let mut report = Vec::new();
+    let mut by_operation: BTreeMap<String, Agreement> = BTreeMap::new();
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let pattern = case["pattern"].as_str().unwrap();
         let input = std::fs::read(inputs.join(case["input"].as_str().unwrap())).unwrap();
         let steps = pixelbin_url::parse_pattern(pattern).unwrap();
+        let mut operations: Vec<String> = steps
+            .iter()
+            .map(|step| format!("{}.{}", step.plugin, step.name))
+            .collect();
+        operations.sort();
+        operations.dedup();
+        let mut tally = |update: &dyn Fn(&mut Agreement)| {
+            for operation in &operations {
+                update(by_operation.entry(operation.clone()).or_default());
+            }
+        };
+        tally(&|a| a.cases += 1);
         if case["format"].as_str() == Some("avif") && !cfg!(feature = "avif") {
             report.push(format!("{name}: skipped, built without the avif feature"));
             continue;
@@ -82,7 +153,10 @@ fn agrees_with_sharp() {
         let ours = render(&input, &steps, &options);
         if let Some(error) = case["error"].as_str() {
             match ours {
-                Err(e) => report.push(format!("{name}: both refuse (sharp: {error}; ours: {e})")),
+                Err(e) => {
+                    tally(&|a| a.both_refuse += 1);
+                    report.push(format!("{name}: both refuse (sharp: {error}; ours: {e})"));
+                }
                 Ok(_) => failures.push(format!(
                     "{name} ({pattern}): sharp refuses ({error}), we render"
                 )),
@@ -100,7 +174,12 @@ fn agrees_with_sharp() {
             case["width"].as_u64().unwrap() as u32,
             case["height"].as_u64().unwrap() as u32,
         );
-        if (ours.width, ours.height) != size {
+        let same_size = (ours.width, ours.height) == size;
+        tally(&|a| {
+            a.sized += 1;
+            a.same_size += usize::from(same_size);
+        });
+        if !same_size {
             failures.push(format!(
                 "{name} ({pattern}): size {}x{}, sharp {}x{}",
                 ours.width, ours.height, size.0, size.1
@@ -130,6 +209,7 @@ fn agrees_with_sharp() {
             "{name}: decoded size"
         );
         let db = psnr(&mine, &theirs);
+        tally(&|a| a.psnr(db));
         let (min, why) = relaxed(name).unwrap_or((MIN_PSNR, ""));
         report.push(format!(
             "{name}: {db:.1} dB (min {min}{}{why})",
@@ -140,6 +220,7 @@ fn agrees_with_sharp() {
         }
     }
     println!("{}", report.join("\n"));
+    println!("\n{}", agreement_table(&by_operation));
     assert!(
         failures.is_empty(),
         "{} of {} cases disagree with sharp:\n{}",

@@ -149,7 +149,7 @@ async fn disk_body(blob: &Blob) -> std::io::Result<Body> {
 }
 
 /// Stored files over this size are served but not rendered.
-const MAX_RENDER_INPUT: u64 = 256 << 20;
+pub(crate) const MAX_RENDER_INPUT: u64 = 256 << 20;
 
 /// `GET /v2/{*path}` and `GET /predictions/{*path}`.
 pub async fn serve(State(state): State<AppState>, request: Request) -> ApiResult<Response> {

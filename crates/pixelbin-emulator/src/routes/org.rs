@@ -1,5 +1,6 @@
 //! Organisation and transformation routes: `ORGANIZATION.md`'s app info and the
-//! transformation context of a CDN URL.
+//! transformation context of a CDN URL (each step with its `data`: a detector's stand-in
+//! result, see [`detect`], else `{}`).
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
@@ -8,6 +9,8 @@ use serde_json::{Value, json};
 use crate::routes::assets::QueryParams;
 use crate::routes::cdn;
 use crate::state::{AppState, CLOUD_NAME, ORG_ID};
+use crate::store::FileRecord;
+use crate::transform::detect;
 use crate::wire::auth::Authed;
 use crate::wire::errors::{ApiError, ApiResult};
 
@@ -53,16 +56,41 @@ pub async fn transformation_context(
     })?;
     let parsed = url::Url::parse(url)
         .map_err(|e| ApiError::validation(format!("url is not a valid URL ({e}): '{url}'")))?;
-    let store = state.store();
-    let (pattern, file) = cdn::split_cdn_path(&store, parsed.path())
-        .ok_or_else(|| ApiError::not_found(format!("No stored file matches the URL '{url}'")))?;
-    let steps: Vec<Value> = pattern
+    let (mut steps, file) = {
+        let store = state.store();
+        let (pattern, file) = cdn::split_cdn_path(&store, parsed.path()).ok_or_else(|| {
+            ApiError::not_found(format!("No stored file matches the URL '{url}'"))
+        })?;
+        let steps: Vec<Value> = pattern
+            .iter()
+            .filter(|segment| *segment != "original")
+            .flat_map(|segment| segment.split('~'))
+            .filter(|step| !step.is_empty())
+            .map(parse_step)
+            .collect::<ApiResult<_>>()?;
+        (steps, file.clone())
+    };
+    let operation = |step: &Value| {
+        (
+            step["plugin"].as_str().unwrap_or("").to_string(),
+            step["operation"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    let detector = steps
         .iter()
-        .filter(|segment| *segment != "original")
-        .flat_map(|segment| segment.split('~'))
-        .filter(|step| !step.is_empty())
-        .map(parse_step)
-        .collect::<ApiResult<_>>()?;
+        .map(operation)
+        .find(|(p, o)| detect::is_detector(p, o));
+    let facts = match detector {
+        Some((plugin, name)) => Some(facts_of(&file, &format!("{plugin}.{name}")).await?),
+        None => None,
+    };
+    for step in &mut steps {
+        let (plugin, name) = operation(step);
+        step["data"] = facts
+            .as_ref()
+            .and_then(|facts| detect::data(&plugin, &name, facts))
+            .unwrap_or_else(|| json!({}));
+    }
     let query_object: serde_json::Map<String, Value> = parsed
         .query_pairs()
         .filter(|(k, _)| !matches!(k.as_ref(), "pbs" | "pbe" | "pbt"))
@@ -72,6 +100,26 @@ pub async fn transformation_context(
     context["steps"] = Value::Array(steps);
     context["req"] = json!({"headers": {}, "query": query_object});
     Ok(Json(json!({ "context": context })))
+}
+
+/// What the detector stand-ins read from a stored file (see [`detect`]).
+async fn facts_of(file: &FileRecord, operation: &str) -> ApiResult<detect::ImageFacts> {
+    let unreadable = |reason: String| {
+        ApiError::bad_request(format!(
+            "{operation} needs an image: {} cannot be read as one ({reason})",
+            file.file_id()
+        ))
+    };
+    if file.size > cdn::MAX_RENDER_INPUT {
+        return Err(unreadable(format!("{} bytes is over the limit", file.size)));
+    }
+    let bytes = cdn::read_prefix(&file.blob, cdn::MAX_RENDER_INPUT)
+        .await
+        .map_err(|e| unreadable(e.to_string()))?;
+    tokio::task::spawn_blocking(move || detect::facts_of(&bytes))
+        .await
+        .map_err(|e| ApiError::internal(format!("reading the image stopped: {e}")))?
+        .map_err(|e| unreadable(e.to_string()))
 }
 
 /// `plugin.operation(key:value,...)` into `{identifier, plugin, operation, params}`.

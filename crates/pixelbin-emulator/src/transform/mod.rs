@@ -1,8 +1,9 @@
 //! Rendering a CDN URL's pattern: basic `t.*` steps through `pixelbin-render`, AI steps as
-//! deterministic stand-ins ([`standin`]), outputs kept in a bounded cache ([`cache`]), and
+//! deterministic stand-ins ([`standin`]; detectors' results in the context, [`detect`]), outputs kept in a bounded cache ([`cache`]), and
 //! the live CDN's `202` while an AI URL is "processing" ([`Pending`]).
 
 pub mod cache;
+pub mod detect;
 pub mod standin;
 
 use std::collections::HashMap;

@@ -15,7 +15,7 @@ use super::Output;
 const MATTE_STEP: u32 = 24;
 
 /// The size of an image from its header, refused over the input pixel limit.
-fn dimensions(input: &[u8], options: &RenderOptions) -> Result<(u32, u32), RenderError> {
+pub(super) fn dimensions(input: &[u8], options: &RenderOptions) -> Result<(u32, u32), RenderError> {
     let (width, height) = image::ImageReader::new(Cursor::new(input))
         .with_guessed_format()
         .map_err(|e| decode_error(&e))?
