@@ -173,7 +173,16 @@ fn a_run_killed_midway_uploads_and_fetches_only_the_missing_ones() {
         "work",
     ];
     let mut child = spawn(&emu, &args);
+    // Killed with images done, and others uploaded and not fetched.
     wait_for(&journal, "done", 10);
+    let started = std::time::Instant::now();
+    while !journal_states(&journal).iter().any(|s| s == "uploaded") {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "nothing uploaded and unfetched"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     // What the killed run sent may still land: counted once it settles.
@@ -194,6 +203,10 @@ fn a_run_killed_midway_uploads_and_fetches_only_the_missing_ones() {
     assert_eq!(rerun.status.code(), Some(0), "{}", stderr(&rerun));
     let rerun_uploads = uploads(&emu) - uploads_before;
     let rerun_fetches = emu.request_count("cdn") - fetches_before;
+    eprintln!(
+        "at the kill: {done} done, {uploaded} uploaded, {uploads_before} uploads and \
+         {fetches_before} fetches; the rerun: {rerun_uploads} uploads, {rerun_fetches} fetches"
+    );
     assert_eq!(
         rerun_fetches as usize,
         50 - done,

@@ -336,6 +336,7 @@ pub async fn predictions(client: &PixelbinClient, job: Predict) -> Result<BulkSt
         let mut reported = HashSet::new();
         let run = async {
             for notice in notices {
+                summary.note(&notice);
                 events.send(Event::Notice(notice)).await.ok()?;
             }
             for outcome in done_before {

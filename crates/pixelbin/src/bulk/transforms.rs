@@ -5,21 +5,23 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt;
-use futures::stream::FuturesUnordered;
+use futures::stream::{Fuse, FusedStream, FuturesUnordered};
 
 use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use super::output::{OutputsPresent, check_writable};
 use super::pattern::{self, OutputFormat, Pattern};
-use super::remote::{Placed, Placer, join, remote_files, stored};
+use super::remote::{Placed, Placer, remote_files, stored};
 use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached, working};
 use crate::PixelbinClient;
 use crate::cdn::{Cdn, CdnOptions};
 use crate::http::atomic_file::{Access, PartFile};
 use crate::http::model::{content_type_for_name, content_type_of, format_for_content_type};
+use crate::http::naming::remote_path;
 use crate::predictions::output_file;
 use crate::upload::{
-    ManyOptions, UploadItem, UploadRequest, UploadSource, check_folder, default_format,
+    ManyOptions, UploadItem, UploadRequest, UploadSource, UploadStream, check_folder,
+    default_format,
 };
 use crate::url::{UrlToObjOptions, url_to_obj};
 
@@ -285,17 +287,6 @@ pub async fn transforms(client: &PixelbinClient, job: Transforms) -> Result<Bulk
             }
         }
     }
-    let mut items = Vec::with_capacity(uploads.len());
-    for index in uploads {
-        let file = &planned[index];
-        if let Some(journal) = journal.as_mut() {
-            // Before any byte is sent: a rerun then looks for it in the working folder.
-            journal.record(&file.id, State::Started)?;
-        }
-        let source = UploadSource::from_path(&file.path);
-        items.push(UploadItem::new(index, source, file.request.clone()));
-    }
-
     let total = planned.len();
     let run = Run {
         client: client.clone(),
@@ -312,7 +303,7 @@ pub async fn transforms(client: &PixelbinClient, job: Transforms) -> Result<Bulk
         ours,
     };
     Ok(BulkStream::spawn(total, move |events| async move {
-        run.drive(events, journal, notices, done_before, ready, items)
+        run.drive(events, journal, notices, done_before, ready, uploads.into())
             .await;
     }))
 }
@@ -423,7 +414,7 @@ fn plan(
             path: found.path,
             stem,
             request,
-            stored: join(&folder, &name),
+            stored: remote_path([&folder, &name]),
         });
     }
     if planned.is_empty() {
@@ -459,7 +450,7 @@ impl Run {
         notices: Vec<Notice>,
         done_before: Vec<ItemOutcome>,
         mut ready: VecDeque<(usize, String)>,
-        items: Vec<UploadItem<usize>>,
+        mut pending: VecDeque<usize>,
     ) {
         let total = self.planned.len();
         let mut summary = Summary {
@@ -474,19 +465,42 @@ impl Run {
                 summary.count(outcome.status);
                 events.send(Event::Item(outcome)).await.ok()?;
             }
-            let options = ManyOptions::new().files(self.concurrency);
-            let mut uploading = (!items.is_empty())
-                .then(|| self.client.uploader().upload_many(items, options).fuse());
+            let mut uploading = None;
             let mut fetching = FuturesUnordered::new();
             let mut unreachable = 0;
             loop {
+                if uploading.as_ref().is_some_and(FusedStream::is_terminated) {
+                    uploading = None;
+                }
+                // Uploads keep at most one round ahead of the fetches: a stop (credits, a
+                // kill) leaves few uploads unfetched.
+                if uploading.is_none()
+                    && summary.stopped.is_none()
+                    && !pending.is_empty()
+                    && ready.len() < self.concurrency
+                {
+                    let round: Vec<usize> = pending
+                        .drain(..self.concurrency.min(pending.len()))
+                        .collect();
+                    match self.start_uploads(&round, journal.as_mut()) {
+                        Ok(stream) => uploading = Some(stream),
+                        Err(e) => {
+                            summary.stopped = Some(Stop::Journal {
+                                error: error_chain(&e),
+                            });
+                            break;
+                        }
+                    }
+                }
                 while summary.stopped.is_none() && fetching.len() < self.concurrency {
                     let Some((index, url)) = ready.pop_front() else {
                         break;
                     };
                     fetching.push(self.fetch(index, url));
                 }
-                if fetching.is_empty() && (uploading.is_none() || summary.stopped.is_some()) {
+                if fetching.is_empty()
+                    && (summary.stopped.is_some() || (uploading.is_none() && pending.is_empty()))
+                {
                     break;
                 }
                 let (index, state, outcome, error) = tokio::select! {
@@ -556,11 +570,13 @@ impl Run {
                     break;
                 }
             }
-            // Stopped for credits: the images uploaded and never fetched say so.
+            // Stopped for credits: every image not fetched says so.
             drop(uploading);
             if matches!(summary.stopped, Some(Stop::CreditsRanOut)) {
                 let reason = Stop::CreditsRanOut.to_string();
-                for (index, _) in ready.drain(..) {
+                // Uploaded and never fetched, then never uploaded.
+                let unfetched: Vec<usize> = ready.drain(..).map(|(i, _)| i).collect();
+                for index in unfetched.into_iter().chain(pending.drain(..)) {
                     if let Some(journal) = journal.as_mut() {
                         let state = State::NotCreated {
                             reason: reason.clone(),
@@ -587,6 +603,26 @@ impl Run {
         if run.await.is_some() {
             let _ = events.send(Event::Finished(summary)).await;
         }
+    }
+
+    /// Journals the inputs of `round` as started, then starts their uploads.
+    fn start_uploads(
+        &self,
+        round: &[usize],
+        mut journal: Option<&mut Journal>,
+    ) -> Result<Fuse<UploadStream<usize>>, Error> {
+        let mut items = Vec::with_capacity(round.len());
+        for &index in round {
+            let file = &self.planned[index];
+            if let Some(journal) = journal.as_mut() {
+                // Before any byte is sent: a rerun then looks for it in the working folder.
+                journal.record(&file.id, State::Started)?;
+            }
+            let source = UploadSource::from_path(&file.path);
+            items.push(UploadItem::new(index, source, file.request.clone()));
+        }
+        let options = ManyOptions::new().files(self.concurrency);
+        Ok(self.client.uploader().upload_many(items, options).fuse())
     }
 
     /// The outcome of a fetch: its state, outcome and error.

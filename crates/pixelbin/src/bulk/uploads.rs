@@ -214,6 +214,7 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
         };
         let run = async {
             for notice in notices {
+                summary.note(&notice);
                 events.send(Event::Notice(notice)).await.ok()?;
             }
             for outcome in done_before {
