@@ -50,6 +50,9 @@ impl From<SharedInput> for InputValue {
     }
 }
 
+/// The journal's file name in the output folder, where [`Predict::default_journal`] keeps it.
+pub const DEFAULT_JOURNAL: &str = ".pixelbin-journal.jsonl";
+
 /// What [`predictions`] does: which model on which files, where outputs go, how.
 ///
 /// ```
@@ -126,6 +129,21 @@ impl Predict {
     pub fn options(mut self, options: BatchOptions) -> Self {
         self.options = options;
         self
+    }
+
+    /// Where a journal goes when none is named: [`DEFAULT_JOURNAL`] in the output folder, so a
+    /// rerun into the same folder resumes; `None` without an output folder.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use pixelbin::bulk::Predict;
+    ///
+    /// let job = Predict::new("erase_bg").output("out");
+    /// assert_eq!(job.default_journal().as_deref(), Some(Path::new("out/.pixelbin-journal.jsonl")));
+    /// assert_eq!(Predict::new("erase_bg").default_journal(), None);
+    /// ```
+    pub fn default_journal(&self) -> Option<PathBuf> {
+        self.output.as_ref().map(|dir| dir.join(DEFAULT_JOURNAL))
     }
 
     /// Keeps a journal at `path`.
