@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use super::output::{OutputsPresent, check_writable};
+use super::stream::send_known;
 use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
 use crate::PixelbinClient;
 use crate::predictions::{
@@ -353,14 +354,7 @@ pub async fn predictions(client: &PixelbinClient, job: Predict) -> Result<BulkSt
         };
         let mut reported = HashSet::new();
         let run = async {
-            for notice in notices {
-                summary.note(&notice);
-                events.send(Event::Notice(notice)).await.ok()?;
-            }
-            for outcome in done_before {
-                summary.count(outcome.status);
-                events.send(Event::Item(outcome)).await.ok()?;
-            }
+            send_known(&events, &mut summary, notices, done_before).await?;
             let mut unreachable = 0;
             loop {
                 let (index, result) = tokio::select! {
