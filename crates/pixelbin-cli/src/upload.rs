@@ -395,6 +395,15 @@ pub async fn upload_with_bar(
     let uploaded = result.map_err(|e| match e {
         UploadError::InvalidOptions(_) | UploadError::EmptySource => CliError::usage(e.to_string()),
         UploadError::Source { resume: None, .. } => CliError::usage(e.to_string()),
+        UploadError::NameTaken { file_id } => anyhow::anyhow!(
+            "{file_id} already exists; nothing was uploaded: pass --overwrite to replace it, \
+             or --filename-override to store the upload under a new name"
+        ),
+        // The service refused a taken name (the one-request upload asks no lookup first).
+        other if other.status() == Some(409) => anyhow::Error::from(other).context(
+            "the name is taken; nothing was uploaded: pass --overwrite to replace it, or \
+             --filename-override to store the upload under a new name",
+        ),
         other => other.into(),
     })?;
     let transfer = Transfer::new(&uploaded.report, started.elapsed().as_secs_f64());

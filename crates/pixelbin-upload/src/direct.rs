@@ -12,6 +12,9 @@
 //! repeated only when it never reached the server or was refused with 429; a failure that may
 //! have stored the file is reported as such ([`UploadError::Direct`]), never sent again blindly.
 
+use std::io;
+use std::path::Path;
+
 use bytes::Bytes;
 use pixelbin_http::retry::{AfterError, Pushback, after_error};
 use pixelbin_http::{ApiRequest, Form, Transport};
@@ -20,6 +23,7 @@ use crate::FileObject;
 use crate::error::UploadError;
 use crate::options::UploadOptions;
 use crate::request::UploadRequest;
+use crate::source::UploadSource;
 
 /// The direct-upload endpoint.
 const DIRECT_PATH: &str = "/service/platform/assets/v1.0/upload/direct";
@@ -68,6 +72,57 @@ pub(crate) async fn upload(
         file,
         pushed_back: pushback.any(),
     })
+}
+
+/// The bytes of `source` for a one-request upload: `Ok(data)` when it holds 1 to `max` bytes,
+/// else `Err(source)` back (larger, empty, or a reader of unknown length) for the signed
+/// multipart upload, which reads it as a stream and reports an empty one.
+pub(crate) async fn whole(
+    source: UploadSource,
+    max: u64,
+) -> Result<Result<Bytes, UploadSource>, UploadError> {
+    let fits = |len: u64| len > 0 && len <= max;
+    match source {
+        UploadSource::Bytes(data) if fits(data.len() as u64) => Ok(Ok(data)),
+        UploadSource::Path(path) => {
+            let len = tokio::fs::metadata(&path)
+                .await
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .map(|m| m.len());
+            let Some(len) = len.filter(|&len| fits(len)) else {
+                return Ok(Err(UploadSource::Path(path)));
+            };
+            match read_at_most(&path, len, max).await {
+                Ok(Some(data)) if !data.is_empty() => Ok(Ok(data)),
+                // It changed since it was looked at: the multipart upload takes it.
+                Ok(_) => Ok(Err(UploadSource::Path(path))),
+                Err(source) => Err(UploadError::Source {
+                    source,
+                    resume: None,
+                }),
+            }
+        }
+        other => Ok(Err(other)),
+    }
+}
+
+/// The whole file when it holds at most `max` bytes (`len` expected: the buffer's size, so a
+/// small file holds no more memory than its bytes), `None` when it holds more.
+pub(crate) async fn read_at_most(path: &Path, len: u64, max: u64) -> io::Result<Option<Bytes>> {
+    use tokio::io::AsyncReadExt;
+    let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+    let file = tokio::fs::File::open(path).await.map_err(named)?;
+    let capacity = len.min(max).saturating_add(1);
+    let mut data = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut data)
+        .await
+        .map_err(named)?;
+    if data.len() as u64 > max {
+        return Ok(None);
+    }
+    Ok(Some(Bytes::from(data)))
 }
 
 /// Whether `request` can go up in one request: it names the file (the signed flow picks an id

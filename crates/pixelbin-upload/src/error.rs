@@ -64,7 +64,9 @@ pub enum UploadError {
     },
 
     /// A small file's one-request upload (`fileUpload`, used by
-    /// [`Uploader::upload_many`](crate::Uploader::upload_many)) failed after its retries. A
+    /// [`Uploader::upload`](crate::Uploader::upload) and
+    /// [`Uploader::upload_many`](crate::Uploader::upload_many) for small named files) failed
+    /// after its retries. A
     /// create is never sent again once it may have reached the server: `may_be_stored` says
     /// whether the file may be stored all the same (look before uploading it again).
     #[error(
@@ -81,6 +83,19 @@ pub enum UploadError {
         source: pixelbin_http::Error,
         /// `false` when the service refused it (4xx) or it never reached the service.
         may_be_stored: bool,
+    },
+
+    /// The file the upload would create already exists and the request neither overwrites
+    /// it nor lets the service rename it; found by one lookup before any part was sent, so
+    /// nothing was uploaded.
+    #[error(
+        "a file `{file_id}` already exists; nothing was uploaded: set `overwrite` on the \
+         request (`UploadRequest::overwrite(true)`) to replace it, or `filename_override` to \
+         store the upload under a new name"
+    )]
+    NameTaken {
+        /// The existing file's `fileId` (`folder/name.format`).
+        file_id: String,
     },
 
     /// The server answered the signed-url request with something unusable.
@@ -164,6 +179,8 @@ impl UploadError {
                 source.status()
             }
             UploadError::Direct { source, .. } => source.status(),
+            // What the service answers to the same clash.
+            UploadError::NameTaken { .. } => Some(409),
             _ => None,
         }
     }

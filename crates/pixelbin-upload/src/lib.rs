@@ -109,6 +109,7 @@
 //! | returned `dict`                       | [`FileObject`]                       |
 //! | `PixelbinIllegalArgumentError`        | [`UploadError::InvalidOptions`]        |
 
+mod clash;
 mod concurrency;
 mod direct;
 mod error;

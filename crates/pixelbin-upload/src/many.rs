@@ -18,7 +18,6 @@ use std::task::{Context, Poll};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, FuturesUnordered, Stream, StreamExt};
 use tokio::time::Instant;
@@ -445,6 +444,20 @@ fn named(source: &UploadSource, request: &UploadRequest) -> UploadRequest {
     }
 }
 
+/// The signed multipart upload of a file the route sent there (never the one-request path:
+/// the route decided).
+async fn multipart(
+    uploader: &Uploader,
+    source: UploadSource,
+    request: UploadRequest,
+    options: UploadOptions,
+) -> Result<FileObject, UploadError> {
+    uploader
+        .upload_routed(source, request, options, 0)
+        .await
+        .map(|uploaded| uploaded.file)
+}
+
 /// Uploads one file by `route`: `(result, bytes, pushed back)`.
 async fn upload_one(
     uploader: &Uploader,
@@ -456,17 +469,25 @@ async fn upload_one(
 ) -> (Result<FileObject, UploadError>, u64, bool) {
     let Route::OneRequest(len) = route else {
         let len = source.len().unwrap_or(0);
-        return (uploader.upload(source, request, large).await, len, false);
+        return (
+            multipart(uploader, source, request, large).await,
+            len,
+            false,
+        );
     };
     let request = named(&source, &request);
     let data = match source {
         UploadSource::Bytes(bytes) => bytes,
-        UploadSource::Path(path) => match read_at_most(&path, one_request_max).await {
+        UploadSource::Path(path) => match direct::read_at_most(&path, len, one_request_max).await {
             Ok(Some(data)) => data,
             // It grew past the limit since it was looked at: the multipart upload takes it.
             Ok(None) => {
                 let source = UploadSource::Path(path);
-                return (uploader.upload(source, request, large).await, len, false);
+                return (
+                    multipart(uploader, source, request, large).await,
+                    len,
+                    false,
+                );
             }
             Err(source) => {
                 return (
@@ -480,7 +501,11 @@ async fn upload_one(
             }
         },
         UploadSource::Reader { .. } => {
-            return (uploader.upload(source, request, large).await, len, false);
+            return (
+                multipart(uploader, source, request, large).await,
+                len,
+                false,
+            );
         }
     };
     if data.is_empty() {
@@ -501,23 +526,6 @@ async fn upload_one(
         Ok(sent) => (Ok(sent.file), bytes, sent.pushed_back),
         Err(error) => (Err(error), bytes, false),
     }
-}
-
-/// The whole file when it holds at most `max` bytes, `None` when it holds more.
-async fn read_at_most(path: &Path, max: u64) -> io::Result<Option<Bytes>> {
-    use tokio::io::AsyncReadExt;
-    let file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    let mut data = Vec::with_capacity(usize::try_from(max).unwrap_or(0).min(1 << 20));
-    file.take(max.saturating_add(1))
-        .read_to_end(&mut data)
-        .await
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    if data.len() as u64 > max {
-        return Ok(None);
-    }
-    Ok(Some(Bytes::from(data)))
 }
 
 impl Uploader {

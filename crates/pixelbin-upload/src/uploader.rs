@@ -5,7 +5,9 @@ use std::fmt;
 use pixelbin_http::Transport;
 
 use crate::FileObject;
+use crate::direct;
 use crate::error::UploadError;
+use crate::many::ONE_REQUEST_MAX;
 use crate::options::{ConcurrencyMode, PathKind, UploadOptions};
 use crate::progress::Tracker;
 use crate::report::{Route, UploadReport, Uploaded};
@@ -116,6 +118,20 @@ impl Uploader {
         request: UploadRequest,
         options: UploadOptions,
     ) -> Result<Uploaded, UploadError> {
+        self.upload_routed(source, request, options, ONE_REQUEST_MAX)
+            .await
+    }
+
+    /// [`upload_with_report`](Self::upload_with_report); a named file of a known length up to
+    /// `one_request_max` bytes (and within a chunk size that was set) goes up in one request
+    /// (`direct.rs`), unless the options keep a state file (there is nothing to resume).
+    pub(crate) async fn upload_routed(
+        &self,
+        source: UploadSource,
+        request: UploadRequest,
+        options: UploadOptions,
+        one_request_max: u64,
+    ) -> Result<Uploaded, UploadError> {
         options.validate()?;
         let request = match &source {
             UploadSource::Path(path) => request.defaults_from_file(path),
@@ -124,12 +140,25 @@ impl Uploader {
         request
             .validate()
             .map_err(|e| UploadError::InvalidOptions(e.to_string()))?;
+        let max = options
+            .chunk_size
+            .map_or(one_request_max, |size| one_request_max.min(size as u64));
+        let source = if max > 0 && direct::fits(&request) && options.state_file.is_none() {
+            match direct::whole(source, max).await? {
+                Ok(data) => return self.upload_in_one_request(data, &request, &options).await,
+                Err(source) => source,
+            }
+        } else {
+            source
+        };
         let mut reader = open(source, &options).await?;
         let chunk_size = options.chunk_size_for(reader.total_len())?;
         reader.set_chunk_size(chunk_size);
         if reader.is_empty().await.map_err(source_error(None))? {
             return Err(UploadError::EmptySource);
         }
+        // A taken name is found before any part is sent (one lookup, only without overwrite).
+        crate::clash::refuse_taken_name(&self.transport, &request).await?;
         let asked = tokio::time::Instant::now();
         let presigned = wire::create_signed_url(&self.transport, &request).await?;
         let round_trip = asked.elapsed();
@@ -164,6 +193,34 @@ impl Uploader {
             .await?;
         uploaded.report.chunk_grown = grown;
         Ok(uploaded)
+    }
+
+    /// A small file in one request, reported as one part.
+    async fn upload_in_one_request(
+        &self,
+        data: bytes::Bytes,
+        request: &UploadRequest,
+        options: &UploadOptions,
+    ) -> Result<Uploaded, UploadError> {
+        let len = data.len() as u64;
+        let mut tracker = Tracker::new(options);
+        tracker.set_chunk_size(data.len());
+        let _ = tracker.set_totals(Some(len), Some(1));
+        let sent = direct::upload(&self.transport, data, request, options).await?;
+        tracker.acknowledge(1, len);
+        Ok(Uploaded {
+            file: sent.file,
+            report: UploadReport {
+                route: Route::OneRequest,
+                bytes: len,
+                chunk_size: usize::try_from(len).unwrap_or(usize::MAX),
+                chunk_grown: false,
+                parts: 1,
+                peak_parts_in_flight: 1,
+                concurrency: 1,
+                started_from_estimate: false,
+            },
+        })
     }
 
     /// Finishes an interrupted upload: sends the parts `state` does not list

@@ -8,8 +8,8 @@ use futures::StreamExt;
 use pixelbin_emulator::{Emulator, EmulatorOptions, Fault, RecordedBody, RecordedField};
 use pixelbin_http::{ApiRequest, PixelbinConfig, Transport};
 use pixelbin_upload::{
-    Access, FileObject, ManyOptions, PathEstimate, PathMemory, Progress, ResumeState, START_FILES,
-    UploadError, UploadItem, UploadOptions, UploadRequest, UploadSource, Uploader,
+    Access, FileObject, ManyOptions, PathEstimate, PathMemory, Progress, ResumeState, Route,
+    START_FILES, UploadError, UploadItem, UploadOptions, UploadRequest, UploadSource, Uploader,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -143,12 +143,26 @@ async fn uploads_are_byte_exact_for_every_size_source_and_concurrency() {
                 );
                 assert_eq!(file.size, Some(len as u64), "{what}");
                 assert_eq!(file.access, Some(Access::Private), "{what}");
-                let parts = len.div_ceil(CHUNK) as u32;
+                // A named file of known length within one part goes up in one request.
+                let one_request = len <= CHUNK && !matches!(kind, Kind::Stream);
+                let parts = if one_request {
+                    0
+                } else {
+                    len.div_ceil(CHUNK) as u32
+                };
                 let mut numbers = part_numbers(&emulator);
                 numbers.sort_unstable();
                 assert_eq!(numbers, (1..=parts).collect::<Vec<_>>(), "{what}");
-                assert_eq!(emulator.request_count("upload.signed_url_v2"), 1, "{what}");
-                assert_eq!(emulator.request_count("upload.complete"), 1, "{what}");
+                let multipart = u64::from(!one_request);
+                let signed = emulator.request_count("upload.signed_url_v2");
+                assert_eq!(signed, multipart, "{what}");
+                assert_eq!(
+                    emulator.request_count("upload.complete"),
+                    multipart,
+                    "{what}"
+                );
+                let direct = emulator.request_count("upload.direct");
+                assert_eq!(direct, u64::from(one_request), "{what}");
             }
         }
     }
@@ -1209,4 +1223,119 @@ async fn a_large_upload_starts_where_the_path_estimate_is_and_updates_it() {
     let (_, start) = upload_remembering(&uploader, PathMemory::Off, 6).await;
     assert_eq!(start, 3);
     assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_small_named_file_goes_up_in_one_request() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    let bytes = data(3000, 21);
+    let request = UploadRequest::new()
+        .name("one")
+        .format("png")
+        .path("single");
+    let uploaded = uploader
+        .upload_with_report(
+            bytes.clone().into(),
+            request.clone(),
+            UploadOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(uploaded.report.route, Route::OneRequest);
+    assert_eq!((uploaded.report.parts, uploaded.report.bytes), (1, 3000));
+    assert_eq!(emulator.request_count("upload.direct"), 1);
+    assert_eq!(emulator.request_count("upload.*"), 1, "nothing else");
+    assert_eq!(
+        emulator.request_count("files.*"),
+        0,
+        "no lookup: the create refuses a clash"
+    );
+    assert_eq!(
+        served_sha256(&uploader, &uploaded.file).await,
+        sha256(&bytes)
+    );
+    assert_eq!(uploaded.file.file_id.as_deref(), Some("single/one.png"));
+
+    // Unnamed (the signed flow picks an id), or a state file kept: the signed multipart upload.
+    uploader
+        .upload(
+            bytes.clone().into(),
+            UploadRequest::new(),
+            UploadOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(emulator.request_count("upload.signed_url_v2"), 1);
+    assert_eq!(emulator.request_count("upload.direct"), 1);
+
+    // An uncertain create is not repeated: a 502 may have stored it, and says so.
+    emulator.fail_next("upload.direct", 1, 502);
+    let error = uploader
+        .upload(
+            bytes.into(),
+            UploadRequest::new().name("two").format("png"),
+            UploadOptions::default().initial_backoff(Duration::from_millis(1)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            UploadError::Direct {
+                may_be_stored: true,
+                ..
+            }
+        ),
+        "{}",
+        chain(&error)
+    );
+    assert_eq!(emulator.request_count("upload.direct"), 2, "sent once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_name_is_refused_by_one_lookup_before_any_part() {
+    let (emulator, uploader) = start(EmulatorOptions::default()).await;
+    let bytes = data(CHUNK * 12, 22);
+    let request = UploadRequest::new().name("big").format("bin").path("taken");
+    let options = || options(3);
+    let first = uploader
+        .upload(bytes.clone().into(), request.clone(), options())
+        .await
+        .unwrap();
+    assert_eq!(
+        emulator.request_count("files.get_by_file_id"),
+        1,
+        "404: go on"
+    );
+    let (signed, parts) = (
+        emulator.request_count("upload.signed_url_v2"),
+        emulator.request_count("upload.part"),
+    );
+    let error = uploader
+        .upload(bytes.clone().into(), request.clone(), options())
+        .await
+        .unwrap_err();
+    match &error {
+        UploadError::NameTaken { file_id } => assert_eq!(Some(file_id), first.file_id.as_ref()),
+        other => panic!("not NameTaken: {}", chain(other)),
+    }
+    assert!(error.to_string().contains("overwrite"), "{error}");
+    assert_eq!(error.status(), Some(409));
+    assert_eq!(
+        emulator.request_count("files.get_by_file_id"),
+        2,
+        "one lookup"
+    );
+    assert_eq!(
+        emulator.request_count("upload.signed_url_v2"),
+        signed,
+        "no signed URL"
+    );
+    assert_eq!(emulator.request_count("upload.part"), parts, "no part");
+    // With overwrite there is nothing to look up: it replaces.
+    uploader
+        .upload(bytes.into(), request.overwrite(true), options())
+        .await
+        .unwrap();
+    assert_eq!(emulator.request_count("files.get_by_file_id"), 2);
 }

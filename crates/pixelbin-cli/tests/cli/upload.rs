@@ -375,3 +375,35 @@ fn a_large_upload_starts_from_what_the_last_one_to_the_host_showed() {
         false
     );
 }
+
+#[test]
+fn uploading_a_taken_name_without_overwrite_names_the_flag_and_sends_no_part() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.bin");
+    std::fs::write(&big, vec![3u8; 700 * 1024]).unwrap();
+    let small = png_file(dir.path(), "small.png", 8, 8);
+    for file in [&big, &small] {
+        pixelbin(&emu).args(["upload", s(file)]).assert().success();
+    }
+    let parts = emu.request_count("upload.part");
+    let signed = emu.request_count("upload.signed_url_v2");
+    for file in [&big, &small] {
+        pixelbin(&emu)
+            .args(["upload", s(file)])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("--overwrite"));
+    }
+    assert_eq!(emu.request_count("upload.part"), parts, "no part sent");
+    assert_eq!(emu.request_count("upload.signed_url_v2"), signed);
+    assert_eq!(
+        emu.request_count("files.get_by_file_id"),
+        2,
+        "one lookup per large upload"
+    );
+    pixelbin(&emu)
+        .args(["upload", s(&big), "--overwrite"])
+        .assert()
+        .success();
+}
