@@ -51,6 +51,7 @@ pub use journal::{ItemId, Journal, Record, Scope, State, Work};
 pub use outcome::{Event, Exit, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 pub use predictions::{Predict, SharedInput, predictions};
 pub use stream::BulkStream;
+use stream::send_before;
 pub use transforms::{DEFAULT_CONCURRENCY, Transforms, transforms};
 pub use uploads::{Uploads, uploads};
 pub use walk::{Found, Walk};

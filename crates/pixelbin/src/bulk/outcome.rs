@@ -269,6 +269,18 @@ impl Summary {
         }
     }
 
+    /// Counts the inputs of `total` that were neither reported nor counted (a run stopped
+    /// before them) as not started.
+    pub(crate) fn count_unreported(&mut self) {
+        let reported = self.done
+            + self.skipped
+            + self.errors
+            + self.failed
+            + self.uncertain
+            + self.not_started;
+        self.not_started += self.total.saturating_sub(reported);
+    }
+
     /// How the run ended, worst first: stopped for credits, any error (or uncertain create,
     /// or an early stop), any `FAILURE`, else success.
     pub fn exit(&self) -> Exit {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use super::output::{OutputsPresent, check_writable};
-use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
+use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached, send_before};
 use crate::PixelbinClient;
 use crate::predictions::{
     BatchItem, BatchOptions, DownloadOptions, Error as PredictionError, FileInput, InputValue,
@@ -335,13 +335,7 @@ pub async fn predictions(client: &PixelbinClient, job: Predict) -> Result<BulkSt
         };
         let mut reported = HashSet::new();
         let run = async {
-            for notice in notices {
-                events.send(Event::Notice(notice)).await.ok()?;
-            }
-            for outcome in done_before {
-                summary.count(outcome.status);
-                events.send(Event::Item(outcome)).await.ok()?;
-            }
+            send_before(&events, notices, done_before, &mut summary).await?;
             let mut unreachable = 0;
             loop {
                 let (index, result) = tokio::select! {
@@ -480,13 +474,7 @@ pub async fn predictions(client: &PixelbinClient, job: Predict) -> Result<BulkSt
             Some(())
         };
         if run.await.is_some() {
-            let reported = summary.done
-                + summary.skipped
-                + summary.errors
-                + summary.failed
-                + summary.uncertain
-                + summary.not_started;
-            summary.not_started += total.saturating_sub(reported);
+            summary.count_unreported();
             let _ = events.send(Event::Finished(summary)).await;
         }
     }))

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use futures::Stream;
 use tokio::sync::mpsc;
 
-use super::Event;
+use super::{Event, ItemOutcome, Notice, Summary};
 
 /// The events of a bulk run ([`Event`]), the last one [`Event::Finished`].
 ///
@@ -58,4 +58,22 @@ impl fmt::Debug for BulkStream {
             .field("total", &self.total)
             .finish_non_exhaustive()
     }
+}
+
+/// Sends a run's `notices`, then the outcomes of inputs settled before it started (counted in
+/// `summary`); `None` once the stream was dropped.
+pub(crate) async fn send_before(
+    events: &mpsc::Sender<Event>,
+    notices: Vec<Notice>,
+    settled: Vec<ItemOutcome>,
+    summary: &mut Summary,
+) -> Option<()> {
+    for notice in notices {
+        events.send(Event::Notice(notice)).await.ok()?;
+    }
+    for outcome in settled {
+        summary.count(outcome.status);
+        events.send(Event::Item(outcome)).await.ok()?;
+    }
+    Some(())
 }

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use super::remote::{Placed, Placer, remote_files, stored};
-use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
+use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached, send_before};
 use crate::PixelbinClient;
 use crate::upload::{ManyOptions, UploadItem, UploadRequest, UploadSource, check_folder};
 
@@ -213,13 +213,7 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
             ..Summary::default()
         };
         let run = async {
-            for notice in notices {
-                events.send(Event::Notice(notice)).await.ok()?;
-            }
-            for outcome in done_before {
-                summary.count(outcome.status);
-                events.send(Event::Item(outcome)).await.ok()?;
-            }
+            send_before(&events, notices, done_before, &mut summary).await?;
             let mut results = uploader.upload_many(items, options);
             let mut unreachable = 0;
             while let Some((index, result)) = results.next().await {
@@ -265,12 +259,7 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
             Some(())
         };
         if run.await.is_some() {
-            let reported = summary.done
-                + summary.skipped
-                + summary.errors
-                + summary.failed
-                + summary.uncertain;
-            summary.not_started = total.saturating_sub(reported);
+            summary.count_unreported();
             let _ = events.send(Event::Finished(summary)).await;
         }
     }))
