@@ -86,6 +86,13 @@ impl Printer {
                     summary.errors + summary.uncertain + summary.not_started,
                     summary.total
                 );
+                if summary.unreadable_folders > 0 {
+                    message.push_str(&format!(
+                        "; {} folders could not be read (named above), their files were left \
+                         out: make them readable, then rerun the same command{}",
+                        summary.unreadable_folders, self.rerun
+                    ));
+                }
                 if summary.errors + summary.not_started > 0 {
                     message.push_str(&format!(
                         "; rerun the same command{} to retry them (finished ones are skipped)",

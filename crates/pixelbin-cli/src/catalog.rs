@@ -209,7 +209,7 @@ impl std::fmt::Debug for CredentialsArgs {
             .field("plugin_id", &self.plugin_id)
             .field(
                 "credentials",
-                &self.credentials.as_ref().map(|_| "<redacted>"),
+                &self.credentials.as_ref().map(|_| pixelbin::http::Redacted),
             )
             .field("credentials_file", &self.credentials_file)
             .finish()

@@ -53,11 +53,12 @@ enum Secret {
 
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = pixelbin::http::REDACTED;
         let secret = match self.secret {
-            Secret::Missing => "missing",
-            Secret::Given(_) => "<redacted> (flag or environment)",
-            Secret::Profile(_) => "<redacted> (profile)",
-            Secret::Refused(_) => "refused (config file readable by others)",
+            Secret::Missing => "missing".to_owned(),
+            Secret::Given(_) => format!("{redacted} (flag or environment)"),
+            Secret::Profile(_) => format!("{redacted} (profile)"),
+            Secret::Refused(_) => "refused (config file readable by others)".to_owned(),
         };
         f.debug_struct("Context")
             .field("domain", &self.domain)

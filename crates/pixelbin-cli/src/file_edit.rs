@@ -86,7 +86,7 @@ pub async fn run(command: FilesCommand, assets: &Assets, out: Output) -> anyhow:
     let (file_id, params) = match command {
         FilesCommand::Update(args) => (args.file_id.clone(), args.params()?),
         FilesCommand::Move { file_id, to } => {
-            let folder = to.trim_matches('/').to_string();
+            let folder = pixelbin::http::naming::remote_path([to]);
             (file_id, UpdateFileParams::new().path(folder))
         }
         FilesCommand::Rename { file_id, new_name } => {

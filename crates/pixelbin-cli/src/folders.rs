@@ -114,11 +114,8 @@ fn write_folder(w: &mut dyn Write, folder: &FolderInfo) -> std::io::Result<()> {
 
 /// A folder's full path with a trailing slash: `products/shoes/`.
 pub(crate) fn folder_path(path: Option<&str>, name: Option<&str>) -> String {
-    let name = name.unwrap_or("");
-    match path.map(|p| p.trim_matches('/')) {
-        Some(p) if !p.is_empty() => format!("{p}/{name}/"),
-        _ => format!("{name}/"),
-    }
+    let path = pixelbin::http::naming::remote_path([path.unwrap_or(""), name.unwrap_or("")]);
+    format!("{path}/")
 }
 
 #[cfg(test)]

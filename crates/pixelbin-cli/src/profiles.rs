@@ -120,7 +120,7 @@ impl fmt::Debug for Profile {
             .field("domain", &self.domain)
             .field(
                 "api_secret",
-                &self.api_secret.as_ref().map(|_| "<redacted>"),
+                &self.api_secret.as_ref().map(|_| pixelbin::http::Redacted),
             )
             .field("request_timeout", &self.request_timeout)
             .field("output", &self.output)
@@ -333,6 +333,10 @@ fn self_not_table(path: &Path) -> anyhow::Error {
 
 /// A secret shown so it can be recognized, never whole: its first four characters when it is
 /// long enough to keep most of it hidden.
+///
+/// Deliberately not the SDK's redaction marker ([`pixelbin::http::REDACTED`], used wherever a
+/// secret would be shown by accident): `config list` shows the user their own stored secret on
+/// purpose, and a recognizable prefix and length tell them which one it is.
 pub fn mask(secret: &str) -> String {
     let count = secret.chars().count();
     if count >= 16 {
@@ -444,6 +448,8 @@ mod tests {
             api_secret: Some("hunter2-token".into()),
             ..Profile::default()
         };
-        assert!(!format!("{profile:?}").contains("hunter2"));
+        let shown = format!("{profile:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("api_secret: Some([REDACTED])"), "{shown}");
     }
 }

@@ -137,7 +137,7 @@ impl UploadArgs {
     /// The upload request these flags describe for the single file `file`.
     pub fn request(&self, file: &Path) -> anyhow::Result<UploadRequest> {
         let mut request = self.shared_request()?;
-        if let Some(name) = self.name.clone().or_else(|| default_name(file)) {
+        if let Some(name) = self.name.clone() {
             request = request.name(name);
         }
         if let Some(path) = &self.path {
@@ -146,8 +146,12 @@ impl UploadArgs {
                 .map_err(|e| CliError::usage(format!("--path: {e}")))?;
             request = request.path(folder);
         }
-        if let Some(format) = self.format.clone().or_else(|| default_format(file)) {
+        if let Some(format) = self.format.clone() {
             request = request.format(format);
+        }
+        // Stdin has no file name to take a default name or format from.
+        if file != Path::new("-") {
+            request = request.defaults_from_file(file);
         }
         Ok(request)
     }
@@ -180,22 +184,6 @@ impl UploadArgs {
         }
         Ok(request)
     }
-}
-
-/// The file name without its extension; `None` for stdin.
-fn default_name(file: &Path) -> Option<String> {
-    if file == Path::new("-") {
-        return None;
-    }
-    pixelbin::upload::default_name(file)
-}
-
-/// The file's extension in lower case (`jpg` as `jpeg`); `None` for stdin.
-fn default_format(file: &Path) -> Option<String> {
-    if file == Path::new("-") {
-        return None;
-    }
-    pixelbin::upload::default_format(file)
 }
 
 /// Runs `pixelbin upload`.
@@ -478,15 +466,12 @@ mod tests {
             (&body["name"], &body["format"]),
             (&"n".into(), &"webp".into())
         );
+        let args = parse(&["dir/a.JPG"]);
+        let body = serde_json::to_value(args.request(&args.files[0]).unwrap()).unwrap();
         assert_eq!(
-            default_format(Path::new("dir/a.JPG")).as_deref(),
-            Some("jpeg")
+            (&body["name"], &body["format"]),
+            (&"a".into(), &"jpeg".into())
         );
-        assert_eq!(
-            default_format(Path::new("dir/a.png")).as_deref(),
-            Some("png")
-        );
-        assert_eq!(default_format(Path::new("dir/noext")), None);
         let args = parse(&["a.png", "--metadata", "[1]"]);
         assert!(args.request(&args.files[0]).is_err());
         assert!(Wrapper::try_parse_from(["x", "a.png", "--access", "public"]).is_err());

@@ -62,7 +62,9 @@ pub struct SecretArg {
 
 impl std::fmt::Debug for SecretArg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretArg(<redacted>)")
+        f.debug_tuple("SecretArg")
+            .field(&pixelbin::http::Redacted)
+            .finish()
     }
 }
 

@@ -131,7 +131,9 @@ pub struct WebhookSecret(pub String);
 
 impl std::fmt::Debug for WebhookSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("WebhookSecret(<redacted>)")
+        f.debug_tuple("WebhookSecret")
+            .field(&pixelbin_url::redact::Redacted)
+            .finish()
     }
 }
 

@@ -91,7 +91,10 @@ impl fmt::Debug for EmulatorOptions {
             .field("port", &self.port)
             .field(
                 "api_secret",
-                &self.api_secret.as_ref().map(|_| "<redacted>"),
+                &self
+                    .api_secret
+                    .as_ref()
+                    .map(|_| pixelbin_url::redact::Redacted),
             )
             .field("prediction_delay", &self.prediction_delay)
             .field("transform_delay", &self.transform_delay)
@@ -101,7 +104,10 @@ impl fmt::Debug for EmulatorOptions {
             .field("max_running_jobs", &self.max_running_jobs)
             .field(
                 "webhook_secret",
-                &self.webhook_secret.as_ref().map(|_| "<redacted>"),
+                &self
+                    .webhook_secret
+                    .as_ref()
+                    .map(|_| pixelbin_url::redact::Redacted),
             )
             .field("webhook_timeout", &self.webhook_timeout)
             .field("webhook_backoff", &self.webhook_backoff)
@@ -251,6 +257,6 @@ mod tests {
         let text = format!("{options:?}");
         assert!(!text.contains("super-secret-value"), "{text}");
         assert!(!text.contains("webhook-secret-value"), "{text}");
-        assert!(text.contains("<redacted>"));
+        assert!(text.contains("api_secret: Some([REDACTED])"), "{text}");
     }
 }

@@ -201,7 +201,10 @@ async fn recorded_requests_show_what_was_sent() {
     assert_eq!(request.query_param("tags[1]").as_deref(), Some("b"));
     assert_eq!(request.header("user-agent"), Some("probe/1"));
     assert!(request.has_authorization);
-    assert_eq!(request.header("authorization"), Some("<redacted>"));
+    assert_eq!(
+        request.header("authorization"),
+        Some(pixelbin_url::redact::REDACTED)
+    );
     assert!(!format!("{request:?}").contains(&bearer(SECRET)));
     // Unknown routes are answered 404 and recorded as "unmatched".
     let (status, body) = send(authed(Method::GET, format!("{}/nope", emu.url()))).await;

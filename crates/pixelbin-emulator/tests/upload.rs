@@ -115,7 +115,7 @@ async fn multipart_upload_serves_the_exact_bytes() {
     assert!(parts[0].body.text("x-pixb-meta-assetdata").is_some());
     assert!(
         !format!("{:?}", parts[0]).contains("pbs=")
-            || format!("{:?}", parts[0]).contains("pbs=<redacted>")
+            || format!("{:?}", parts[0]).contains("pbs=[REDACTED]")
     );
 }
 

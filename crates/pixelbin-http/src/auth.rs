@@ -31,7 +31,7 @@ impl std::fmt::Debug for AuthLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthLayer")
             .field("api", &self.api)
-            .field("header", &"[REDACTED]")
+            .field("header", &crate::Redacted)
             .finish()
     }
 }
@@ -174,6 +174,7 @@ mod tests {
         assert_eq!(layer.header, "Bearer bXktc2VjcmV0");
         let debug = format!("{layer:?}");
         assert!(!debug.contains("bXktc2VjcmV0"), "{debug}");
+        assert!(debug.contains("header: [REDACTED]"), "{debug}");
         assert_eq!(format!("{:?}", layer.header), "Sensitive");
     }
 }

@@ -111,7 +111,7 @@ impl PixelbinConfig {
 impl fmt::Debug for PixelbinConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PixelbinConfig")
-            .field("api_secret", &"[REDACTED]")
+            .field("api_secret", &crate::Redacted)
             .field("domain", &self.domain.as_str())
             .field("http", &self.http)
             .field("retry", &self.retry)
@@ -200,7 +200,7 @@ impl fmt::Debug for PixelbinConfigBuilder {
         f.debug_struct("PixelbinConfigBuilder")
             .field(
                 "api_secret",
-                &self.api_secret.as_ref().map(|_| "[REDACTED]"),
+                &self.api_secret.as_ref().map(|_| crate::Redacted),
             )
             .field("domain", &self.domain)
             .field("http", &self.http)
@@ -421,9 +421,11 @@ mod tests {
         let debug = format!("{config:?}");
         assert!(!debug.contains("super-secret-value"), "{debug}");
         assert!(!debug.contains("hunter2"), "{debug}");
-        assert!(debug.contains("[REDACTED]"));
+        assert!(debug.contains("api_secret: [REDACTED]"), "{debug}");
         let builder = PixelbinConfig::builder().api_secret("super-secret-value");
-        assert!(!format!("{builder:?}").contains("super-secret-value"));
+        let debug = format!("{builder:?}");
+        assert!(!debug.contains("super-secret-value"), "{debug}");
+        assert!(debug.contains("api_secret: Some([REDACTED])"), "{debug}");
     }
 
     #[test]

@@ -66,7 +66,8 @@
 //! - Redirects are followed only within the request's origin ([`redirect`]),
 //!   so the API secret never reaches another origin on any hop.
 //! - [`redact_url`] is the one function that makes a URL safe to show; every
-//!   error, log and trace line of the SDK that shows a URL uses it.
+//!   error, log and trace line of the SDK that shows a URL uses it, and a
+//!   secret is shown as [`REDACTED`] ([`Redacted`] in `Debug`), one spelling.
 //! - [`Transport::download`] saves a body to disk atomically ([`download`]).
 //!
 //! Your layers sit outside the SDK's own, so they never see the
@@ -98,7 +99,6 @@ mod multipart;
 pub mod naming;
 mod netrc;
 mod proxy;
-mod redact;
 pub mod redirect;
 mod request;
 mod response;
@@ -117,7 +117,10 @@ pub use config::{
 pub use download::DownloadOptions;
 pub use error::{Error, MAX_RAW_ERROR_BODY, USAGE_LIMIT_ERROR_CODE};
 pub use multipart::Form;
-pub use redact::{redact_text, redact_url};
+/// The SDK's one redaction (marker and functions), from the lowest crate.
+pub use pixelbin_url::redact::{
+    REDACTED, Redacted, redact_query, redact_secret, redact_text, redact_url,
+};
 pub use request::{ApiRequest, RequestOptions};
 pub use response::ApiResponse;
 pub use retry::RetryPolicy;

@@ -1,5 +1,6 @@
-//! The service's rules for stored names and folders, in one place: what a local file name
-//! becomes once stored, and which remote folder paths are refused before anything is sent.
+//! The service's rules for stored names and folders, in one place: the name and format a local
+//! file is uploaded under by default, what a name becomes once stored, how remote paths join,
+//! and which remote folder paths are refused before anything is sent.
 //! The SDK's uploads (`pixelbin_upload::stored_name`) and the emulator's store both name
 //! files by these rules, so a name the SDK predicts is the name the emulator stores.
 //!
@@ -8,6 +9,7 @@
 //! they start.
 
 use std::fmt;
+use std::path::Path;
 
 /// Why a name or folder cannot be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +32,7 @@ fn refused(message: String) -> NameError {
 /// The name the service stores a file under, given the `name` and `format` of its upload:
 /// letters, digits, `.`, `_` and `-` stay, any other character (a space, `é`, `+`) becomes
 /// `-`, surrounding spaces go, and `.format` is appended unless the name already ends with it
-/// (`jpg` is sent as `jpeg`, see `pixelbin_upload::default_format`).
+/// (`jpg` is sent as `jpeg`, see [`default_format`]).
 ///
 /// ```
 /// use pixelbin_http::naming::stored_name;
@@ -103,6 +105,52 @@ pub fn check_folder(folder: &str) -> Result<String, NameError> {
     Ok(trimmed.to_string())
 }
 
+/// The name a local file is stored under by default: its file name without the extension.
+pub fn default_name(file: &Path) -> Option<String> {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// The format a local file is stored as by default: its extension in lower case, `jpg` read as
+/// `jpeg` (as the service does).
+pub fn default_format(file: &Path) -> Option<String> {
+    let ext = file.extension()?.to_string_lossy().to_ascii_lowercase();
+    match ext.as_str() {
+        "" => None,
+        "jpg" => Some("jpeg".to_string()),
+        _ => Some(ext),
+    }
+}
+
+/// A remote path (a folder, or a file id `folder/name`) from its parts, in order: every part
+/// split at `/`, empty segments left out, joined with `/`; no leading or trailing `/`. The one
+/// join of remote paths in the SDK and the CLI (the service answers paths such as `/xyz`).
+///
+/// ```
+/// use pixelbin_http::naming::remote_path;
+///
+/// assert_eq!(remote_path(["shop/", "/shoes", "hero.jpeg"]), "shop/shoes/hero.jpeg");
+/// assert_eq!(remote_path(["", "hero.jpeg"]), "hero.jpeg");
+/// assert_eq!(remote_path(["/"]), "");
+/// ```
+pub fn remote_path<I, S>(parts: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut joined = String::new();
+    for part in parts {
+        for segment in part.as_ref().split('/').filter(|s| !s.is_empty()) {
+            if !joined.is_empty() {
+                joined.push('/');
+            }
+            joined.push_str(segment);
+        }
+    }
+    joined
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +171,16 @@ mod tests {
         assert!(check_folder("a/../b").is_err());
         assert!(check_folder("//").is_err());
         assert!(check_folder("/").is_err());
+    }
+
+    #[test]
+    fn remote_paths_join_with_one_slash() {
+        assert_eq!(remote_path(["/xyz", "a.png"]), "xyz/a.png");
+        assert_eq!(
+            remote_path(["shop//shoes/", "", "sub", "a.png"]),
+            "shop/shoes/sub/a.png"
+        );
+        assert_eq!(remote_path(Vec::<String>::new()), "");
+        assert_eq!(remote_path(["a"]), "a");
     }
 }

@@ -17,7 +17,7 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
             .field("login", &self.login)
-            .field("password", &"[REDACTED]")
+            .field("password", &crate::Redacted)
             .finish()
     }
 }
@@ -173,6 +173,14 @@ macdef init
 
 default login anon password guest
 "#;
+
+    #[test]
+    fn debug_shows_the_password_as_the_one_marker() {
+        let netrc = Netrc::parse(SAMPLE);
+        let shown = format!("{:?}", netrc.lookup("other.test").unwrap());
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("password: [REDACTED]"), "{shown}");
+    }
 
     #[test]
     fn parses_machines_default_quotes_and_macdef() {

@@ -34,15 +34,11 @@ pub(crate) fn parse_proxy_url(raw: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
-/// A proxy URL fit for logs and `Debug`: the password replaced.
+/// A proxy URL fit for logs and `Debug`: as every URL shown ([`crate::redact_url`]:
+/// no user info, signed query values replaced).
 pub(crate) fn redact_proxy_url(raw: &str) -> String {
     match Url::parse(raw.trim()) {
-        Ok(mut url) => {
-            if url.password().is_some() {
-                let _ = url.set_password(Some("REDACTED"));
-            }
-            url.to_string()
-        }
+        Ok(url) => crate::redact_url(url.as_str()),
         // Unparsable text could be anything, a password included.
         Err(_) => "<unparsable proxy URL>".to_owned(),
     }
@@ -249,8 +245,8 @@ mod tests {
     #[test]
     fn redaction() {
         assert_eq!(
-            redact_proxy_url("http://u:pw@p.test:1"),
-            "http://u:REDACTED@p.test:1/"
+            redact_proxy_url("http://u:pw@p.test:1/?token=t"),
+            "http://p.test:1/?token=[REDACTED]"
         );
         assert_eq!(redact_proxy_url("::bad pw::"), "<unparsable proxy URL>");
     }

@@ -46,7 +46,7 @@ pub(crate) fn not_followed(status: http::StatusCode, headers: &http::HeaderMap) 
     let target = headers
         .get(http::header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(crate::redact::redact_url)
+        .map(crate::redact_url)
         .unwrap_or_else(|| "an unnamed location".into());
     crate::Error::Api {
         status: status.as_u16(),

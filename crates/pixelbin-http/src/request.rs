@@ -243,7 +243,7 @@ impl ApiRequest {
         let uri: http::Uri = url.as_str().parse().map_err(|e| {
             Error::IllegalArgument(format!(
                 "the URL {} cannot be used for a request: {e}",
-                crate::redact::redact_url(url.as_str())
+                crate::redact_url(url.as_str())
             ))
         })?;
         let mut headers = self.headers;
@@ -286,7 +286,7 @@ impl fmt::Debug for ApiRequest {
         let header_names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
         f.debug_struct("ApiRequest")
             .field("method", &self.method)
-            .field("url", &crate::redact::redact_url(self.url.as_str()))
+            .field("url", &crate::redact_url(self.url.as_str()))
             .field("query", &query_names)
             .field("headers", &header_names)
             .field("body", &self.body)

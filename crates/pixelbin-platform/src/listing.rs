@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::endpoint::{send_json, url};
-use crate::pagination::{Page, walk};
+use crate::pagination::{Page, paged, paginate};
 use crate::query::Query;
 use crate::setters::setters;
 use crate::{Access, Assets, validate};
@@ -172,18 +172,13 @@ impl Assets {
         &self,
         params: ListFilesParams,
     ) -> impl Stream<Item = Result<FileItem, Error>> + Send + Unpin + 'static {
-        let assets = self.clone();
-        // Boxed so callers can use `next()`/`try_next()` without pinning it themselves.
-        Box::pin(walk(params.page_no.unwrap_or(1), move |page_no| {
-            let assets = assets.clone();
-            let params = params.clone().page_no(page_no);
-            async move {
-                let response = assets.list_files(params).await?;
-                Ok((response.items, response.page))
-            }
-        }))
+        paginate(self.clone(), params, |assets: Assets, params| async move {
+            assets.list_files(params).await
+        })
     }
 }
+
+paged!(ListFilesParams => ListFilesResponse, FileItem);
 
 #[cfg(test)]
 mod tests {

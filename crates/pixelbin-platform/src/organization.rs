@@ -102,7 +102,10 @@ impl fmt::Debug for AppDetails {
             .field("id", &self.id)
             .field("org_id", &self.org_id)
             .field("name", &self.name)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "token",
+                &self.token.as_ref().map(|_| pixelbin_http::Redacted),
+            )
             .field("permissions", &self.permissions)
             .field("active", &self.active)
             .field("created_at", &self.created_at)
@@ -171,6 +174,6 @@ mod tests {
         };
         let debug = format!("{app:?}");
         assert!(!debug.contains("super-secret-token"), "{debug}");
-        assert!(debug.contains("<redacted>"));
+        assert!(debug.contains("token: Some([REDACTED])"), "{debug}");
     }
 }

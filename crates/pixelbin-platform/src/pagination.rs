@@ -1,4 +1,5 @@
-//! Page descriptors and the walk over every page of a paged endpoint.
+//! Page descriptors and the walk over every page of a paged endpoint: [`paginate`] is the one
+//! stream behind every `*_stream` list of the SDK.
 
 use std::future::Future;
 
@@ -54,11 +55,71 @@ pub fn next_page(requested: u32, page: &Page, items_on_page: usize) -> Option<u3
     current.checked_add(1)
 }
 
-/// Streams every item of every page, starting at page `first`.
+/// A list call's parameters, as [`paginate`] moves them from page to page.
+pub(crate) trait PageParams: Clone + Send + 'static {
+    /// The page the walk starts at: the parameters' own page number, default 1.
+    fn first_page(&self) -> u32;
+    /// These parameters, asking for page `page_no`.
+    fn at_page(self, page_no: u32) -> Self;
+}
+
+/// One page of a list call's answer.
+pub(crate) trait PageResponse {
+    /// What the list holds.
+    type Item;
+    /// The items on this page and where the page sits.
+    fn into_parts(self) -> (Vec<Self::Item>, Page);
+}
+
+/// Makes a list call walkable by [`paginate`]: `$params` has a `page_no` field and setter,
+/// `$response` has `items: Vec<$item>` and `page`.
+macro_rules! paged {
+    ($params:ty => $response:ty, $item:ty) => {
+        impl $crate::pagination::PageParams for $params {
+            fn first_page(&self) -> u32 {
+                self.page_no.unwrap_or(1)
+            }
+            fn at_page(self, page_no: u32) -> Self {
+                self.page_no(page_no)
+            }
+        }
+        impl $crate::pagination::PageResponse for $response {
+            type Item = $item;
+            fn into_parts(self) -> (Vec<$item>, $crate::pagination::Page) {
+                (self.items, self.page)
+            }
+        }
+    };
+}
+pub(crate) use paged;
+
+/// Every item of a paged list call, page after page: `call(client, params)` for the first page
+/// (`params`' own page number, default 1), then for each page [`next_page`] names.
 ///
-/// `fetch(n)` loads page `n`. Pages are fetched lazily, one at a time, as the consumer pulls;
-/// the first error is yielded and ends the stream.
-pub(crate) fn walk<T, F, Fut>(first: u32, fetch: F) -> impl Stream<Item = Result<T, Error>>
+/// Pages are fetched lazily, one at a time, as the consumer pulls; the first error is yielded
+/// and ends the stream. Boxed, so callers can use `next()`/`try_next()` without pinning it.
+pub(crate) fn paginate<C, P, R, F, Fut>(
+    client: C,
+    params: P,
+    call: F,
+) -> impl Stream<Item = Result<R::Item, Error>> + Send + Unpin + 'static
+where
+    C: Clone + Send + 'static,
+    P: PageParams,
+    F: Fn(C, P) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<R, Error>> + Send + 'static,
+    R: PageResponse + Send,
+    R::Item: Send + 'static,
+{
+    let first = params.first_page();
+    Box::pin(walk(first, move |page_no| {
+        let response = call(client.clone(), params.clone().at_page(page_no));
+        async move { response.await.map(PageResponse::into_parts) }
+    }))
+}
+
+/// Streams every item of every page, starting at page `first`; `fetch(n)` loads page `n`.
+fn walk<T, F, Fut>(first: u32, fetch: F) -> impl Stream<Item = Result<T, Error>>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Page), Error>>,
@@ -139,6 +200,38 @@ mod tests {
         let rest: Vec<u32> = stream.map(Result::unwrap).collect().await;
         assert_eq!(rest, [11, 20, 21, 30, 31]);
         assert_eq!(*asked.lock().unwrap(), [1, 2, 3]);
+    }
+
+    #[derive(Clone)]
+    struct Params(Option<u32>);
+    impl PageParams for Params {
+        fn first_page(&self) -> u32 {
+            self.0.unwrap_or(1)
+        }
+        fn at_page(self, page_no: u32) -> Self {
+            Params(Some(page_no))
+        }
+    }
+    struct Answer(Vec<u32>, Page);
+    impl PageResponse for Answer {
+        type Item = u32;
+        fn into_parts(self) -> (Vec<u32>, Page) {
+            (self.0, self.1)
+        }
+    }
+
+    #[tokio::test]
+    async fn paginate_starts_at_the_params_page_and_asks_each_next_page_of_the_client() {
+        // The client is a page counter; the params' page 2 is where the walk starts.
+        let client = Arc::new(Mutex::new(Vec::new()));
+        let stream = paginate(client.clone(), Params(Some(2)), |log, params: Params| {
+            let n = params.0.expect("every call names its page");
+            log.lock().unwrap().push(n);
+            async move { Ok(Answer(vec![n * 10], page(Some(u64::from(n)), Some(n < 4)))) }
+        });
+        let items: Vec<u32> = stream.map(Result::unwrap).collect().await;
+        assert_eq!(items, [20, 30, 40]);
+        assert_eq!(*client.lock().unwrap(), [2, 3, 4]);
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::endpoint::{send_json, url};
-use crate::pagination::{Page, walk};
+use crate::pagination::{Page, paged, paginate};
 use crate::query::Query;
 use crate::setters::setters;
 use crate::{Assets, validate};
@@ -169,16 +169,9 @@ impl Assets {
         &self,
         params: GetPresetsParams,
     ) -> impl Stream<Item = Result<Preset, Error>> + Send + Unpin + 'static {
-        let assets = self.clone();
-        // Boxed so callers can use `next()`/`try_next()` without pinning it themselves.
-        Box::pin(walk(params.page_no.unwrap_or(1), move |page_no| {
-            let assets = assets.clone();
-            let params = params.clone().page_no(page_no);
-            async move {
-                let response = assets.get_presets(params).await?;
-                Ok((response.items, response.page))
-            }
-        }))
+        paginate(self.clone(), params, |assets: Assets, params| async move {
+            assets.get_presets(params).await
+        })
     }
 
     /// `updatePreset`: archives (`true`) or restores (`false`) a preset.
@@ -209,6 +202,8 @@ impl Assets {
         send_json(&self.transport, ApiRequest::get(url)).await
     }
 }
+
+paged!(GetPresetsParams => PresetsResponse, Preset);
 
 #[cfg(test)]
 mod tests {

@@ -125,10 +125,7 @@ mod wire;
 
 pub use error::UploadError;
 pub use flight::{MAX_FILES_IN_FLIGHT, START_FILES};
-pub use many::{
-    ManyOptions, ONE_REQUEST_MAX, TreeFile, UploadItem, UploadStream, default_format, default_name,
-    files_under,
-};
+pub use many::{ManyOptions, ONE_REQUEST_MAX, TreeFile, UploadItem, UploadStream, files_under};
 pub use options::{
     AUTO_CHUNK_SIZE, ConcurrencyMode, DEFAULT_CHUNK_SIZE, DEFAULT_CONCURRENCY,
     DEFAULT_EXPONENTIAL_FACTOR, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_RETRIES,
@@ -140,7 +137,11 @@ pub use pixelbin_http::model::Access;
 /// The stored file the completion request answers with (defined in `pixelbin_http::model`,
 /// shared with `pixelbin-platform`).
 pub use pixelbin_http::model::FileObject;
-pub use pixelbin_http::naming::{NameError, check_folder, stored_name};
+/// The service's naming rules (defined in `pixelbin_http::naming`, shared with the emulator):
+/// a local file's default name and format, the stored name, the folder check.
+pub use pixelbin_http::naming::{
+    NameError, check_folder, default_format, default_name, stored_name,
+};
 /// Former name of [`FileObject`].
 #[deprecated(
     since = "0.2.0",

@@ -23,6 +23,8 @@ use futures::future::BoxFuture;
 use futures::stream::{BoxStream, FuturesUnordered, Stream, StreamExt};
 use tokio::time::Instant;
 
+use pixelbin_http::naming::remote_path;
+
 use crate::FileObject;
 use crate::direct;
 use crate::error::UploadError;
@@ -119,46 +121,21 @@ impl TreeFile {
     /// extension and its format the extension (`jpg` read as `jpeg`).
     pub fn request(&self, remote: Option<&str>, base: &UploadRequest) -> UploadRequest {
         let mut request = base.clone();
-        let mut folders: Vec<String> = remote
+        let below = self
+            .relative
+            .parent()
             .into_iter()
-            .flat_map(|r| r.split('/'))
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        if let Some(parent) = self.relative.parent() {
-            folders.extend(
-                parent
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-            );
+            .flat_map(Path::components);
+        let folder = remote_path(
+            remote
+                .map(str::to_string)
+                .into_iter()
+                .chain(below.map(|c| c.as_os_str().to_string_lossy().into_owned())),
+        );
+        if !folder.is_empty() {
+            request = request.path(folder);
         }
-        if !folders.is_empty() {
-            request = request.path(folders.join("/"));
-        }
-        if let Some(name) = default_name(&self.relative) {
-            request = request.name(name);
-        }
-        if let Some(format) = default_format(&self.relative) {
-            request = request.format(format);
-        }
-        request
-    }
-}
-
-/// The file name without its extension.
-pub fn default_name(file: &Path) -> Option<String> {
-    file.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .filter(|s| !s.is_empty())
-}
-
-/// The file's extension in lower case, `jpg` read as `jpeg`.
-pub fn default_format(file: &Path) -> Option<String> {
-    let ext = file.extension()?.to_string_lossy().to_ascii_lowercase();
-    match ext.as_str() {
-        "" => None,
-        "jpg" => Some("jpeg".to_string()),
-        _ => Some(ext),
+        request.defaults_from_file(&self.relative)
     }
 }
 
@@ -455,7 +432,7 @@ where
 /// The request as the upload would complete it from the source's file name.
 fn named(source: &UploadSource, request: &UploadRequest) -> UploadRequest {
     match source {
-        UploadSource::Path(path) => crate::request::defaults_from_path(request.clone(), path),
+        UploadSource::Path(path) => request.clone().defaults_from_file(path),
         _ => request.clone(),
     }
 }

@@ -86,7 +86,7 @@ impl Uploader {
     ) -> Result<FileObject, UploadError> {
         options.validate()?;
         let request = match &source {
-            UploadSource::Path(path) => crate::request::defaults_from_path(request, path),
+            UploadSource::Path(path) => request.defaults_from_file(path),
             _ => request,
         };
         request

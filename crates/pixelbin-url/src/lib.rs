@@ -255,6 +255,12 @@
 //! assert_eq!(err.kind(), ErrorKind::InvalidUrl);
 //! ```
 //!
+//! # Redaction
+//!
+//! [`redact`] is the SDK's one way to show a secret or a signed URL: a secret
+//! as [`redact::REDACTED`], a signed query with its values replaced
+//! ([`redact::redact_url`]).
+//!
 //! # Features
 //!
 //! - `serde` (default): `Serialize`/`Deserialize` for [`UrlObj`] and its parts,
@@ -272,6 +278,7 @@ mod parse;
 mod pattern;
 pub mod plugins;
 mod query;
+pub mod redact;
 mod scan;
 mod sign;
 mod split;

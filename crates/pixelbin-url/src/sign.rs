@@ -215,7 +215,7 @@ impl fmt::Debug for SignUrlRequest {
             .field("url", &self.url)
             .field("expiry_seconds", &self.expiry_seconds)
             .field("access_key", &self.access_key)
-            .field("token", &"<redacted>")
+            .field("token", &crate::redact::Redacted)
             .finish()
     }
 }
@@ -259,7 +259,7 @@ impl fmt::Debug for SignatureParams {
         f.debug_struct("SignatureParams")
             .field("expiry", &self.expiry)
             .field("access_key", &self.access_key)
-            .field("signature", &"<redacted>")
+            .field("signature", &crate::redact::Redacted)
             .finish()
     }
 }
@@ -510,7 +510,11 @@ mod tests {
         };
         assert_eq!(request.sign_at(3), Err(UrlError::ExpiryOutOfRange));
         assert!(request.sign_at(10).is_ok_and(|url| url.contains("&pbe=5&")));
-        assert!(!format!("{request:?}").contains("dummy-token"));
+        let shown = format!("{request:?}");
+        assert!(
+            !shown.contains("dummy-token") && shown.contains("token: [REDACTED]"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -518,7 +522,13 @@ mod tests {
         let signed = sign_url_at(PLAYGROUND, 100, "key", "token").expect("signs");
         let params = read_signature(&signed).expect("reads");
         let shown = format!("{params:?}");
-        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(shown.contains("signature: [REDACTED]"), "{shown}");
+        // The signed URL itself, when shown, has its query redacted with the same marker.
+        let url = crate::redact::redact_url(&signed);
+        assert!(
+            url.contains("pbs=[REDACTED]") && url.contains("pbt=[REDACTED]"),
+            "{url}"
+        );
         let pbs = generate_signature(
             "/v2/dummy-cloudname/original/__playground/playground-default.jpeg",
             100,

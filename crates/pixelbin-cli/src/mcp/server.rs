@@ -36,7 +36,7 @@ impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SigningKey")
             .field("access_key", &self.access_key)
-            .field("token", &"<redacted>")
+            .field("token", &pixelbin::http::Redacted)
             .finish()
     }
 }
@@ -95,7 +95,7 @@ impl PixelbinMcp {
             .map_err(|reason| anyhow::anyhow!("{reason}; restart `pixelbin mcp` with it"))
     }
 
-    /// `value` with every secret replaced by `<redacted>`, wherever it appears; `withheld`
+    /// `value` with every secret replaced by [`pixelbin::http::REDACTED`], wherever it appears; `withheld`
     /// when that cannot be done.
     fn redact<T: Serialize + DeserializeOwned>(&self, value: T, withheld: fn() -> T) -> T {
         let Ok(mut text) = serde_json::to_string(&value) else {
@@ -107,7 +107,7 @@ impl PixelbinMcp {
             let escaped = serde_json::to_string(secret).unwrap_or_default();
             let escaped = escaped.trim_matches('"');
             if text.contains(escaped) {
-                text = text.replace(escaped, "<redacted>");
+                text = pixelbin::http::redact_secret(&text, escaped);
                 found = true;
             }
         }
@@ -366,7 +366,7 @@ mod tests {
         .await;
         let text = serde_json::to_string(&result).unwrap();
         assert!(!text.contains(SECRET), "{text}");
-        assert!(text.contains("<redacted>.jpeg"), "{text}");
+        assert!(text.contains("[REDACTED].jpeg"), "{text}");
         // In errors too.
         let result = call(
             &client,
@@ -377,7 +377,7 @@ mod tests {
         assert_eq!(result.is_error, Some(true));
         let text = serde_json::to_string(&result).unwrap();
         assert!(
-            !text.contains(SECRET) && text.contains("<redacted>"),
+            !text.contains(SECRET) && text.contains("[REDACTED]"),
             "{text}"
         );
     }

@@ -1,12 +1,14 @@
 //! Folder mode under bad input and faults: link loops, names that collide, two runs on one
 //! journal, a damaged or foreign journal, credits running out, a server gone, a `kill -9`
-//! in the middle of an upload.
+//! in the middle of an upload, a `kill -9` after the server stored a file but before its
+//! answer came.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pixelbin_emulator::{Emulator, EmulatorOptions};
 
+use crate::holding_proxy::HoldingProxy;
 use crate::support::*;
 
 /// A small PNG at `dir/name`, its folder created.
@@ -151,7 +153,13 @@ fn a_journal_in_use_damaged_or_foreign_is_refused_before_anything_is_sent() {
     bytes.extend_from_slice(br#"{"input":"x","si"#);
     std::fs::write(&journal, &bytes).unwrap();
     let rerun = pixelbin(&emu).args(args).output().unwrap();
-    assert_eq!(rerun.status.code(), Some(0), "{}", stderr(&rerun));
+    assert_eq!(
+        rerun.status.code(),
+        Some(0),
+        "{} {}",
+        stderr(&rerun),
+        String::from_utf8_lossy(&rerun.stdout)
+    );
     assert!(stderr(&rerun).contains("cut short"), "{}", stderr(&rerun));
     assert_eq!(
         emu.predictions_created(),
@@ -322,6 +330,94 @@ fn an_upload_killed_midway_finishes_on_the_rerun_with_nothing_twice() {
     child.kill().unwrap();
     child.wait().unwrap();
     let rerun = pixelbin(&emu).args(args).output().unwrap();
-    assert_eq!(rerun.status.code(), Some(0), "{}", stderr(&rerun));
+    assert_eq!(
+        rerun.status.code(),
+        Some(0),
+        "{} {}",
+        stderr(&rerun),
+        String::from_utf8_lossy(&rerun.stdout)
+    );
     assert_eq!(emu.file_count(), files + 30, "each file stored once");
+}
+
+/// The requests after which the emulator has stored a file: a one-request upload, and the
+/// completion of a signed multipart upload.
+const STORING_REQUESTS: &[&str] = &[
+    "POST /service/platform/assets/v1.0/upload/direct",
+    "POST /service/public/assets/v1.0/signed-multipart",
+];
+
+#[test]
+fn a_kill_after_the_server_stored_a_file_before_its_answer_came_is_finished_by_a_plain_rerun() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    image(&photos, "a.png");
+    let journal = dir.path().join("up.jsonl");
+    let args = [
+        "upload",
+        s(&photos),
+        "--path",
+        "window",
+        "--journal",
+        s(&journal),
+    ];
+    let files = emu.file_count();
+    let sent = emu.request_count("upload.*");
+    // Through a proxy that holds back the answer of the request that stores the file.
+    let proxy = HoldingProxy::start(emu.addr(), STORING_REQUESTS);
+    let mut child = spawn_at(&proxy.url(), &args);
+    let started = Instant::now();
+    while proxy.held() == 0 || emu.file_count() == files {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the upload never reached the server (held {})",
+            proxy.held()
+        );
+        assert!(child.try_wait().unwrap().is_none(), "the CLI ended early");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Stored, and the CLI never heard so: kill -9 it in that window.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(emu.file_count(), files + 1);
+    let sent_before_rerun = emu.request_count("upload.*");
+    assert!(sent_before_rerun > sent);
+
+    // The rerun, without --skip-existing, finds it stored. The journal belongs to the API
+    // address it was written for, so the rerun goes to the same one, the proxy now passing
+    // everything on as if it were not there.
+    proxy.pass_all();
+    let rerun_at = |extra: &[&str]| {
+        bare()
+            .args(["--domain", &proxy.url(), "--api-secret", SECRET])
+            .args(args)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let rerun = rerun_at(&["--json"]);
+    assert_eq!(
+        rerun.status.code(),
+        Some(0),
+        "{} {}",
+        stderr(&rerun),
+        String::from_utf8_lossy(&rerun.stdout)
+    );
+    let lines = json_lines(&rerun.stdout);
+    assert_eq!(lines[0]["status"], "SKIPPED", "{lines:?}");
+    assert_eq!(
+        lines[1]["summary"]["errors"], 0,
+        "no 409 or other error: {lines:?}"
+    );
+    assert_eq!(emu.file_count(), files + 1, "stored once, nothing missing");
+    assert_eq!(
+        emu.request_count("upload.*"),
+        sent_before_rerun,
+        "nothing sent again"
+    );
+    // And a second rerun knows it from the journal alone.
+    let again = rerun_at(&[]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(emu.file_count(), files + 1);
 }

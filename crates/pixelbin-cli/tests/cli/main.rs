@@ -6,6 +6,7 @@ mod bulk_faults;
 mod demo;
 mod each;
 mod errors;
+mod holding_proxy;
 mod hostile;
 #[path = "../../../pixelbin-http/tests/support/hostile.rs"]
 mod hostile_server;

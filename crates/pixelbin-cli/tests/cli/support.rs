@@ -102,8 +102,13 @@ pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
 
 /// `pixelbin ARGS` against `emu`, in the background.
 pub fn spawn(emu: &Emulator, args: &[&str]) -> Child {
+    spawn_at(&emu.url(), args)
+}
+
+/// `pixelbin ARGS` against the API at `domain`, in the background.
+pub fn spawn_at(domain: &str, args: &[&str]) -> Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("pixelbin"))
-        .args(["--domain", &emu.url(), "--api-secret", SECRET])
+        .args(["--domain", domain, "--api-secret", SECRET])
         .args(args)
         .env_remove("PIXELBIN_API_TOKEN")
         .stdout(Stdio::null())

@@ -159,6 +159,39 @@ fn a_journal_makes_a_rerun_skip_what_finished() {
     assert_eq!(uploads(&emu), uploaded);
 }
 
+#[cfg(unix)]
+#[test]
+fn an_unreadable_sub_folder_is_named_the_rest_uploads_and_the_exit_code_says_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let (photos, _) = tree(dir.path());
+    let locked = photos.join("summer");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // As root, chmod does not deny reading: then there is nothing to test here.
+    if std::fs::read_dir(&locked).is_ok() {
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+        eprintln!("skipped: running as root, chmod 000 does not make a folder unreadable");
+        return;
+    }
+    let run = pixelbin(&emu)
+        .args(["upload", s(&photos), "--path", "shop", "--json"])
+        .output()
+        .unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("skipped the folder {}", locked.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 folders could not be read"), "{stderr}");
+    let lines = json_lines(&run.stdout);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["status"], "UPLOADED");
+    assert_eq!(uploads(&emu), 1);
+}
+
 #[test]
 fn stdin_and_name_do_not_mix_with_many_files() {
     let emu = emulator();

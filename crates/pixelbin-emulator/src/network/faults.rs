@@ -230,7 +230,7 @@ fn snapshot(request: &Request) -> RecordedRequest {
             .iter()
             .map(|(name, value)| {
                 let value = if name == header::AUTHORIZATION {
-                    "<redacted>".to_string()
+                    pixelbin_url::redact::REDACTED.to_string()
                 } else {
                     value.to_str().unwrap_or("<binary>").to_string()
                 };

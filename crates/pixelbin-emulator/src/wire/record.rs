@@ -164,28 +164,19 @@ impl fmt::Debug for RecordedRequest {
         f.debug_struct("RecordedRequest")
             .field("method", &self.method)
             .field("path", &self.path)
-            .field("query", &self.query.as_deref().map(redact_query))
+            .field(
+                "query",
+                &self
+                    .query
+                    .as_deref()
+                    .map(pixelbin_url::redact::redact_query),
+            )
             .field("content_type", &self.content_type)
             .field("headers", &self.headers)
             .field("has_authorization", &self.has_authorization)
             .field("body", &self.body)
             .finish()
     }
-}
-
-/// Replaces the value of every `pbs` query parameter with `<redacted>`.
-pub(crate) fn redact_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| {
-            if pair.starts_with("pbs=") {
-                "pbs=<redacted>".to_string()
-            } else {
-                pair.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// The lower-case hex SHA-256 of a file's content.
@@ -623,6 +614,6 @@ mod tests {
     fn debug_hides_signatures() {
         let text = format!("{:?}", request("/a"));
         assert!(!text.contains("abc"), "{text}");
-        assert!(text.contains("pbe=1"));
+        assert!(text.contains("pbs=[REDACTED]&pbe=[REDACTED]"), "{text}");
     }
 }

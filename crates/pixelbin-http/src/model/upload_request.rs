@@ -1,12 +1,16 @@
 //! Where and how an uploaded file is stored: the body of the signed-url v2 request
 //! (`POST /service/platform/assets/v2.0/upload/signed-url`), one model for the uploader and
-//! the platform's `createSignedUrlV2`.
+//! the platform's `createSignedUrlV2`, and [`UploadRequest::defaults_from_file`], which every
+//! upload of a local file uses for its default name and format.
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Access;
 use crate::Error;
+use crate::naming::{default_format, default_name};
 
 /// Path of the signed-url v2 endpoint.
 pub const SIGNED_URL_V2_PATH: &str = "/service/platform/assets/v2.0/upload/signed-url";
@@ -119,6 +123,30 @@ impl UploadRequest {
         self
     }
 
+    /// Fills what a local file's name tells, each only where not set already: the name
+    /// ([`default_name`](crate::naming::default_name)) and the format
+    /// ([`default_format`](crate::naming::default_format)). Every upload of a local file in
+    /// the SDK and the CLI takes its default name and format from here.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use pixelbin_http::model::UploadRequest;
+    ///
+    /// let request = UploadRequest::new().defaults_from_file(Path::new("shots/Hero.JPG"));
+    /// assert_eq!((request.name.as_deref(), request.format.as_deref()), (Some("Hero"), Some("jpeg")));
+    /// let request = UploadRequest::new().name("cover").defaults_from_file(Path::new("a.png"));
+    /// assert_eq!((request.name.as_deref(), request.format.as_deref()), (Some("cover"), Some("png")));
+    /// ```
+    pub fn defaults_from_file(mut self, file: &Path) -> Self {
+        if self.name.is_none() {
+            self.name = default_name(file);
+        }
+        if self.format.is_none() {
+            self.format = default_format(file);
+        }
+        self
+    }
+
     /// Refuses what the service would: an access level other than `public-read` or
     /// `private`, and metadata that is not a JSON object. Called before any request.
     pub fn validate(&self) -> Result<(), Error> {
@@ -139,6 +167,22 @@ mod tests {
     use serde_json::{Map, json};
 
     use super::*;
+
+    #[test]
+    fn defaults_come_from_the_file_name_and_never_replace_what_is_set() {
+        for (file, name, format) in [
+            ("dir/a.JPG", Some("a"), Some("jpeg")),
+            ("a.b.png", Some("a.b"), Some("png")),
+            ("noext", Some("noext"), None),
+            (".hidden", Some(".hidden"), None),
+        ] {
+            let request = UploadRequest::new().defaults_from_file(Path::new(file));
+            assert_eq!(request.name.as_deref(), name, "{file}");
+            assert_eq!(request.format.as_deref(), format, "{file}");
+        }
+        let set = UploadRequest::new().name("n").format("webp");
+        assert_eq!(set.clone().defaults_from_file(Path::new("x.png")), set);
+    }
 
     #[test]
     fn only_set_fields_are_sent_with_the_reference_names() {

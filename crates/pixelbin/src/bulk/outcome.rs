@@ -251,6 +251,9 @@ pub struct Summary {
     pub uncertain: usize,
     /// Inputs never started because the run stopped.
     pub not_started: usize,
+    /// Folders that could not be read ([`Notice::UnreadableFolder`]): their files were left
+    /// out, so the run did not do all it was given.
+    pub unreadable_folders: usize,
     /// Credits spent by the jobs of this run (their `consumedCredits`).
     pub credits: f64,
     /// Why the run stopped early, if it did.
@@ -281,13 +284,26 @@ impl Summary {
         self.not_started += self.total.saturating_sub(reported);
     }
 
+    /// Counts what a notice means for the run's end: an unreadable folder is work left undone.
+    pub(crate) fn note(&mut self, notice: &Notice) {
+        if let Notice::UnreadableFolder { .. } = notice {
+            self.unreadable_folders += 1;
+        }
+    }
+
     /// How the run ended, worst first: stopped for credits, any error (or uncertain create,
-    /// or an early stop), any `FAILURE`, else success.
+    /// an early stop, or a folder that could not be read), any `FAILURE`, else success.
     pub fn exit(&self) -> Exit {
         match &self.stopped {
             Some(Stop::CreditsRanOut | Stop::CreditLimit { .. }) => Exit::OutOfCredits,
             Some(_) => Exit::Errors,
-            None if self.errors > 0 || self.uncertain > 0 || self.not_started > 0 => Exit::Errors,
+            None if self.errors > 0
+                || self.uncertain > 0
+                || self.not_started > 0
+                || self.unreadable_folders > 0 =>
+            {
+                Exit::Errors
+            }
             None if self.failed > 0 => Exit::SomeFailed,
             None => Exit::Success,
         }
@@ -307,6 +323,9 @@ impl fmt::Display for Summary {
         if self.not_started > 0 {
             write!(f, ", {} not started", self.not_started)?;
         }
+        if self.unreadable_folders > 0 {
+            write!(f, ", {} folders unreadable", self.unreadable_folders)?;
+        }
         Ok(())
     }
 }
@@ -319,8 +338,41 @@ pub enum Exit {
     Success,
     /// Some jobs ended in `FAILURE`, nothing else went wrong.
     SomeFailed,
-    /// Some inputs ended with an error, were uncertain or never started.
+    /// Some inputs ended with an error, were uncertain or never started, or a folder could not
+    /// be read.
     Errors,
     /// The credits ran out (or the run's credit limit was reached).
     OutOfCredits,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_folder_is_a_partial_failure_like_a_failed_item() {
+        let mut summary = Summary {
+            total: 2,
+            done: 2,
+            ..Summary::default()
+        };
+        summary.note(&Notice::AlreadyVisited {
+            path: "a/again".into(),
+            first: "a".into(),
+        });
+        assert_eq!(
+            summary.exit(),
+            Exit::Success,
+            "a skipped link loses nothing"
+        );
+        summary.note(&Notice::UnreadableFolder {
+            path: "a/locked".into(),
+            error: "Permission denied (os error 13)".into(),
+        });
+        assert_eq!(summary.exit(), Exit::Errors);
+        assert_eq!(
+            summary.to_string(),
+            "2 inputs: 2 done, 0 skipped, 0 failed, 0 errors, 1 folders unreadable"
+        );
+    }
 }

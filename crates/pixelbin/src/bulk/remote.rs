@@ -9,6 +9,7 @@ use futures::TryStreamExt;
 
 use super::{Error, Found};
 use crate::PixelbinClient;
+use crate::http::naming::remote_path;
 use crate::platform::ListFilesParams;
 use crate::upload::{TreeFile, UploadRequest, stored_name};
 
@@ -73,15 +74,6 @@ pub(crate) fn stored<'m>(
     })
 }
 
-/// `folder/name`, or `name` in the root.
-pub(crate) fn join(folder: &str, name: &str) -> String {
-    if folder.is_empty() {
-        name.to_string()
-    } else {
-        format!("{folder}/{name}")
-    }
-}
-
 /// Where a found file is stored: its upload request, folder and stored name.
 pub(crate) struct Placed {
     /// The request that stores it there.
@@ -133,7 +125,7 @@ impl<'a> Placer<'a> {
             return Err(Error::RemoteNameClash {
                 first: first.clone(),
                 second: found.path.clone(),
-                stored: join(&folder, &name),
+                stored: remote_path([&folder, &name]),
             });
         }
         self.taken.insert(key, found.path.clone());

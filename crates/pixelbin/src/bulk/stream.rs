@@ -60,7 +60,7 @@ impl fmt::Debug for BulkStream {
     }
 }
 
-/// Sends a run's `notices`, then the outcomes of inputs settled before it started (counted in
+/// Sends a run's `notices` (noted in `summary`), then the outcomes of inputs settled before it started (counted in
 /// `summary`); `None` once the stream was dropped.
 pub(crate) async fn send_before(
     events: &mpsc::Sender<Event>,
@@ -69,6 +69,7 @@ pub(crate) async fn send_before(
     summary: &mut Summary,
 ) -> Option<()> {
     for notice in notices {
+        summary.note(&notice);
         events.send(Event::Notice(notice)).await.ok()?;
     }
     for outcome in settled {

@@ -7,9 +7,9 @@ use std::path::Path;
 use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
 
-use super::remote::join;
 use super::{Notice, error_chain};
 use crate::PixelbinClient;
+use crate::http::naming::remote_path;
 use crate::platform::{FolderDetailsParams, ListFilesParams};
 
 /// What every default working folder's name starts with.
@@ -96,10 +96,13 @@ async fn delete(
         for item in items {
             let name = item.name.clone().unwrap_or_default();
             if item.is_folder() {
-                folders.push(join(&folder, &name));
+                folders.push(remote_path([&folder, &name]));
                 continue;
             }
-            let path = item.file_id.clone().unwrap_or_else(|| join(&folder, &name));
+            let path = item
+                .file_id
+                .clone()
+                .unwrap_or_else(|| remote_path([&folder, &name]));
             let size = item.size.unwrap_or(u64::MAX);
             match item.id {
                 Some(id) if is_ours(ours, &path, size) => ids.push(id),

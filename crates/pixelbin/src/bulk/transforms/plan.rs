@@ -9,9 +9,10 @@ use crate::bulk::journal::{ItemId, Work};
 use crate::bulk::outcome::{ItemOutcome, ItemStatus, Notice};
 use crate::bulk::output::OutputsPresent;
 use crate::bulk::pattern::{OutputFormat, Pattern};
-use crate::bulk::remote::{Placed, Placer, join};
+use crate::bulk::remote::{Placed, Placer};
 use crate::bulk::{Error, Walk};
 use crate::http::model::content_type_for_name;
+use crate::http::naming::remote_path;
 use crate::predictions::output_file;
 use crate::upload::{UploadRequest, default_format};
 
@@ -132,7 +133,7 @@ pub(super) fn plan(
             path: found.path,
             stem,
             request,
-            stored: join(&folder, &name),
+            stored: remote_path([&folder, &name]),
         });
     }
     if planned.is_empty() {
