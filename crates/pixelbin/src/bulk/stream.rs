@@ -38,6 +38,26 @@ impl BulkStream {
     }
 }
 
+/// Sends what a run knows before it sends any request: its notices, each counted in `summary`
+/// (an unreadable folder is work left undone), then the inputs an earlier run finished. `None`
+/// when the stream was dropped. Every bulk run starts with it.
+pub(crate) async fn send_known(
+    events: &mpsc::Sender<Event>,
+    summary: &mut Summary,
+    notices: Vec<Notice>,
+    done_before: Vec<ItemOutcome>,
+) -> Option<()> {
+    for notice in notices {
+        summary.note(&notice);
+        events.send(Event::Notice(notice)).await.ok()?;
+    }
+    for outcome in done_before {
+        summary.count(outcome.status);
+        events.send(Event::Item(outcome)).await.ok()?;
+    }
+    Some(())
+}
+
 impl Stream for BulkStream {
     type Item = Event;
 
@@ -58,23 +78,4 @@ impl fmt::Debug for BulkStream {
             .field("total", &self.total)
             .finish_non_exhaustive()
     }
-}
-
-/// Sends a run's `notices` (noted in `summary`), then the outcomes of inputs settled before it started (counted in
-/// `summary`); `None` once the stream was dropped.
-pub(crate) async fn send_before(
-    events: &mpsc::Sender<Event>,
-    notices: Vec<Notice>,
-    settled: Vec<ItemOutcome>,
-    summary: &mut Summary,
-) -> Option<()> {
-    for notice in notices {
-        summary.note(&notice);
-        events.send(Event::Notice(notice)).await.ok()?;
-    }
-    for outcome in settled {
-        summary.count(outcome.status);
-        events.send(Event::Item(outcome)).await.ok()?;
-    }
-    Some(())
 }

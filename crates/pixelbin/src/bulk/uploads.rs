@@ -9,7 +9,8 @@ use futures::StreamExt;
 use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use super::remote::{Placed, Placer, remote_files, stored};
-use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached, send_before};
+use super::stream::send_known;
+use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
 use crate::PixelbinClient;
 use crate::upload::{ManyOptions, UploadItem, UploadRequest, UploadSource, check_folder};
 
@@ -213,7 +214,7 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
             ..Summary::default()
         };
         let run = async {
-            send_before(&events, notices, done_before, &mut summary).await?;
+            send_known(&events, &mut summary, notices, done_before).await?;
             let mut results = uploader.upload_many(items, options);
             let mut unreachable = 0;
             while let Some((index, result)) = results.next().await {

@@ -6,7 +6,7 @@ mod plan;
 mod run;
 mod save;
 
-pub use options::{DEFAULT_CONCURRENCY, Transforms};
+pub use options::{DEFAULT_CONCURRENCY, TRANSFORM_JOURNAL, Transforms};
 
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};

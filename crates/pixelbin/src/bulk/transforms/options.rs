@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use crate::cdn::CdnOptions;
 
+/// The journal's file name in the output folder, where [`Transforms::default_journal`] keeps
+/// it (its own name: a transformation and a prediction into one folder keep apart journals).
+pub const TRANSFORM_JOURNAL: &str = ".pixelbin-transform.jsonl";
+
 /// Images fetched (and uploaded) at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
@@ -111,6 +115,20 @@ impl Transforms {
     pub fn keep_uploads(mut self, keep: bool) -> Self {
         self.keep_uploads = keep;
         self
+    }
+
+    /// Where a journal goes when none is named: [`TRANSFORM_JOURNAL`] in the output folder,
+    /// so a rerun into the same folder resumes; `None` without an output folder.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use pixelbin::bulk::Transforms;
+    ///
+    /// let job = Transforms::new(["photos"]).output("thumbs");
+    /// assert_eq!(job.default_journal().as_deref(), Some(Path::new("thumbs/.pixelbin-transform.jsonl")));
+    /// ```
+    pub fn default_journal(&self) -> Option<PathBuf> {
+        self.output.as_ref().map(|dir| dir.join(TRANSFORM_JOURNAL))
     }
 
     /// Keeps a journal at `path`.

@@ -13,7 +13,8 @@ use crate::PixelbinClient;
 use crate::bulk::journal::{Journal, State};
 use crate::bulk::outcome::{Event, Exit, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use crate::bulk::pattern::Pattern;
-use crate::bulk::{Error, GONE_AFTER, error_chain, never_reached, send_before, working};
+use crate::bulk::stream::send_known;
+use crate::bulk::{Error, GONE_AFTER, error_chain, never_reached, working};
 use crate::cdn::{Cdn, CdnOptions};
 use crate::upload::{ManyOptions, UploadItem, UploadSource, UploadStream};
 use crate::url::{UrlToObjOptions, url_to_obj};
@@ -53,7 +54,7 @@ impl Run {
             ..Summary::default()
         };
         let run = async {
-            send_before(&events, notices, done_before, &mut summary).await?;
+            send_known(&events, &mut summary, notices, done_before).await?;
             let mut uploading = None;
             let mut fetching = FuturesUnordered::new();
             let mut unreachable = 0;
