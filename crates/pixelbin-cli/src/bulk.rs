@@ -6,11 +6,43 @@
 //! nothing else went wrong); 6 the credits ran out (inputs never created are listed, a rerun
 //! of the same command does them); 2 a plan refused before anything was sent; 1 otherwise.
 
+use std::path::PathBuf;
+
 use pixelbin::bulk::{self, BulkStream, Event, Exit, ItemOutcome, ItemStatus, StreamExt, Summary};
+use serde::Serialize;
 
 use crate::context::Context;
 use crate::error::{CliError, Failure};
 use crate::progress;
+
+/// The JSON line of one finished prediction input.
+#[derive(Debug, Serialize)]
+struct JobLine<'a> {
+    input: String,
+    id: Option<&'a str>,
+    status: &'a str,
+    outputs: &'a [String],
+    files: &'a [PathBuf],
+    error: Option<String>,
+}
+
+/// The closing summary line of a bulk prediction.
+#[derive(Debug, Serialize)]
+struct JobCounts {
+    total: usize,
+    succeeded: usize,
+    failed: usize,
+    errors: usize,
+    skipped: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    uncertain: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    not_started: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
 
 /// How a command names its statuses and what a rerun needs.
 pub struct Printer {
@@ -63,6 +95,56 @@ impl Printer {
         }
         bar.finish_and_clear();
         anyhow::bail!("the bulk run ended without a summary")
+    }
+
+    /// Prints one prediction input's line: `INPUT: STATUS (error)`, `INPUT: STATUS -> FILES`
+    /// when outputs were saved, else `INPUT: STATUS URLS`; in JSON its id, outputs and files.
+    pub fn job_line(&self, ctx: &Context, item: &ItemOutcome) -> anyhow::Result<()> {
+        let line = JobLine {
+            input: item.input.display().to_string(),
+            id: item.job.as_deref(),
+            status: self.status(item.status),
+            outputs: &item.outputs,
+            files: &item.files,
+            error: item.error.as_deref().map(item_error),
+        };
+        ctx.out.emit_line(&line, |w| {
+            let (input, status) = (&line.input, line.status);
+            match (&line.error, line.files.is_empty()) {
+                (Some(error), _) => writeln!(w, "{input}: {status} ({error})"),
+                (None, false) => {
+                    let files: Vec<String> =
+                        line.files.iter().map(|f| f.display().to_string()).collect();
+                    writeln!(w, "{input}: {status} -> {}", files.join(", "))
+                }
+                (None, true) => writeln!(w, "{input}: {status} {}", line.outputs.join(" ")),
+            }
+        })
+    }
+
+    /// Prints a bulk prediction's summary line.
+    pub fn jobs_summary(&self, ctx: &Context, summary: &Summary) -> anyhow::Result<()> {
+        let counts = JobCounts {
+            total: summary.total,
+            succeeded: summary.done,
+            failed: summary.failed,
+            errors: summary.errors,
+            skipped: summary.skipped,
+            uncertain: summary.uncertain,
+            not_started: summary.not_started,
+        };
+        let mut text = format!(
+            "{} inputs: {} succeeded, {} failed, {} errors, {} skipped",
+            counts.total, counts.succeeded, counts.failed, counts.errors, counts.skipped
+        );
+        if counts.uncertain + counts.not_started > 0 {
+            text.push_str(&format!(
+                ", {} uncertain, {} not started",
+                counts.uncertain, counts.not_started
+            ));
+        }
+        ctx.out.emit_summary(&counts, &text)?;
+        Ok(())
     }
 
     /// The command's result: a message naming what to do, and its exit code.

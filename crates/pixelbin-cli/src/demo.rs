@@ -101,7 +101,7 @@ pub async fn run(out: Output) -> anyhow::Result<()> {
     let image = pixelbin_emulator::media::sample_png(256, 256);
     let size = image.len() as u64;
     let chunk_size = 64 * 1024;
-    let (file, _) = upload::upload_with_bar(
+    let (file, transfer) = upload::upload_with_bar(
         &client,
         upload::Job::Upload(
             UploadSource::from(image),
@@ -133,8 +133,8 @@ pub async fn run(out: Output) -> anyhow::Result<()> {
             format!(
                 "{} in {} parts of {}",
                 human_bytes(size),
-                size.div_ceil(chunk_size as u64),
-                human_bytes(chunk_size as u64)
+                transfer.parts,
+                human_bytes(transfer.chunk_size as u64)
             ),
             format!("fileId {file_id}"),
             format!("url    {file_url}"),

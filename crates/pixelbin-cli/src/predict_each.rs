@@ -4,19 +4,15 @@
 //! per input and a summary (exit codes in [`crate::bulk`]).
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use pixelbin::bulk::{self, ItemOutcome};
+use pixelbin::bulk;
 use pixelbin::predictions::BatchOptions;
-use serde::Serialize;
 
-use crate::bulk::{Printer, item_error, plan_error};
+use crate::bulk::{Printer, plan_error};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::inputs::Inputs;
-
-/// Name of the journal kept in the `--download` directory when `--journal` is not given.
-pub const DEFAULT_JOURNAL: &str = ".pixelbin-journal.jsonl";
 
 /// What `--each` and its companions ask for.
 #[derive(Debug)]
@@ -39,35 +35,6 @@ pub struct EachRequest<'a> {
     pub webhook: Option<&'a str>,
 }
 
-/// The JSON line of one finished input.
-#[derive(Debug, Serialize)]
-struct Line<'a> {
-    input: String,
-    id: Option<&'a str>,
-    status: &'a str,
-    outputs: &'a [String],
-    files: &'a [PathBuf],
-    error: Option<String>,
-}
-
-/// The closing summary line.
-#[derive(Debug, Serialize)]
-struct Counts {
-    total: usize,
-    succeeded: usize,
-    failed: usize,
-    errors: usize,
-    skipped: usize,
-    #[serde(skip_serializing_if = "is_zero")]
-    uncertain: usize,
-    #[serde(skip_serializing_if = "is_zero")]
-    not_started: usize,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
-
 const PRINTER: Printer = Printer {
     done: "SUCCESS",
     rerun: "",
@@ -78,27 +45,10 @@ pub async fn run(request: EachRequest<'_>, ctx: &Context) -> anyhow::Result<()> 
     let job = predict_job(&request)?;
     let client = ctx.client()?;
     let stream = bulk::predictions(&client, job).await.map_err(plan_error)?;
-    let summary = PRINTER.drive(stream, ctx, |item| emit(ctx, item)).await?;
-    let counts = Counts {
-        total: summary.total,
-        succeeded: summary.done,
-        failed: summary.failed,
-        errors: summary.errors,
-        skipped: summary.skipped,
-        uncertain: summary.uncertain,
-        not_started: summary.not_started,
-    };
-    let mut text = format!(
-        "{} inputs: {} succeeded, {} failed, {} errors, {} skipped",
-        counts.total, counts.succeeded, counts.failed, counts.errors, counts.skipped
-    );
-    if counts.uncertain + counts.not_started > 0 {
-        text.push_str(&format!(
-            ", {} uncertain, {} not started",
-            counts.uncertain, counts.not_started
-        ));
-    }
-    ctx.out.emit_summary(&counts, &text)?;
+    let summary = PRINTER
+        .drive(stream, ctx, |item| PRINTER.job_line(ctx, item))
+        .await?;
+    PRINTER.jobs_summary(ctx, &summary)?;
     PRINTER.outcome(&summary)
 }
 
@@ -127,7 +77,7 @@ fn predict_job(request: &EachRequest<'_>) -> anyhow::Result<bulk::Predict> {
     if let Some(journal) = request
         .journal
         .map(Path::to_path_buf)
-        .or_else(|| request.download.map(|dir| dir.join(DEFAULT_JOURNAL)))
+        .or_else(|| job.default_journal())
     {
         job = job.journal(journal);
     }
@@ -139,39 +89,6 @@ fn predict_job(request: &EachRequest<'_>) -> anyhow::Result<bulk::Predict> {
         options = options.webhook(webhook);
     }
     Ok(job.options(options))
-}
-
-fn emit(ctx: &Context, item: &ItemOutcome) -> anyhow::Result<()> {
-    let line = Line {
-        input: item.input.display().to_string(),
-        id: item.job.as_deref(),
-        status: PRINTER.status(item.status),
-        outputs: &item.outputs,
-        files: &item.files,
-        error: item.error.as_deref().map(item_error),
-    };
-    ctx.out
-        .emit_line(&line, |w| match (&line.error, line.files.is_empty()) {
-            (Some(error), _) => writeln!(w, "{}: {} ({error})", line.input, line.status),
-            (None, false) => writeln!(
-                w,
-                "{}: {} -> {}",
-                line.input,
-                line.status,
-                line.files
-                    .iter()
-                    .map(|f| f.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            (None, true) => writeln!(
-                w,
-                "{}: {} {}",
-                line.input,
-                line.status,
-                line.outputs.join(" ")
-            ),
-        })
 }
 
 #[cfg(test)]

@@ -1,15 +1,13 @@
 //! `pixelbin upload FILE`: signed multipart upload with a progress bar.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime};
 
 use clap::{Args, ValueEnum};
 use pixelbin::PixelbinClient;
 use pixelbin::upload::{
-    AUTO_CHUNK_SIZE, Access, DEFAULT_MAX_RETRIES, FileObject, MAX_PARTS, ResumeState, UploadError,
-    UploadOptions, UploadRequest, UploadSource,
+    Access, DEFAULT_MAX_RETRIES, FileObject, MAX_PARTS, PathMemory, ResumeState, UploadError,
+    UploadOptions, UploadReport, UploadRequest, UploadSource,
 };
 use serde::Serialize;
 
@@ -98,6 +96,11 @@ pub struct UploadArgs {
     /// Most bytes of the file held in memory by the adaptive concurrency.
     #[arg(long, value_name = "BYTES")]
     pub memory_budget: Option<usize>,
+    /// Start a large upload's parts in flight from 3, neither reading nor updating what earlier
+    /// uploads to the same host showed (kept in the cache folder,
+    /// `$XDG_CACHE_HOME/pixelbin/upload-paths.json`).
+    #[arg(long)]
+    pub no_path_cache: bool,
     /// With several files: how many upload at once (default: adapts, up to 64, halved when the
     /// service pushes back).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=4096))]
@@ -256,11 +259,7 @@ pub async fn run(args: UploadArgs, ctx: &Context) -> anyhow::Result<()> {
         }
         None => upload_with_bar(&client, Job::Upload(source(), request), options, ctx.out).await?,
     };
-    // Grown: one MiB less would have needed more than MAX_PARTS parts.
-    let smaller = transfer.chunk_size.saturating_sub(1 << 20).max(1) as u64;
-    let grown =
-        transfer.chunk_size > AUTO_CHUNK_SIZE && transfer.bytes.div_ceil(smaller) > MAX_PARTS;
-    if args.chunk_size.is_none() && grown && !ctx.out.json {
+    if transfer.chunk_grown && !ctx.out.json {
         eprintln!(
             "note: sent in parts of {} MiB: the file needs more than {MAX_PARTS} parts of the \
              default size",
@@ -282,6 +281,9 @@ impl UploadArgs {
         }
         if let Some(bytes) = self.memory_budget {
             options = options.memory_budget(bytes);
+        }
+        if !self.no_path_cache {
+            options = options.path_memory(PathMemory::user_cache());
         }
         options
     }
@@ -312,7 +314,8 @@ pub enum Job {
     Resume(UploadSource, Box<ResumeState>),
 }
 
-/// How the transfer went (in `--json` output as `transfer`).
+/// How the transfer went (in `--json` output as `transfer`): the library's [`UploadReport`]
+/// and the wall time.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transfer {
@@ -329,6 +332,32 @@ pub struct Transfer {
     /// Size of the parts, in bytes (grown from the default when the file needs more than
     /// 10,000 parts).
     pub chunk_size: usize,
+    /// Whether the part size was grown from the default to fit 10,000 parts.
+    pub chunk_grown: bool,
+    /// Parts of the upload.
+    pub parts: u64,
+    /// Whether the parts in flight started from what earlier uploads to the host showed.
+    pub started_from_estimate: bool,
+}
+
+impl Transfer {
+    fn new(report: &UploadReport, seconds: f64) -> Transfer {
+        Transfer {
+            bytes: report.bytes,
+            seconds,
+            bytes_per_second: if seconds > 0.0 {
+                report.bytes as f64 / seconds
+            } else {
+                0.0
+            },
+            concurrency: report.concurrency,
+            max_parts_in_flight: report.peak_parts_in_flight,
+            chunk_size: report.chunk_size,
+            chunk_grown: report.chunk_grown,
+            parts: report.parts,
+            started_from_estimate: report.started_from_estimate,
+        }
+    }
 }
 
 /// Uploads with a byte progress bar showing throughput and parts in flight (on a terminal,
@@ -346,9 +375,6 @@ pub async fn upload_with_bar(
     let bar = progress::bytes_bar(out, len);
     bar.set_message("uploading");
     let reporter = bar.clone();
-    let last = Arc::new(std::sync::Mutex::new(None));
-    let peak = Arc::new(AtomicUsize::new(0));
-    let (seen, most) = (last.clone(), peak.clone());
     let started = Instant::now();
     let options = options.on_progress(move |p| {
         if let Some(total) = p.total_bytes {
@@ -359,37 +385,20 @@ pub async fn upload_with_bar(
             "uploading, {}/{} parts in flight",
             p.parts_in_flight, p.concurrency
         ));
-        most.fetch_max(p.parts_in_flight, Ordering::Relaxed);
-        if let Ok(mut slot) = seen.lock() {
-            *slot = Some((p, started.elapsed()));
-        }
     });
+    let uploader = client.uploader();
     let result = match job {
-        Job::Upload(source, request) => client.uploader().upload(source, request, options).await,
-        Job::Resume(source, state) => client.uploader().resume(source, *state, options).await,
+        Job::Upload(source, request) => uploader.upload_with_report(source, request, options).await,
+        Job::Resume(source, state) => uploader.resume_with_report(source, *state, options).await,
     };
     bar.finish_and_clear();
-    let file = result.map_err(|e| match e {
+    let uploaded = result.map_err(|e| match e {
         UploadError::InvalidOptions(_) | UploadError::EmptySource => CliError::usage(e.to_string()),
         UploadError::Source { resume: None, .. } => CliError::usage(e.to_string()),
         other => other.into(),
     })?;
-    let seconds = started.elapsed().as_secs_f64();
-    let progress = last.lock().ok().and_then(|p| *p);
-    let bytes = progress.map_or(0, |(p, _)| p.bytes_acknowledged);
-    let transfer = Transfer {
-        bytes,
-        seconds,
-        bytes_per_second: if seconds > 0.0 {
-            bytes as f64 / seconds
-        } else {
-            0.0
-        },
-        concurrency: progress.map_or(0, |(p, _)| p.concurrency),
-        max_parts_in_flight: peak.load(Ordering::Relaxed),
-        chunk_size: progress.map_or(0, |(p, _)| p.chunk_size),
-    };
-    Ok((file, transfer))
+    let transfer = Transfer::new(&uploaded.report, started.elapsed().as_secs_f64());
+    Ok((uploaded.file, transfer))
 }
 
 /// The URL, or the whole file object (with `transfer`) with `--json`.

@@ -6,16 +6,13 @@
 use std::path::Path;
 
 use pixelbin::bulk::{self, ItemOutcome};
-use pixelbin::upload::{DEFAULT_CONCURRENCY, ManyOptions};
+use pixelbin::upload::ManyOptions;
 use serde::Serialize;
 
 use crate::bulk::{Printer, item_error, plan_error};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::upload::UploadArgs;
-
-/// Large files sharing the parts of --concurrency.
-const FILES_AT_ONCE: usize = 4;
 
 /// The JSON line of one file.
 #[derive(Debug, Serialize)]
@@ -53,9 +50,8 @@ pub async fn run(args: &UploadArgs, ctx: &Context) -> anyhow::Result<()> {
             "`-` (stdin) can only be uploaded alone, without --journal or --skip-existing",
         ));
     }
-    let mut options = ManyOptions::new()
-        .parts(FILES_AT_ONCE * args.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1))
-        .upload(args.options());
+    // --concurrency is each large file's parts in flight, as for one file.
+    let mut options = ManyOptions::new().upload(args.options());
     if let Some(files) = args.files_in_flight {
         options = options.files(usize::try_from(files).unwrap_or(usize::MAX));
     }

@@ -47,10 +47,18 @@
 //!    ahead) and within [`MAX_AUTO_PARTS`](crate::MAX_AUTO_PARTS), and at
 //!    least 1 (`window.rs` gives the controller that maximum).
 //!
+//! **Starting where the path is**: with a [`PathEstimate`] of the same path (an earlier
+//! upload to the same host with the same part size, `path_estimate.rs`), the controller starts
+//! at the parts in flight that upload ended with instead of 3. A settled estimate starts
+//! settled, with the remembered throughput as the best: a faster round grows by quarters, two
+//! rounds below 70 % of it halve the limit (the path got worse), so a stale estimate costs two
+//! rounds, a good one none. An estimate taken during the ramp starts there, still in slow start.
+//!
 //! Slow parts are hedged separately (`window.rs`); a hedge takes its memory
 //! from the same budget.
 
 use crate::options::PathKind;
+use crate::path_estimate::PathEstimate;
 
 /// Parts in flight when an automatic upload starts.
 pub(crate) const START: usize = 3;
@@ -95,6 +103,10 @@ pub(crate) struct Controller {
     /// Best throughput of one part (bytes/s).
     per_part: f64,
     low_rounds: u32,
+    /// Best round throughput this upload measured (the remembered best is not one).
+    measured: f64,
+    /// The limit started from an estimate.
+    from_estimate: bool,
 }
 
 impl Controller {
@@ -112,7 +124,46 @@ impl Controller {
             best: None,
             per_part: 0.0,
             low_rounds: 0,
+            measured: 0.0,
+            from_estimate: false,
         }
+    }
+
+    /// A controller starting from what the same path showed before: see the module docs.
+    pub(crate) fn from_estimate(max: usize, path: PathKind, estimate: &PathEstimate) -> Self {
+        let mut controller = Controller::new(max, path);
+        controller.limit = estimate.parts.clamp(1, controller.max);
+        controller.from_estimate = true;
+        if estimate.settled {
+            controller.phase = Phase::Settled { rounds: 0 };
+            controller.best = Some((estimate.throughput, controller.limit));
+            // Parts started together never show what one part alone moves: remembered.
+            controller.per_part = estimate.part_throughput;
+        }
+        controller
+    }
+
+    /// Whether the limit started from an estimate.
+    pub(crate) fn started_from_estimate(&self) -> bool {
+        self.from_estimate
+    }
+
+    /// What this upload showed of the path, for the next one (once a round was measured).
+    pub(crate) fn estimate(
+        &self,
+        chunk_size: usize,
+        round_trip: std::time::Duration,
+    ) -> Option<PathEstimate> {
+        (self.measured > 0.0).then(|| {
+            PathEstimate::new(
+                self.limit,
+                chunk_size,
+                self.measured,
+                self.per_part,
+                round_trip,
+                self.phase != Phase::SlowStart,
+            )
+        })
     }
 
     /// Parts allowed in flight now.
@@ -140,6 +191,7 @@ impl Controller {
         if !rate.is_finite() || rate <= 0.0 {
             return self.limit;
         }
+        self.measured = self.measured.max(rate);
         let best = match self.best {
             Some((best, _)) if rate <= best * GAIN => best,
             Some((best, at))
@@ -364,6 +416,79 @@ mod tests {
         let mut tiny = Controller::new(0, PathKind::Long);
         assert_eq!(tiny.limit(), 1);
         assert_eq!(run(&mut tiny, path(1e6, 1e12), 5), vec![1; 5]);
+    }
+
+    fn remembered(parts: usize, throughput: f64, settled: bool) -> PathEstimate {
+        PathEstimate::new(
+            parts,
+            512 * 1024,
+            throughput,
+            4e6,
+            std::time::Duration::from_millis(200),
+            settled,
+        )
+    }
+
+    #[test]
+    fn a_settled_estimate_of_the_same_path_is_where_it_starts_and_stays() {
+        // The path of `grows_until_the_link_is_full_then_settles_with_headroom`, which settled
+        // at 27 parts after two rounds of slow start.
+        let mut c = Controller::from_estimate(64, PathKind::Long, &remembered(27, 64e6, true));
+        assert_eq!(c.limit(), 27, "no ramp");
+        assert!(c.started_from_estimate());
+        let limits = run(&mut c, path(4e6, 64e6), 20);
+        assert!(
+            limits.iter().all(|&l| l == 27 || l == 33),
+            "settled from the first round: {limits:?}"
+        );
+        let next = c.estimate(512 * 1024, std::time::Duration::from_millis(200));
+        let next = next.expect("rounds were measured");
+        assert!(
+            next.settled && (next.parts == 27 || next.parts == 33),
+            "{next:?}"
+        );
+        assert_eq!(next.throughput, 64e6);
+        // Without an estimate the same path costs rounds of slow start.
+        assert_eq!(Controller::new(64, PathKind::Long).limit(), START);
+    }
+
+    #[test]
+    fn a_stale_estimate_is_corrected_by_the_first_rounds() {
+        // Remembered 27 parts and 64 MB/s; the link now carries 16 MB/s.
+        let mut c = Controller::from_estimate(64, PathKind::Long, &remembered(27, 64e6, true));
+        let limits = run(&mut c, path(4e6, 16e6), 2);
+        assert_eq!(limits, vec![27, 13], "two low rounds halve it");
+        // A better path than remembered: it grows from the estimate.
+        let mut c = Controller::from_estimate(64, PathKind::Long, &remembered(9, 36e6, true));
+        let limits = run(&mut c, path(4e6, 64e6), 3);
+        assert_eq!(
+            limits[0], 14,
+            "headroom over the 9 parts of the best: {limits:?}"
+        );
+        assert!(limits[2] > limits[0], "{limits:?}");
+    }
+
+    #[test]
+    fn an_estimate_taken_during_the_ramp_goes_on_ramping_from_there() {
+        let mut c = Controller::from_estimate(64, PathKind::Long, &remembered(9, 36e6, false));
+        assert_eq!(c.limit(), 9);
+        let limits = run(&mut c, path(4e6, 64e6), 3);
+        assert_eq!(limits[0], 27, "slow start from 9: {limits:?}");
+        // Never beyond the maximum, whatever the file says.
+        let c = Controller::from_estimate(10, PathKind::Long, &remembered(5000, 1e9, true));
+        assert_eq!(c.limit(), 10);
+    }
+
+    #[test]
+    fn nothing_is_remembered_before_a_round_is_measured() {
+        let mut c = Controller::new(64, PathKind::Long);
+        let rt = std::time::Duration::from_millis(80);
+        assert_eq!(c.estimate(512 * 1024, rt), None);
+        run(&mut c, path(4e6, 64e6), 1);
+        let ramping = c.estimate(512 * 1024, rt).unwrap();
+        assert_eq!((ramping.parts, ramping.settled), (9, false));
+        run(&mut c, path(4e6, 64e6), 5);
+        assert!(c.estimate(512 * 1024, rt).unwrap().settled);
     }
 
     #[test]

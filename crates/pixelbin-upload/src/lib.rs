@@ -115,7 +115,9 @@ mod error;
 mod flight;
 mod many;
 mod options;
+mod path_estimate;
 mod progress;
+mod report;
 mod request;
 mod resume;
 mod source;
@@ -148,7 +150,9 @@ pub use pixelbin_http::naming::{
     note = "renamed to `FileObject`, the one name of a stored file"
 )]
 pub type UploadedFile = FileObject;
+pub use path_estimate::{PathEstimate, PathMemory};
 pub use progress::Progress;
+pub use report::{Route, UploadReport, Uploaded};
 pub use request::UploadRequest;
 pub use resume::{PresignedUrl, ResumeState};
 pub use source::UploadSource;

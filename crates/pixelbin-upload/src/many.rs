@@ -30,6 +30,7 @@ use crate::direct;
 use crate::error::UploadError;
 use crate::flight::{FilesWindow, MAX_FILES_IN_FLIGHT};
 use crate::options::{AUTO_CHUNK_SIZE, ConcurrencyMode, UploadOptions};
+use crate::path_estimate::PathMemory;
 use crate::request::UploadRequest;
 use crate::source::UploadSource;
 use crate::uploader::Uploader;
@@ -164,8 +165,9 @@ pub struct ManyOptions {
     pub files: Option<usize>,
     /// The most files in flight when they adapt (default [`MAX_FILES_IN_FLIGHT`]).
     pub max_files: usize,
-    /// Parts in flight across all files when `upload` fixes the concurrency.
-    pub parts: usize,
+    /// Parts in flight across all files when `upload` fixes the concurrency; `None` (the
+    /// default): each large file sends `upload`'s fixed number of parts.
+    pub parts: Option<usize>,
     /// Files of at most this many bytes go up in one request (`fileUpload`); 0 sends every
     /// file through the signed multipart upload. Default [`ONE_REQUEST_MAX`].
     pub one_request_max: u64,
@@ -179,7 +181,7 @@ impl Default for ManyOptions {
         ManyOptions {
             files: None,
             max_files: MAX_FILES_IN_FLIGHT,
-            parts: 8,
+            parts: None,
             one_request_max: ONE_REQUEST_MAX,
             upload: UploadOptions::default(),
         }
@@ -215,9 +217,10 @@ impl ManyOptions {
         self
     }
 
-    /// Sets the parts in flight across all files, for a fixed concurrency.
+    /// Sets the parts in flight across all files, for a fixed concurrency (each large file
+    /// gets its share).
     pub fn parts(mut self, n: usize) -> Self {
-        self.parts = n.max(1);
+        self.parts = Some(n.max(1));
         self
     }
 
@@ -241,13 +244,18 @@ impl ManyOptions {
     /// A large file's options: its share of the overall budget.
     fn per_file(&self) -> UploadOptions {
         let files = self.large_share();
-        let options = self.upload.clone();
+        // Large files share the link here: what one of them sees is no estimate of the path
+        // for a file alone, nor the other way round.
+        let options = self.upload.clone().path_memory(PathMemory::Off);
         match options.concurrency {
             ConcurrencyMode::Auto => {
                 let share = options.memory_budget / files;
                 options.memory_budget(share)
             }
-            ConcurrencyMode::Fixed(_) => options.concurrency((self.parts / files).max(1)),
+            ConcurrencyMode::Fixed(n) => match self.parts {
+                Some(parts) => options.concurrency((parts / files).max(1)),
+                None => options.concurrency(n),
+            },
         }
     }
 
@@ -624,6 +632,12 @@ mod tests {
         assert_eq!(fixed(4, 8), ConcurrencyMode::Fixed(2));
         assert_eq!(fixed(3, 10), ConcurrencyMode::Fixed(3));
         assert_eq!(fixed(8, 2), ConcurrencyMode::Fixed(1));
+        // Without a total, each large file sends its own fixed number of parts.
+        let own = ManyOptions::new()
+            .files(4)
+            .upload(UploadOptions::default().concurrency(5))
+            .per_file();
+        assert_eq!(own.concurrency, ConcurrencyMode::Fixed(5));
         let auto = ManyOptions::new()
             .files(4)
             .upload(UploadOptions::default().memory_budget(64 << 20))

@@ -10,6 +10,7 @@ use pixelbin_http::RetryPolicy;
 use tokio::sync::watch;
 
 use crate::error::UploadError;
+use crate::path_estimate::PathMemory;
 use crate::progress::Progress;
 
 /// A progress callback: called after every acknowledged part (keep it quick,
@@ -140,6 +141,11 @@ pub struct UploadOptions {
     /// How long opening a FIFO source waits for a writer (default
     /// [`DEFAULT_OPEN_TIMEOUT`]).
     pub open_timeout: Duration,
+    /// Where [`ConcurrencyMode::Auto`] starts: from 3 parts in flight ([`PathMemory::Off`], the
+    /// default), or from what an earlier upload to the same host showed, kept in a cache file
+    /// ([`PathMemory::File`], [`PathMemory::user_cache`]) or given ([`PathMemory::Given`]).
+    /// A large upload over a long path then skips the ramp.
+    pub path_memory: PathMemory,
     /// Called after every acknowledged part.
     pub progress: Option<ProgressCallback>,
     /// Receives the latest [`Progress`] after every acknowledged part.
@@ -160,6 +166,7 @@ impl Default for UploadOptions {
             initial_backoff: DEFAULT_INITIAL_BACKOFF,
             part_timeout: None,
             complete_timeout: None,
+            path_memory: PathMemory::Off,
             progress: None,
             progress_watch: None,
         }
@@ -302,6 +309,12 @@ impl UploadOptions {
         self.complete_timeout(timeout)
     }
 
+    /// Sets [`path_memory`](Self::path_memory).
+    pub fn path_memory(mut self, memory: PathMemory) -> Self {
+        self.path_memory = memory;
+        self
+    }
+
     /// Calls `callback` after every acknowledged part.
     pub fn on_progress(mut self, callback: impl Fn(Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(callback));
@@ -402,10 +415,25 @@ impl UploadOptions {
         len: Option<u64>,
         round_trip: Duration,
     ) -> Result<usize, UploadError> {
+        match self.chunk_size {
+            None => grown_to_fit(self.unset_chunk_size_on_path(round_trip), len),
+            Some(_) => self.chunk_size_for(len),
+        }
+    }
+
+    /// Whether `chunk_size`, chosen after a signed-URL round trip of `round_trip`, was grown
+    /// from the default to fit [`MAX_PARTS`] (never a chunk size that was set).
+    pub(crate) fn chunk_grown(&self, chunk_size: usize, round_trip: Duration) -> bool {
+        self.chunk_size.is_none() && chunk_size > self.unset_chunk_size_on_path(round_trip)
+    }
+
+    /// The chunk size when none is set, once the signed-URL round trip is known, before any
+    /// growth: [`DEFAULT_CHUNK_SIZE`] with [`ConcurrencyMode::Auto`] on a short path.
+    pub(crate) fn unset_chunk_size_on_path(&self, round_trip: Duration) -> usize {
         let short = PathKind::from_round_trip(round_trip) == PathKind::Short;
-        match (self.chunk_size, self.concurrency) {
-            (None, ConcurrencyMode::Auto) if short => grown_to_fit(DEFAULT_CHUNK_SIZE, len),
-            _ => self.chunk_size_for(len),
+        match self.concurrency {
+            ConcurrencyMode::Auto if short => DEFAULT_CHUNK_SIZE,
+            _ => self.unset_chunk_size(),
         }
     }
 
@@ -487,6 +515,7 @@ impl fmt::Debug for UploadOptions {
             .field("initial_backoff", &self.initial_backoff)
             .field("part_timeout", &self.part_timeout)
             .field("complete_timeout", &self.complete_timeout)
+            .field("path_memory", &self.path_memory)
             .field("progress", &self.progress.as_ref().map(|_| "Fn(Progress)"))
             .field("progress_watch", &self.progress_watch.is_some())
             .finish()
@@ -496,6 +525,26 @@ impl fmt::Debug for UploadOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn growth_is_reported_only_for_a_chosen_chunk_size() {
+        let far = Duration::from_millis(80);
+        let near = Duration::from_millis(1);
+        let auto = UploadOptions::default();
+        let huge = Some(200u64 << 30);
+        let grown = auto.chunk_size_on_path(huge, far).unwrap();
+        assert!(auto.chunk_grown(grown, far), "{grown}");
+        let small = auto.chunk_size_on_path(Some(1 << 30), far).unwrap();
+        assert!(!auto.chunk_grown(small, far));
+        let near_size = auto.chunk_size_on_path(Some(1 << 30), near).unwrap();
+        assert_eq!(near_size, DEFAULT_CHUNK_SIZE);
+        assert!(
+            !auto.chunk_grown(near_size, near),
+            "the short path's size is no growth"
+        );
+        let set = UploadOptions::default().chunk_size(64 << 20);
+        assert!(!set.chunk_grown(64 << 20, far));
+    }
 
     fn message(options: UploadOptions) -> String {
         options.validate().unwrap_err().to_string()

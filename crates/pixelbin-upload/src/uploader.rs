@@ -6,8 +6,9 @@ use pixelbin_http::Transport;
 
 use crate::FileObject;
 use crate::error::UploadError;
-use crate::options::{PathKind, UploadOptions};
+use crate::options::{ConcurrencyMode, PathKind, UploadOptions};
 use crate::progress::Tracker;
+use crate::report::{Route, UploadReport, Uploaded};
 use crate::request::UploadRequest;
 use crate::resume::ResumeState;
 use crate::source::{Changed, ChunkReader, UploadSource};
@@ -84,6 +85,37 @@ impl Uploader {
         request: UploadRequest,
         options: UploadOptions,
     ) -> Result<FileObject, UploadError> {
+        self.upload_with_report(source, request, options)
+            .await
+            .map(|uploaded| uploaded.file)
+    }
+
+    /// [`upload`](Self::upload), returning with the file how its upload went: the part size
+    /// (and whether it was grown to fit), the parts in flight, the route.
+    ///
+    /// ```no_run
+    /// # use pixelbin_upload::{UploadOptions, UploadRequest, UploadSource, Uploader};
+    /// # async fn demo(uploader: Uploader) -> Result<(), pixelbin_upload::UploadError> {
+    /// let uploaded = uploader
+    ///     .upload_with_report(
+    ///         UploadSource::from_path("launch.mp4"),
+    ///         UploadRequest::new(),
+    ///         UploadOptions::default(),
+    ///     )
+    ///     .await?;
+    /// let report = uploaded.report;
+    /// eprintln!(
+    ///     "{} parts of {} bytes, at most {} at once",
+    ///     report.parts, report.chunk_size, report.peak_parts_in_flight
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_with_report(
+        &self,
+        source: UploadSource,
+        request: UploadRequest,
+        options: UploadOptions,
+    ) -> Result<Uploaded, UploadError> {
         options.validate()?;
         let request = match &source {
             UploadSource::Path(path) => request.defaults_from_file(path),
@@ -108,12 +140,30 @@ impl Uploader {
             None => chunk_size,
         };
         reader.set_chunk_size(chunk_size);
+        let grown = options.chunk_grown(chunk_size, round_trip);
+        // Only the origin: the presigned URL's path and query carry its signature.
+        let origin = crate::resume::parse_presigned(&presigned)?
+            .origin()
+            .ascii_serialization();
         let mut state = ResumeState::new(presigned, chunk_size);
         state.set_expiry(request.expiry.unwrap_or(DEFAULT_EXPIRY_SECS));
         state.source_len = reader.total_len();
         state.source_modified_ns = reader.stamp().and_then(|s| s.modified_ns);
         let path = PathKind::from_round_trip(round_trip);
-        self.finish(&mut reader, state, &options, path).await
+        let memory = PathLearning {
+            // A fixed concurrency has nothing to start from.
+            estimate: (options.concurrency == ConcurrencyMode::Auto)
+                .then(|| options.path_memory.recall(&origin))
+                .flatten()
+                .filter(|e| e.fits(chunk_size, Some(round_trip))),
+            origin,
+            round_trip,
+        };
+        let mut uploaded = self
+            .finish(&mut reader, state, &options, path, Some(memory))
+            .await?;
+        uploaded.report.chunk_grown = grown;
+        Ok(uploaded)
     }
 
     /// Finishes an interrupted upload: sends the parts `state` does not list
@@ -148,9 +198,22 @@ impl Uploader {
     pub async fn resume(
         &self,
         source: UploadSource,
-        mut state: ResumeState,
+        state: ResumeState,
         options: UploadOptions,
     ) -> Result<FileObject, UploadError> {
+        self.resume_with_report(source, state, options)
+            .await
+            .map(|uploaded| uploaded.file)
+    }
+
+    /// [`resume`](Self::resume), returning with the file how its upload went
+    /// ([`Uploader::upload_with_report`]).
+    pub async fn resume_with_report(
+        &self,
+        source: UploadSource,
+        mut state: ResumeState,
+        options: UploadOptions,
+    ) -> Result<Uploaded, UploadError> {
         options.validate()?;
         state.check(source.len())?;
         let mut reader = open(source, &options).await?;
@@ -166,8 +229,8 @@ impl Uploader {
         if reader.is_empty().await.map_err(source_error(None))? {
             return Err(UploadError::EmptySource);
         }
-        // No request measured the path: assume a long one.
-        self.finish(&mut reader, state, &options, PathKind::Long)
+        // No request measured the path: assume a long one, and learn nothing of it.
+        self.finish(&mut reader, state, &options, PathKind::Long, None)
             .await
     }
 
@@ -178,7 +241,8 @@ impl Uploader {
         state: ResumeState,
         options: &UploadOptions,
         path: PathKind,
-    ) -> Result<FileObject, UploadError> {
+        learning: Option<PathLearning>,
+    ) -> Result<Uploaded, UploadError> {
         let target = PresignedTarget::new(&self.transport, &state.presigned_url, options)?;
         let mut tracker = Tracker::new(options)
             .with_acknowledged(&state.acknowledged_parts, state.acknowledged_bytes);
@@ -189,7 +253,8 @@ impl Uploader {
         let _ = tracker.set_totals(reader.total_len(), reader.total_parts());
         tracker.publish();
 
-        let plan = Plan::new(options, state.chunk_size, path);
+        let mut plan = Plan::new(options, state.chunk_size, path);
+        plan.estimate = learning.as_ref().and_then(|l| l.estimate);
         let outcome = window::run(&target, reader, &mut tracker, plan).await;
         let saved = tracker.save_state(true);
         let snapshot = |tracker: &Tracker, reader: &ChunkReader| {
@@ -200,8 +265,8 @@ impl Uploader {
                 ..state.clone()
             })
         };
-        match outcome {
-            Ok(()) => {}
+        let ran = match outcome {
+            Ok(ran) => ran,
             Err(WindowError::Part { part_number, error }) => {
                 return Err(UploadError::Part {
                     part_number,
@@ -212,7 +277,7 @@ impl Uploader {
             Err(WindowError::Source(source)) => {
                 return Err(source_failure(source, Some(snapshot(&tracker, reader))));
             }
-        }
+        };
         saved?;
 
         // The window only returns Ok once the source is exhausted, so the
@@ -251,8 +316,36 @@ impl Uploader {
                 resume: snapshot(&tracker, reader),
             })?;
         tracker.remove_state();
-        Ok(file)
+        let controller = ran.controller.as_ref();
+        if let (Some(learning), Some(controller)) = (&learning, controller)
+            && let Some(estimate) = controller.estimate(state.chunk_size, learning.round_trip)
+        {
+            options.path_memory.remember(&learning.origin, estimate);
+        }
+        Ok(Uploaded {
+            file,
+            report: UploadReport {
+                route: Route::Multipart,
+                bytes: tracker.bytes_acknowledged(),
+                chunk_size: state.chunk_size,
+                chunk_grown: false,
+                parts: u64::from(parts),
+                peak_parts_in_flight: ran.peak_in_flight,
+                concurrency: ran.limit,
+                started_from_estimate: controller.is_some_and(|c| c.started_from_estimate()),
+            },
+        })
     }
+}
+
+/// What an upload knows of its path, to start from and to update
+/// ([`UploadOptions::path_memory`]).
+struct PathLearning {
+    /// The presigned URL's origin (`scheme://host:port`).
+    origin: String,
+    round_trip: std::time::Duration,
+    /// The remembered estimate, when it fits this upload.
+    estimate: Option<crate::path_estimate::PathEstimate>,
 }
 
 /// The signed URL's lifetime when the request does not set `expiry` (the service's default).

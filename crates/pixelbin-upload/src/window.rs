@@ -41,6 +41,7 @@ use tokio::time::Instant;
 
 use crate::concurrency::Controller;
 use crate::options::PathKind;
+use crate::path_estimate::PathEstimate;
 use crate::progress::Tracker;
 use crate::source::{Chunk, ChunkReader, Step};
 
@@ -88,6 +89,9 @@ pub(crate) struct Plan {
     pub(crate) memory_slots: usize,
     pub(crate) hedge: bool,
     pub(crate) chunk_size: usize,
+    /// With an automatic limit: what the same path showed before, to start from
+    /// (`path_estimate.rs`).
+    pub(crate) estimate: Option<PathEstimate>,
 }
 
 impl Plan {
@@ -114,8 +118,20 @@ impl Plan {
             memory_slots,
             hedge: options.hedge,
             chunk_size,
+            estimate: None,
         }
     }
+}
+
+/// How a window that sent every part went.
+#[derive(Clone, Debug)]
+pub(crate) struct Ran {
+    /// Most parts that were on the wire at once.
+    pub(crate) peak_in_flight: usize,
+    /// Parts allowed in flight at the end.
+    pub(crate) limit: usize,
+    /// The adaptive controller at the end (`None` with a fixed limit).
+    pub(crate) controller: Option<Controller>,
 }
 
 /// Why the window stopped early.
@@ -172,7 +188,7 @@ pub(crate) async fn run<S: PartSender>(
     reader: &mut ChunkReader,
     tracker: &mut Tracker,
     plan: Plan,
-) -> Result<(), WindowError> {
+) -> Result<Ran, WindowError> {
     let memory = Semaphore::new(plan.memory_slots);
     let (tx, mut rx) = mpsc::channel::<Event<'_>>(1);
     let already_sent: BTreeSet<u32> = tracker.acknowledged().into_iter().collect();
@@ -205,7 +221,10 @@ pub(crate) async fn run<S: PartSender>(
 
     let send = async {
         let mut controller = match plan.limit {
-            Limit::Auto { max, path } => Some(Controller::new(max, path)),
+            Limit::Auto { max, path } => Some(match &plan.estimate {
+                Some(estimate) => Controller::from_estimate(max, path, estimate),
+                None => Controller::new(max, path),
+            }),
             Limit::Fixed(_) => None,
         };
         let limit_now = |controller: &Option<Controller>| match (plan.limit, controller) {
@@ -227,8 +246,10 @@ pub(crate) async fn run<S: PartSender>(
         let mut hedge_blocked = false;
         // When the last pushed-back part halved the limit.
         let mut backed_off_at: Option<Instant> = None;
+        let mut peak_in_flight = 0;
         loop {
             let limit = limit_now(&controller);
+            peak_in_flight = peak_in_flight.max(in_flight.len());
             tracker.set_in_flight(in_flight.len(), limit);
             let hedge_at = if plan.hedge && !hedge_blocked {
                 hedge_deadline(&running, &finished)
@@ -311,13 +332,13 @@ pub(crate) async fn run<S: PartSender>(
                 },
                 else => {
                     tracker.set_in_flight(0, limit);
-                    return Ok(());
+                    return Ok(Ran { peak_in_flight, limit, controller });
                 }
             }
         }
     };
 
-    tokio::try_join!(read, send).map(drop)
+    tokio::try_join!(read, send).map(|((), ran)| ran)
 }
 
 fn median(sorted: &[Duration]) -> Duration {
@@ -518,7 +539,7 @@ mod tests {
         source: UploadSource,
         plan: Plan,
         tracker: &mut Tracker,
-    ) -> Result<(), WindowError> {
+    ) -> Result<Ran, WindowError> {
         let mut reader = ChunkReader::open(source, plan.chunk_size).await.unwrap();
         let _ = tracker.set_totals(reader.total_len(), reader.total_parts());
         run(fake, &mut reader, tracker, plan).await
@@ -530,7 +551,7 @@ mod tests {
         chunk: usize,
         concurrency: usize,
         tracker: &mut Tracker,
-    ) -> Result<(), WindowError> {
+    ) -> Result<Ran, WindowError> {
         run_plan(fake, source, fixed(concurrency, chunk), tracker).await
     }
 
@@ -820,13 +841,55 @@ mod tests {
             }
         );
         let mut tracker = Tracker::new(&options);
-        run_plan(&f, data(2000).into(), plan, &mut tracker)
+        let ran = run_plan(&f, data(2000).into(), plan, &mut tracker)
             .await
             .unwrap();
         assert_eq!(f.stored_bytes(), data(2000));
         // Each part takes the same time whatever the number in flight, so
         // more parts always pay: it grows from 3 to the budget.
         assert_eq!(f.max_in_flight.load(Ordering::SeqCst), 7);
+        assert_eq!((ran.peak_in_flight, ran.limit), (7, 7), "reported as seen");
+        assert!(!ran.controller.unwrap().started_from_estimate());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn auto_mode_starts_from_the_estimate_of_the_path() {
+        let first_limits = |estimate: Option<PathEstimate>| async move {
+            let f = fake(100);
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let record = seen.clone();
+            let options = UploadOptions::default()
+                .hedge(false)
+                .on_progress(move |p: Progress| record.lock().unwrap().push(p));
+            let mut plan = Plan::new(&options, 10, PathKind::Long);
+            plan.estimate = estimate;
+            let mut tracker = Tracker::new(&options);
+            let ran = run_plan(&f, data(400).into(), plan, &mut tracker)
+                .await
+                .unwrap();
+            assert_eq!(f.stored_bytes(), data(400));
+            let first = seen
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|p| p.parts_done == 1)
+                .copied();
+            (
+                first.unwrap().concurrency,
+                f.max_in_flight.load(Ordering::SeqCst),
+                ran,
+            )
+        };
+        let (start, peak, ran) = first_limits(None).await;
+        assert_eq!(start, 3);
+        assert!(!ran.controller.unwrap().started_from_estimate());
+        assert!(peak > 3);
+        let settled = PathEstimate::new(20, 10, 2000.0, 100.0, Duration::from_millis(100), true);
+        let (start, peak, ran) = first_limits(Some(settled)).await;
+        assert_eq!(start, 20, "no ramp");
+        assert_eq!(peak, 20);
+        assert_eq!(ran.peak_in_flight, 20);
+        assert!(ran.controller.unwrap().started_from_estimate());
     }
 
     #[test]

@@ -8,8 +8,8 @@ use futures::StreamExt;
 use pixelbin_emulator::{Emulator, EmulatorOptions, Fault, RecordedBody, RecordedField};
 use pixelbin_http::{ApiRequest, PixelbinConfig, Transport};
 use pixelbin_upload::{
-    Access, FileObject, ManyOptions, Progress, ResumeState, START_FILES, UploadError, UploadItem,
-    UploadOptions, UploadRequest, UploadSource, Uploader,
+    Access, FileObject, ManyOptions, PathEstimate, PathMemory, Progress, ResumeState, START_FILES,
+    UploadError, UploadItem, UploadOptions, UploadRequest, UploadSource, Uploader,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -1106,4 +1106,107 @@ async fn small_files_go_in_one_request_with_the_same_result_and_clash_rules() {
     // Overwrite replaces on both paths.
     let replaced: Vec<_> = run(Some(true)).collect().await;
     assert!(replaced.iter().all(|(_, r)| r.is_ok()), "{replaced:?}");
+}
+
+/// Uploads 40 parts with the automatic concurrency and `memory`: the report, and the parts
+/// allowed in flight when the first part was acknowledged (where the ramp started).
+async fn upload_remembering(
+    uploader: &Uploader,
+    memory: PathMemory,
+    seed: u8,
+) -> (pixelbin_upload::UploadReport, usize) {
+    let first = Arc::new(Mutex::new(None));
+    let record = first.clone();
+    let options = UploadOptions::default()
+        .chunk_size(CHUNK)
+        .hedge(false)
+        .path_memory(memory)
+        .on_progress(move |p: Progress| {
+            let mut first = record.lock().unwrap();
+            if p.parts_done >= 1 && first.is_none() {
+                *first = Some(p.concurrency);
+            }
+        });
+    let bytes = data(CHUNK * 40, seed);
+    let uploaded = uploader
+        .upload_with_report(bytes.clone().into(), UploadRequest::new(), options)
+        .await
+        .unwrap();
+    assert_eq!(
+        served_sha256(uploader, &uploaded.file).await,
+        sha256(&bytes)
+    );
+    let start = first.lock().unwrap().expect("parts were acknowledged");
+    (uploaded.report, start)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_upload_starts_where_the_path_estimate_is_and_updates_it() {
+    // The signed URL takes 50 ms: a long path, as the estimates below say.
+    let (emulator, uploader) = start(EmulatorOptions {
+        faults: vec![
+            Fault::delaying(Duration::from_millis(50)).on_routes(["upload.signed_url_v2"]),
+            Fault::delaying(Duration::from_millis(5)).on_routes(["upload.part"]),
+        ],
+        ..EmulatorOptions::default()
+    })
+    .await;
+    let cache = tempfile::tempdir().unwrap();
+    let path = cache.path().join("pixelbin/upload-paths.json");
+    let memory = PathMemory::File(path.clone());
+    let hosts = |path: &std::path::Path| -> serde_json::Map<String, serde_json::Value> {
+        let file: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        file["hosts"].as_object().unwrap().clone()
+    };
+
+    // Nothing known: the ramp starts at 3; the upload leaves its estimate for the host.
+    let (report, start) = upload_remembering(&uploader, memory.clone(), 1).await;
+    assert_eq!(start, 3);
+    assert!(!report.started_from_estimate);
+    assert_eq!((report.chunk_size, report.parts), (CHUNK, 40));
+    assert!(!report.chunk_grown);
+    assert!(report.peak_parts_in_flight >= 3, "{report:?}");
+    let learned = hosts(&path);
+    assert_eq!(learned.len(), 1, "{learned:?}");
+    let (origin, entry) = learned.iter().next().unwrap();
+    assert_eq!(origin, &emulator.url().trim_end_matches('/').to_string());
+    assert_eq!(entry["chunkSize"], CHUNK);
+    assert_eq!(entry["parts"], report.concurrency);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !text.contains('?') && !text.contains("pbs"),
+        "no signed URL: {text}"
+    );
+
+    // A remembered estimate of 12 parts on this path: the upload starts there.
+    let estimate = serde_json::json!({"version": 1, "hosts": {origin.clone(): {
+        "parts": 12, "chunkSize": CHUNK, "throughput": 50e6, "partThroughput": 5e6,
+        "roundTripMs": 60, "settled": true, "updated": 1}}});
+    std::fs::write(&path, estimate.to_string()).unwrap();
+    let (report, start) = upload_remembering(&uploader, memory.clone(), 2).await;
+    assert_eq!(start, 12, "no ramp: {report:?}");
+    assert!(report.started_from_estimate);
+    assert!(report.peak_parts_in_flight >= 12, "{report:?}");
+
+    // A damaged file is ignored (no error, the ramp from 3) and replaced by a good one.
+    std::fs::write(&path, b"{\"version\":1,\"hosts\":{\"http://127.0").unwrap();
+    let (report, start) = upload_remembering(&uploader, memory.clone(), 3).await;
+    assert_eq!(start, 3);
+    assert!(!report.started_from_estimate);
+    assert_eq!(hosts(&path).len(), 1);
+
+    // An estimate for another part size does not apply; one given directly does.
+    let other = PathEstimate::new(9, CHUNK * 2, 50e6, 5e6, Duration::from_millis(60), true);
+    let (_, start) = upload_remembering(&uploader, PathMemory::Given(other), 4).await;
+    assert_eq!(start, 3);
+    let given = PathEstimate::new(9, CHUNK, 50e6, 5e6, Duration::from_millis(60), true);
+    let (report, start) = upload_remembering(&uploader, PathMemory::Given(given), 5).await;
+    assert_eq!(start, 9);
+    assert!(report.started_from_estimate);
+    // Off (the library's default) starts from 3 and writes nothing.
+    let before = std::fs::read(&path).unwrap();
+    let (_, start) = upload_remembering(&uploader, PathMemory::Off, 6).await;
+    assert_eq!(start, 3);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
 }

@@ -14,7 +14,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: bulk_predict DIR OUT".into());
     };
     let client = PixelbinClient::new(PixelbinConfig::from_env()?)?;
-    let journal = std::path::Path::new(&out).join(".pixelbin-journal.jsonl");
+    let journal = std::path::Path::new(&out).join(bulk::DEFAULT_JOURNAL);
     let job = bulk::Predict::new("erase_bg")
         .each("image", &dir)
         .input("industry_type", SharedInput::Text("general".into()))

@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: bulk_predict DIR OUT".into());
     };
     let client = PixelbinClient::from_env()?;
-    let journal = std::path::Path::new(&out).join(".pixelbin-journal.jsonl");
+    let journal = std::path::Path::new(&out).join(pixelbin::bulk::DEFAULT_JOURNAL);
     let job = Predict::new("erase_bg")
         .each("image", &dir)
         .input("industry_type", SharedInput::Text("general".into()))

@@ -72,7 +72,8 @@ pub enum Error {
 
     /// A method of the blocking client was called from inside an async runtime, where
     /// blocking would stall the runtime's thread or deadlock it. Nothing was sent.
-    #[cfg(feature = "blocking")]
+    #[cfg(any(feature = "blocking", doc))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
     #[error(
         "pixelbin::blocking::{method} was called from inside an async runtime, where blocking \
          would stall or deadlock it; use the async pixelbin::PixelbinClient there (or, inside \
@@ -84,7 +85,8 @@ pub enum Error {
     },
 
     /// The blocking client could not start its runtime (the OS refused a thread).
-    #[cfg(feature = "blocking")]
+    #[cfg(any(feature = "blocking", doc))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
     #[error("could not start the runtime of the blocking Pixelbin client")]
     Runtime(#[source] std::io::Error),
 }

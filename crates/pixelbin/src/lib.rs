@@ -53,7 +53,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Without an async runtime, the `blocking` feature gives [`blocking::PixelbinClient`][blocking-client] with the
+//! Without an async runtime, the `blocking` feature gives [`blocking::PixelbinClient`] with the
 //! same methods:
 //!
 //! ```no_run
@@ -114,14 +114,14 @@
 //! |---|---|---|
 //! | `rustls` | yes | TLS through rustls. |
 //! | `native-tls` | no | TLS through the platform library (OpenSSL, SChannel, Security.framework). |
-//! | `blocking` | no | [`blocking::PixelbinClient`][blocking-client], with a Tokio runtime of its own. |
+//! | `blocking` | no | [`blocking::PixelbinClient`], with a Tokio runtime of its own. |
 //!
 //! For `native-tls` only: `default-features = false, features = ["native-tls"]`.
 //!
 //! # From the reference SDK
 //!
 //! The Python SDK has `create` (sync) and `createAsync` (async); here the async client is
-//! the default and [`blocking`][blocking-client] mirrors it. Names are snake_case.
+//! the default and [`blocking`](blocking::PixelbinClient) mirrors it. Names are snake_case.
 //!
 //! | Python | Rust (async; blocking has the same names) |
 //! |---|---|
@@ -141,15 +141,14 @@
 //! | `utils.url.url_to_obj` / `obj_to_url` | [`url::url_to_obj`], [`url::obj_to_url`] |
 //! | `utils.security.sign_url` | [`url::sign_url`] |
 //!
-// The blocking module exists only with its feature; link to docs.rs otherwise.
-#![cfg_attr(
-    feature = "blocking",
-    doc = "[blocking-client]: crate::blocking::PixelbinClient"
-)]
-#![cfg_attr(
-    not(feature = "blocking"),
-    doc = "[blocking-client]: https://docs.rs/pixelbin/latest/pixelbin/blocking/struct.PixelbinClient.html"
-)]
+//! # Blocking
+//!
+//! The [`blocking`] module (feature `blocking`, off by default) is a blocking mirror of the
+//! async client: [`blocking::PixelbinClient`] with the same handles and
+//! methods, listings as iterators, and `blocking::bulk` for bulk work. Turn it on with
+//! `pixelbin = { version = "0.1", features = ["blocking"] }`. Its documentation is built
+//! whatever the features (so `cargo doc -p pixelbin` shows it); using it needs the feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Compiles the README's examples as doc-tests, so the crates.io page stays true.
 #[cfg(doctest)]
@@ -161,7 +160,9 @@ pub mod cdn;
 mod client;
 mod error;
 
-#[cfg(feature = "blocking")]
+// Documented with any features (`cfg(doc)`), so a reader finds it; compiled only with its own.
+#[cfg(any(feature = "blocking", doc))]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 
 pub use client::PixelbinClient;

@@ -5,9 +5,12 @@
 //! for each grid point (RTT 20 / 80 / 200 ms x per-connection cap 32 / 128 Mbit/s, uplink
 //! 512 Mbit/s) it uploads the same file with:
 //!
-//! 1. `pixelbin upload FILE` with the defaults (adaptive concurrency);
-//! 2. `pixelbin upload FILE --concurrency 3` (what the reference does);
-//! 3. the reference SDK (`crates/pixelbin-upload/benches/reference_upload.py`, default options),
+//! 1. `pixelbin upload FILE` with the defaults (adaptive concurrency) and an empty cache
+//!    folder: no estimate of the path, the parts in flight ramp from 3;
+//! 2. the same again: it starts from the estimate the first run left in the cache folder
+//!    (`$XDG_CACHE_HOME/pixelbin/upload-paths.json`, a folder of its own per grid point);
+//! 3. `pixelbin upload FILE --concurrency 3` (what the reference does);
+//! 4. the reference SDK (`crates/pixelbin-upload/benches/reference_upload.py`, default options),
 //!    with the Python named by `PIXELBIN_REFERENCE_PYTHON` (skipped, and said so, without it);
 //!
 //! then the same three on loopback without the model (ours: the median of 15 runs taken in
@@ -125,8 +128,8 @@ pub fn run(root: &Path) -> Result<()> {
         );
     }
     println!(
-        "{:<22} {:<18} {:>9} {:>8} {:>9} {:>6}",
-        "network", "client", "Mbit/s", "uplink", "peak RSS", "parts"
+        "{:<22} {:<18} {:>9} {:>8} {:>9} {:>6} {:>7}",
+        "network", "client", "Mbit/s", "uplink", "peak RSS", "parts", "bound"
     );
     let mut points: Vec<(String, Vec<String>, Option<u64>)> = grid
         .iter()
@@ -146,10 +149,9 @@ pub fn run(root: &Path) -> Result<()> {
         .collect();
     points.push(("loopback (no model)".to_string(), Vec::new(), None));
 
-    for (label, model, rtt) in &points {
-        if let Some(rtt) = rtt {
-            let seconds = bound_seconds(bytes, *rtt);
-            let mbit = bytes as f64 * 8.0 / 1e6 / seconds;
+    for (point, (label, model, rtt)) in points.iter().enumerate() {
+        let bound = rtt.map(|rtt| bytes as f64 * 8.0 / 1e6 / bound_seconds(bytes, rtt));
+        if let Some(mbit) = bound {
             println!(
                 "{:<22} {:<18} {:>9.1} {:>6.0} %",
                 label,
@@ -162,6 +164,9 @@ pub fn run(root: &Path) -> Result<()> {
         args.extend(model.iter().map(String::as_str));
         let emulator = EmulatorProcess::start(&bin, &args)?;
         let shaped = !model.is_empty();
+        // Each point's own cache folder, empty at first: the path estimates of its uploads.
+        let cache = work.join(format!("cache-{point}"));
+        let _ = std::fs::remove_dir_all(&cache);
         let clients: [(&str, Vec<&str>); 2] = [
             ("ours, defaults", vec![]),
             ("ours, Fixed(3)", vec!["--concurrency", "3"]),
@@ -178,9 +183,12 @@ pub fn run(root: &Path) -> Result<()> {
                     "--overwrite",
                     "--json",
                 ])
-                .args(extra);
+                .args(extra)
+                .env("XDG_CACHE_HOME", &cache);
             cmd
         };
+        let first = measure(command(&[]))?;
+        print_line(label, "ours, empty cache", bytes, &first, bound);
         // On loopback a run lasts a fraction of a second and the emulator's disk writes
         // come and go: the clients take turns (each first in every other turn), and each prints
         // its median.
@@ -199,7 +207,7 @@ pub fn run(root: &Path) -> Result<()> {
         }
         for ((name, _), mut results) in clients.iter().zip(all) {
             results.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
-            print_line(label, name, bytes, &results[results.len() / 2], shaped);
+            print_line(label, name, bytes, &results[results.len() / 2], bound);
         }
         if let Some(python) = &python {
             let mut cmd = Command::new(python);
@@ -207,7 +215,7 @@ pub fn run(root: &Path) -> Result<()> {
                 .args(["--domain", &emulator.url, "--file"])
                 .arg(&file);
             let run = measure(cmd)?;
-            print_line(label, "reference 4.3.0", bytes, &run, shaped);
+            print_line(label, "reference 4.3.0", bytes, &run, bound);
         }
     }
     Ok(())
@@ -306,21 +314,26 @@ fn many_small_files(root: &Path, bin: &Path, python: Option<&Path>) -> Result<()
     Ok(())
 }
 
-fn print_line(network: &str, client: &str, bytes: u64, run: &Run, shaped: bool) {
+/// One client's line; `bound` is the point's bound in Mbit/s (none on loopback), of which
+/// the last column gives the client's share.
+fn print_line(network: &str, client: &str, bytes: u64, run: &Run, bound: Option<f64>) {
     let mbit = bytes as f64 * 8.0 / 1e6 / run.seconds;
-    let share = if shaped {
-        format!("{:.0} %", 100.0 * mbit / LINK_MBIT)
-    } else {
-        "-".to_string()
+    let (share, of_bound) = match bound {
+        Some(bound) => (
+            format!("{:.0} %", 100.0 * mbit / LINK_MBIT),
+            format!("{:.0} %", 100.0 * mbit / bound),
+        ),
+        None => ("-".to_string(), "-".to_string()),
     };
     println!(
-        "{:<22} {:<18} {:>9.1} {:>8} {:>6.0} MiB {:>6}",
+        "{:<22} {:<18} {:>9.1} {:>8} {:>6.0} MiB {:>6} {:>7}",
         network,
         client,
         mbit,
         share,
         run.peak_rss as f64 / (1 << 20) as f64,
-        run.concurrency.map_or("-".to_string(), |c| c.to_string())
+        run.concurrency.map_or("-".to_string(), |c| c.to_string()),
+        of_bound
     );
 }
 

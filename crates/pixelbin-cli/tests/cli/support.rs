@@ -47,6 +47,11 @@ pub fn bare() -> Command {
         "XDG_CONFIG_HOME",
         Path::new(env!("CARGO_TARGET_TMPDIR")).join("pixelbin-cli-no-config"),
     );
+    // Nor their cache: the path estimates of large uploads go to a test folder.
+    cmd.env(
+        "XDG_CACHE_HOME",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("pixelbin-cli-cache"),
+    );
     cmd.timeout(Duration::from_secs(60));
     cmd
 }

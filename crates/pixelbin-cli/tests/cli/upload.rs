@@ -199,6 +199,10 @@ fn an_upload_killed_midway_is_finished_by_rerunning_with_the_resume_file() {
         ])
         .args(args)
         .env_remove("PIXELBIN_API_TOKEN")
+        .env(
+            "XDG_CACHE_HOME",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pixelbin-cli-cache"),
+        )
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -316,4 +320,58 @@ fn a_remote_folder_that_leaves_the_root_is_refused_before_any_request() {
             .stderr(predicates::str::contains("--path"));
     }
     assert_eq!(emu.request_count("*"), 0);
+}
+
+#[test]
+fn a_large_upload_starts_from_what_the_last_one_to_the_host_showed() {
+    // The signed URL takes 50 ms: a long path, on which the estimate below applies.
+    let emu = pixelbin_emulator::Emulator::spawn(pixelbin_emulator::EmulatorOptions {
+        api_secret: Some(crate::support::SECRET.into()),
+        faults: vec![
+            pixelbin_emulator::Fault::delaying(std::time::Duration::from_millis(50))
+                .on_routes(["upload.signed_url_v2"]),
+        ],
+        ..pixelbin_emulator::EmulatorOptions::default()
+    })
+    .expect("the emulator starts");
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.bin");
+    std::fs::write(&path, vec![7u8; 40 * 65536]).unwrap();
+    let upload = |extra: &[&str]| {
+        json_of(
+            pixelbin(&emu)
+                .env("XDG_CACHE_HOME", cache.path())
+                .args([
+                    "upload",
+                    s(&path),
+                    "--overwrite",
+                    "--chunk-size",
+                    "65536",
+                    "--json",
+                ])
+                .args(extra),
+        )
+    };
+    let first = upload(&[]);
+    let transfer = &first["transfer"];
+    assert_eq!(transfer["startedFromEstimate"], false, "{first}");
+    // The part sizing comes from the library's report.
+    assert_eq!(transfer["parts"], 40);
+    assert_eq!(transfer["chunkSize"], 65536);
+    assert_eq!(transfer["chunkGrown"], false);
+    assert!(
+        transfer["maxPartsInFlight"].as_u64().unwrap() >= 3,
+        "{first}"
+    );
+    let estimates = cache.path().join("pixelbin/upload-paths.json");
+    assert!(
+        estimates.is_file(),
+        "the estimate is kept in the cache folder"
+    );
+    assert_eq!(upload(&[])["transfer"]["startedFromEstimate"], true);
+    assert_eq!(
+        upload(&["--no-path-cache"])["transfer"]["startedFromEstimate"],
+        false
+    );
 }

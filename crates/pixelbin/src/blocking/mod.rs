@@ -1,5 +1,8 @@
 //! A blocking client, for programs without an async runtime (feature `blocking`).
 //!
+//! Needs the `blocking` feature: `pixelbin = { version = "0.1", features = ["blocking"] }`
+//! (it brings in the multi-threaded Tokio runtime the client owns).
+//!
 //! [`PixelbinClient`] mirrors [`pixelbin::PixelbinClient`](crate::PixelbinClient) method for
 //! method: the same handles (`predictions()`, `uploader()`, `assets()`, `organization()`,
 //! `transformation()`, `billing()`), the same methods with the same arguments, returning when the call is

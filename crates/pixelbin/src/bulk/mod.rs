@@ -49,7 +49,7 @@ mod working;
 pub use error::Error;
 pub use journal::{ItemId, Journal, Record, Scope, State, Work};
 pub use outcome::{Event, Exit, ItemOutcome, ItemStatus, Notice, Stop, Summary};
-pub use predictions::{Predict, SharedInput, predictions};
+pub use predictions::{DEFAULT_JOURNAL, Predict, SharedInput, predictions};
 pub use stream::BulkStream;
 pub use transforms::{DEFAULT_CONCURRENCY, Transforms, transforms};
 pub use uploads::{Uploads, uploads};

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use super::output::{OutputsPresent, check_writable};
+use super::stream::send_known;
 use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
 use crate::PixelbinClient;
 use crate::predictions::{
@@ -49,6 +50,9 @@ impl From<SharedInput> for InputValue {
         }
     }
 }
+
+/// The journal's file name in the output folder, where [`Predict::default_journal`] keeps it.
+pub const DEFAULT_JOURNAL: &str = ".pixelbin-journal.jsonl";
 
 /// What [`predictions`] does: which model on which files, where outputs go, how.
 ///
@@ -126,6 +130,21 @@ impl Predict {
     pub fn options(mut self, options: BatchOptions) -> Self {
         self.options = options;
         self
+    }
+
+    /// Where a journal goes when none is named: [`DEFAULT_JOURNAL`] in the output folder, so a
+    /// rerun into the same folder resumes; `None` without an output folder.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use pixelbin::bulk::Predict;
+    ///
+    /// let job = Predict::new("erase_bg").output("out");
+    /// assert_eq!(job.default_journal().as_deref(), Some(Path::new("out/.pixelbin-journal.jsonl")));
+    /// assert_eq!(Predict::new("erase_bg").default_journal(), None);
+    /// ```
+    pub fn default_journal(&self) -> Option<PathBuf> {
+        self.output.as_ref().map(|dir| dir.join(DEFAULT_JOURNAL))
     }
 
     /// Keeps a journal at `path`.
@@ -335,14 +354,7 @@ pub async fn predictions(client: &PixelbinClient, job: Predict) -> Result<BulkSt
         };
         let mut reported = HashSet::new();
         let run = async {
-            for notice in notices {
-                summary.note(&notice);
-                events.send(Event::Notice(notice)).await.ok()?;
-            }
-            for outcome in done_before {
-                summary.count(outcome.status);
-                events.send(Event::Item(outcome)).await.ok()?;
-            }
+            send_known(&events, &mut summary, notices, done_before).await?;
             let mut unreachable = 0;
             loop {
                 let (index, result) = tokio::select! {

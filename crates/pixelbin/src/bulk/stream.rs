@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use futures::Stream;
 use tokio::sync::mpsc;
 
-use super::Event;
+use super::{Event, ItemOutcome, Notice, Summary};
 
 /// The events of a bulk run ([`Event`]), the last one [`Event::Finished`].
 ///
@@ -36,6 +36,26 @@ impl BulkStream {
     pub fn total(&self) -> usize {
         self.total
     }
+}
+
+/// Sends what a run knows before it sends any request: its notices, each counted in `summary`
+/// (an unreadable folder is work left undone), then the inputs an earlier run finished. `None`
+/// when the stream was dropped. Every bulk run starts with it.
+pub(crate) async fn send_known(
+    events: &mpsc::Sender<Event>,
+    summary: &mut Summary,
+    notices: Vec<Notice>,
+    done_before: Vec<ItemOutcome>,
+) -> Option<()> {
+    for notice in notices {
+        summary.note(&notice);
+        events.send(Event::Notice(notice)).await.ok()?;
+    }
+    for outcome in done_before {
+        summary.count(outcome.status);
+        events.send(Event::Item(outcome)).await.ok()?;
+    }
+    Some(())
 }
 
 impl Stream for BulkStream {

@@ -12,6 +12,7 @@ use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use super::output::{OutputsPresent, check_writable};
 use super::pattern::{self, OutputFormat, Pattern};
 use super::remote::{Placed, Placer, remote_files, stored};
+use super::stream::send_known;
 use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached, working};
 use crate::PixelbinClient;
 use crate::cdn::{Cdn, CdnOptions};
@@ -458,13 +459,7 @@ impl Run {
             ..Summary::default()
         };
         let run = async {
-            for notice in notices {
-                events.send(Event::Notice(notice)).await.ok()?;
-            }
-            for outcome in done_before {
-                summary.count(outcome.status);
-                events.send(Event::Item(outcome)).await.ok()?;
-            }
+            send_known(&events, &mut summary, notices, done_before).await?;
             let mut uploading = None;
             let mut fetching = FuturesUnordered::new();
             let mut unreachable = 0;

@@ -9,6 +9,7 @@ use futures::StreamExt;
 use super::journal::{ItemId, Journal, Past, State, Work};
 use super::outcome::{Event, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 use super::remote::{Placed, Placer, remote_files, stored};
+use super::stream::send_known;
 use super::{BulkStream, Error, GONE_AFTER, Walk, error_chain, never_reached};
 use crate::PixelbinClient;
 use crate::upload::{ManyOptions, UploadItem, UploadRequest, UploadSource, check_folder};
@@ -213,14 +214,7 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
             ..Summary::default()
         };
         let run = async {
-            for notice in notices {
-                summary.note(&notice);
-                events.send(Event::Notice(notice)).await.ok()?;
-            }
-            for outcome in done_before {
-                summary.count(outcome.status);
-                events.send(Event::Item(outcome)).await.ok()?;
-            }
+            send_known(&events, &mut summary, notices, done_before).await?;
             let mut results = uploader.upload_many(items, options);
             let mut unreachable = 0;
             while let Some((index, result)) = results.next().await {
