@@ -42,7 +42,13 @@ use run::Run;
 /// Any [`Error`] of the plan; nothing was sent.
 pub async fn transforms(client: &PixelbinClient, job: Transforms) -> Result<BulkStream, Error> {
     let pattern = pattern::check(&job.pattern, job.industry_type.as_deref())?;
-    let output = job.output.clone().ok_or(Error::NoOutput)?;
+    // Rebuilt from components: `out/` and `out` are one output folder (and one journal identity).
+    let output: PathBuf = job
+        .output
+        .as_deref()
+        .ok_or(Error::NoOutput)?
+        .components()
+        .collect();
     check_writable(&output)?;
     let folder = match &job.working_folder {
         Some(folder) => folder.clone(),
