@@ -390,7 +390,18 @@ fn bulk_predict_resumes_after_kill_9() {
         .unwrap()
         .matches(r#""status":"created""#)
         .count();
-    let before = emulator.predictions_created() as usize;
+    // A create the killed process had sent may still be landing: count once the emulator's
+    // count stops moving (at most one step per input), or the rerun is blamed for it.
+    let mut before = emulator.predictions_created();
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = emulator.predictions_created();
+        if now == before {
+            break;
+        }
+        before = now;
+    }
+    let before = before as usize;
     let out = stdout(&run(
         "bulk_predict",
         &[photos.to_str().unwrap(), out_dir.to_str().unwrap()],

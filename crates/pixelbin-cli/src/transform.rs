@@ -13,9 +13,6 @@ use serde::Serialize;
 use crate::bulk::{Printer, item_error, plan_error};
 use crate::context::Context;
 
-/// Name of the journal kept in the output folder when `--journal` is not given.
-pub const DEFAULT_JOURNAL: &str = ".pixelbin-transform.jsonl";
-
 /// `pixelbin transform`.
 #[derive(Debug, Args)]
 #[command(
@@ -108,10 +105,6 @@ pub async fn run(args: TransformArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     let mut job = bulk::Transforms::new(inputs)
         .pattern(args.pattern)
-        .journal(
-            args.journal
-                .unwrap_or_else(|| args.out.join(DEFAULT_JOURNAL)),
-        )
         .output(args.out)
         .concurrency(usize::try_from(args.concurrency).unwrap_or(usize::MAX))
         .overwrite(args.overwrite)
@@ -122,6 +115,9 @@ pub async fn run(args: TransformArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     if let Some(folder) = args.working_folder {
         job = job.working_folder(folder);
+    }
+    if let Some(journal) = args.journal.or_else(|| job.default_journal()) {
+        job = job.journal(journal);
     }
     let client = ctx.client()?;
     let stream = bulk::transforms(&client, job).await.map_err(plan_error)?;

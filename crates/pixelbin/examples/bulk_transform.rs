@@ -16,7 +16,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: bulk_transform DIR OUT PATTERN".into());
     };
     let client = PixelbinClient::new(PixelbinConfig::from_env()?)?;
-    let journal = std::path::Path::new(&out).join(".pixelbin-transform.jsonl");
+    let journal = std::path::Path::new(&out).join(pixelbin::bulk::TRANSFORM_JOURNAL);
     let job = bulk::Transforms::new([dir])
         .pattern(pattern)
         .output(&out)

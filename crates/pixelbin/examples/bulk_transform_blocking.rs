@@ -13,7 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: bulk_transform_blocking DIR OUT PATTERN".into());
     };
     let client = PixelbinClient::from_env()?;
-    let journal = std::path::Path::new(&out).join(".pixelbin-transform.jsonl");
+    let journal = std::path::Path::new(&out).join(pixelbin::bulk::TRANSFORM_JOURNAL);
     let job = Transforms::new([dir])
         .pattern(pattern)
         .output(&out)

@@ -102,9 +102,12 @@ fn measure(bin: &Path, dir: &Path, files: usize) -> Result<()> {
         "  rate: first thousand {first:.0}/s, last thousand {last:.0}/s (last/first {:.2}), slowest thousand {slowest:.0}/s; {files} files in {total:.1} s",
         last / first
     );
+    let (content, allocated) = dir_size(dir);
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
     println!(
-        "  data dir {:.1} MiB; emulator peak RSS {:.1} MiB",
-        dir_size(dir) as f64 / (1024.0 * 1024.0),
+        "  data dir {:.1} MiB of content, {:.1} MiB allocated on disk; emulator peak RSS {:.1} MiB",
+        mib(content),
+        mib(allocated),
         peak as f64 / 1024.0
     );
     let restart = Instant::now();
@@ -120,17 +123,21 @@ fn measure(bin: &Path, dir: &Path, files: usize) -> Result<()> {
     Ok(())
 }
 
-/// Bytes of the regular files under `dir`.
-fn dir_size(dir: &Path) -> u64 {
+/// Bytes of the regular files under `dir`, and the bytes the file system allocated for them
+/// (whole blocks: many small files take far more than their length).
+fn dir_size(dir: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
+        return (0, 0);
     };
     entries
         .flatten()
         .map(|entry| match entry.file_type() {
             Ok(kind) if kind.is_dir() => dir_size(&entry.path()),
-            Ok(_) => entry.metadata().map_or(0, |m| m.len()),
-            Err(_) => 0,
+            Ok(_) => entry
+                .metadata()
+                .map_or((0, 0), |m| (m.len(), m.blocks() * 512)),
+            Err(_) => (0, 0),
         })
-        .sum()
+        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
 }

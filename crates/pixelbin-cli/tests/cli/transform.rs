@@ -112,16 +112,17 @@ fn a_folder_goes_through_the_pattern_and_the_working_folder_goes_away() {
         root_names(&emu)
     );
 
-    // A rerun does nothing again.
+    // A rerun does nothing again, whatever the spelling of the folders.
+    let (photos_slash, out_slash) = (format!("{}/", s(&photos)), format!("{}/", s(&out)));
     let rerun = pixelbin(&emu)
         .args([
             "transform",
             "-t",
             PATTERN,
             "-i",
-            s(&photos),
+            &photos_slash,
             "-o",
-            s(&out),
+            &out_slash,
             "--json",
         ])
         .output()

@@ -51,7 +51,7 @@ pub use journal::{ItemId, Journal, Record, Scope, State, Work};
 pub use outcome::{Event, Exit, ItemOutcome, ItemStatus, Notice, Stop, Summary};
 pub use predictions::{DEFAULT_JOURNAL, Predict, SharedInput, predictions};
 pub use stream::BulkStream;
-pub use transforms::{DEFAULT_CONCURRENCY, Transforms, transforms};
+pub use transforms::{DEFAULT_CONCURRENCY, TRANSFORM_JOURNAL, Transforms, transforms};
 pub use uploads::{Uploads, uploads};
 pub use walk::{Found, Walk};
 pub use working::WORKING_FOLDER_PREFIX;

@@ -272,6 +272,18 @@ impl Summary {
         }
     }
 
+    /// Counts the inputs of `total` that were neither reported nor counted (a run stopped
+    /// before them) as not started.
+    pub(crate) fn count_unreported(&mut self) {
+        let reported = self.done
+            + self.skipped
+            + self.errors
+            + self.failed
+            + self.uncertain
+            + self.not_started;
+        self.not_started += self.total.saturating_sub(reported);
+    }
+
     /// Counts what a notice means for the run's end: an unreadable folder is work left undone.
     pub(crate) fn note(&mut self, notice: &Notice) {
         if let Notice::UnreadableFolder { .. } = notice {

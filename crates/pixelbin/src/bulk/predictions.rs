@@ -493,13 +493,7 @@ pub async fn predictions(client: &PixelbinClient, job: Predict) -> Result<BulkSt
             Some(())
         };
         if run.await.is_some() {
-            let reported = summary.done
-                + summary.skipped
-                + summary.errors
-                + summary.failed
-                + summary.uncertain
-                + summary.not_started;
-            summary.not_started += total.saturating_sub(reported);
+            summary.count_unreported();
             let _ = events.send(Event::Finished(summary)).await;
         }
     }))

@@ -260,12 +260,7 @@ pub async fn uploads(client: &PixelbinClient, job: Uploads) -> Result<BulkStream
             Some(())
         };
         if run.await.is_some() {
-            let reported = summary.done
-                + summary.skipped
-                + summary.errors
-                + summary.failed
-                + summary.uncertain;
-            summary.not_started = total.saturating_sub(reported);
+            summary.count_unreported();
             let _ = events.send(Event::Finished(summary)).await;
         }
     }))

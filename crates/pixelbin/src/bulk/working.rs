@@ -25,7 +25,13 @@ const MAX_FOLDERS: usize = 10_000;
 /// as absolute paths). A rerun of the same command (same journal identity) finds the same
 /// folder, so its uploads are reused; runs on other inputs, patterns or outputs get another.
 pub(crate) fn default_name(pattern: &str, output: &Path, inputs: &[impl AsRef<Path>]) -> String {
-    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    // Rebuilt from components: `photos/`, `./photos` and `photos` are one input.
+    let absolute = |p: &Path| -> std::path::PathBuf {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .components()
+            .collect()
+    };
     let mut inputs: Vec<String> = inputs
         .iter()
         .map(|p| absolute(p.as_ref()).to_string_lossy().into_owned())
@@ -149,6 +155,10 @@ mod tests {
         assert_eq!(a, default_name("t.flip()", Path::new("out"), &["photos"]));
         assert!(
             a.starts_with(WORKING_FOLDER_PREFIX) && a.len() == WORKING_FOLDER_PREFIX.len() + 16
+        );
+        assert_eq!(
+            a,
+            default_name("t.flip()", Path::new("out/"), &["./photos/"])
         );
         assert_ne!(a, default_name("t.flip()", Path::new("out"), &["other"]));
         assert_ne!(a, default_name("t.flop()", Path::new("out"), &["photos"]));
