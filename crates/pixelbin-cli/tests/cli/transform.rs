@@ -130,6 +130,30 @@ fn a_folder_goes_through_the_pattern_and_the_working_folder_goes_away() {
     assert_eq!(rerun.status.code(), Some(0), "{}", stderr(&rerun));
     let lines = json_lines(&rerun.stdout);
     assert_eq!(lines[50]["summary"]["skipped"], 50, "{:?}", lines[50]);
+    // So does one spelled relative to the current folder (`./photos`, `out`).
+    let relative = pixelbin(&emu)
+        .current_dir(dir.path())
+        .args([
+            "transform",
+            "-t",
+            PATTERN,
+            "-i",
+            "./photos",
+            "-o",
+            "out",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        relative.status.code(),
+        Some(0),
+        "{}{}",
+        stderr(&relative),
+        String::from_utf8_lossy(&relative.stdout)
+    );
+    let lines = json_lines(&relative.stdout);
+    assert_eq!(lines[50]["summary"]["skipped"], 50, "{:?}", lines[50]);
     assert_eq!((uploads(&emu), emu.request_count("cdn")), (50, 50));
 }
 

@@ -35,7 +35,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use fs4::fs_std::FileExt as _;
@@ -72,7 +72,7 @@ struct Header {
 /// matches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemId {
-    /// The input file, as given (lossy when not UTF-8).
+    /// The input file, as [`path_key`] writes it (lossy when not UTF-8).
     pub input: String,
     /// Its size in bytes.
     pub size: u64,
@@ -86,7 +86,7 @@ impl ItemId {
     /// The identity of `work` on the file `input` of `size` bytes modified at `modified`.
     pub fn new(input: &Path, size: u64, modified: Option<SystemTime>, work: Work) -> ItemId {
         ItemId {
-            input: input.to_string_lossy().into_owned(),
+            input: path_key(input).to_string_lossy().into_owned(),
             size,
             modified: modified
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
@@ -94,6 +94,18 @@ impl ItemId {
             work,
         }
     }
+}
+
+/// How a local path (an input, an output) is written in a journal: absolute, without `.` components, repeated
+/// or trailing separators, so `photos/a.png`, `./photos/a.png` and `$PWD/photos/a.png` are
+/// one input (a rerun spelled another way finds its records). Symlinks are not resolved: the
+/// walk already visits each real file once.
+pub fn path_key(path: &Path) -> PathBuf {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
 }
 
 /// What a bulk run does with an input. New kinds of bulk work add a variant here, so one
@@ -460,6 +472,28 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_input_is_one_key_however_it_is_spelled() {
+        let here = std::env::current_dir().unwrap();
+        let key = path_key(&here.join("photos/a.png"));
+        for spelling in [
+            "photos/a.png",
+            "./photos/a.png",
+            "photos//a.png",
+            "./photos/./a.png",
+        ] {
+            assert_eq!(path_key(Path::new(spelling)), key, "{spelling}");
+        }
+        let work = Work::Upload {
+            folder: "f".into(),
+            name: "a.png".into(),
+        };
+        assert_eq!(
+            ItemId::new(Path::new("./photos/a.png"), 1, None, work.clone()),
+            ItemId::new(&here.join("photos/a.png"), 1, None, work)
+        );
+    }
 
     fn scope() -> Scope {
         Scope {

@@ -526,7 +526,7 @@ fn plan(job: &Predict) -> Result<(Vec<Planned>, Vec<Notice>), Error> {
     let output = job
         .output
         .as_ref()
-        .map(|d| d.to_string_lossy().into_owned());
+        .map(|d| super::journal::path_key(d).to_string_lossy().into_owned());
     let mut planned = Vec::new();
     let mut saved_as: HashMap<PathBuf, PathBuf> = HashMap::new();
     for (found, key) in walk.files.into_iter().zip(keys) {

@@ -7,6 +7,7 @@ use std::path::Path;
 use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
 
+use super::journal::path_key;
 use super::{Notice, error_chain};
 use crate::PixelbinClient;
 use crate::http::naming::remote_path;
@@ -25,22 +26,15 @@ const MAX_FOLDERS: usize = 10_000;
 /// as absolute paths). A rerun of the same command (same journal identity) finds the same
 /// folder, so its uploads are reused; runs on other inputs, patterns or outputs get another.
 pub(crate) fn default_name(pattern: &str, output: &Path, inputs: &[impl AsRef<Path>]) -> String {
-    // Rebuilt from components: `photos/`, `./photos` and `photos` are one input.
-    let absolute = |p: &Path| -> std::path::PathBuf {
-        std::path::absolute(p)
-            .unwrap_or_else(|_| p.to_path_buf())
-            .components()
-            .collect()
-    };
     let mut inputs: Vec<String> = inputs
         .iter()
-        .map(|p| absolute(p.as_ref()).to_string_lossy().into_owned())
+        .map(|p| path_key(p.as_ref()).to_string_lossy().into_owned())
         .collect();
     inputs.sort();
     let mut hash = Sha256::new();
     for part in [
         pattern.to_string(),
-        absolute(output).to_string_lossy().into_owned(),
+        path_key(output).to_string_lossy().into_owned(),
     ]
     .into_iter()
     .chain(inputs)

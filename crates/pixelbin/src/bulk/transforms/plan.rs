@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::Transforms;
-use crate::bulk::journal::{ItemId, Work};
+use crate::bulk::journal::{ItemId, Work, path_key};
 use crate::bulk::outcome::{ItemOutcome, ItemStatus, Notice};
 use crate::bulk::output::OutputsPresent;
 use crate::bulk::pattern::{OutputFormat, Pattern};
@@ -126,7 +126,7 @@ pub(super) fn plan(
             pattern: pattern.text.clone(),
             folder: folder.clone(),
             name: name.clone(),
-            output: output.to_string_lossy().into_owned(),
+            output: path_key(output).to_string_lossy().into_owned(),
         };
         planned.push(Planned {
             id: ItemId::new(&found.path, found.size, found.modified, work),
