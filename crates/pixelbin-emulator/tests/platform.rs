@@ -669,7 +669,7 @@ async fn playground_org_and_context() {
         .query(&[(
             "url",
             format!(
-                "{}/v2/x/t.resize(h100)/__playground/playground-default.jpeg",
+                "{}/v2/x/t.resize(w:-5)/__playground/playground-default.jpeg",
                 emu.url()
             ),
         )]),

@@ -61,13 +61,10 @@ pub async fn transformation_context(
         let (pattern, file) = cdn::split_cdn_path(&store, parsed.path()).ok_or_else(|| {
             ApiError::not_found(format!("No stored file matches the URL '{url}'"))
         })?;
-        let steps: Vec<Value> = pattern
-            .iter()
-            .filter(|segment| *segment != "original")
-            .flat_map(|segment| segment.split('~'))
-            .filter(|step| !step.is_empty())
-            .map(parse_step)
-            .collect::<ApiResult<_>>()?;
+        let mut steps = Vec::new();
+        for segment in pattern.iter().filter(|segment| *segment != "original") {
+            steps.extend(context_steps(segment)?);
+        }
         (steps, file.clone())
     };
     let operation = |step: &Value| {
@@ -122,32 +119,35 @@ async fn facts_of(file: &FileRecord, operation: &str) -> ApiResult<detect::Image
         .map_err(|e| unreadable(e.to_string()))
 }
 
-/// `plugin.operation(key:value,...)` into `{identifier, plugin, operation, params}`.
-fn parse_step(step: &str) -> ApiResult<Value> {
-    let invalid = || {
-        ApiError::validation(format!(
-            "Invalid transformation '{step}': expected plugin.operation(key:value,...)"
-        ))
-    };
-    let (head, args) = match step.split_once('(') {
-        Some((head, rest)) => (head, rest.strip_suffix(')').ok_or_else(invalid)?),
-        None => (step, ""),
-    };
-    let (plugin, operation) = head.split_once('.').ok_or_else(invalid)?;
-    if plugin.is_empty() || operation.is_empty() {
-        return Err(invalid());
-    }
-    let mut params = serde_json::Map::new();
-    for pair in args.split(',').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once(':').ok_or_else(invalid)?;
-        params.insert(key.to_string(), json!(value));
-    }
-    Ok(json!({
-        "identifier": head,
-        "plugin": plugin,
-        "operation": operation,
-        "params": params,
-    }))
+/// A pattern's steps as the context shows them, `{identifier, plugin, operation, params}`,
+/// read with `pixelbin-url`'s parser (the SDK's one grammar) and checked as the CDN route
+/// checks them, so a pattern the CDN refuses has no context either.
+fn context_steps(pattern: &str) -> ApiResult<Vec<Value>> {
+    let steps = pixelbin_url::parse_pattern(pattern)
+        .map_err(|e| ApiError::validation(format!("Invalid transformation: {e}")))?;
+    let checked: Vec<_> = steps
+        .iter()
+        .filter(|step| !step.is_preset())
+        .map(|step| step.clone().into_owned())
+        .collect();
+    crate::transform::check_chain(&checked, &pixelbin_render::RenderOptions::default())
+        .map_err(|e| ApiError::validation(e.to_string()))?;
+    Ok(steps
+        .iter()
+        .map(|step| {
+            let params: serde_json::Map<String, Value> = step
+                .values
+                .iter()
+                .map(|param| (param.key.to_string(), json!(param.value)))
+                .collect();
+            json!({
+                "identifier": format!("{}.{}", step.plugin, step.name),
+                "plugin": step.plugin,
+                "operation": step.name,
+                "params": params,
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -156,12 +156,14 @@ mod tests {
 
     #[test]
     fn steps() {
-        let step = parse_step("t.resize(h:100,w:200)").unwrap();
-        assert_eq!(step["plugin"], "t");
-        assert_eq!(step["operation"], "resize");
-        assert_eq!(step["params"]["w"], "200");
-        assert_eq!(parse_step("t.flip()").unwrap()["params"], json!({}));
-        assert!(parse_step("resize").is_err());
-        assert!(parse_step("t.resize(h100)").is_err());
+        let steps = context_steps("t.resize(h:100,w:200)~t.flip()").unwrap();
+        assert_eq!(steps[0]["plugin"], "t");
+        assert_eq!(steps[0]["operation"], "resize");
+        assert_eq!(steps[0]["params"]["w"], "200");
+        assert_eq!(steps[1]["params"], json!({}));
+        assert!(context_steps("resize").is_err());
+        assert!(context_steps("t.resize").is_err());
+        assert!(context_steps("t.resize(w:-5)").is_err());
+        assert!(context_steps("t.nope()").is_err());
     }
 }
