@@ -279,27 +279,16 @@ fn checked_pattern(pattern: &str) -> anyhow::Result<Vec<pixelbin::url::Transform
     let transformations = pixelbin::url::parse_pattern(pattern).with_context(|| {
         format!("invalid argument `pattern`: '{pattern}' is not a transformation pattern")
     })?;
-    for (index, t) in transformations.iter().enumerate() {
-        if t.is_preset() {
-            continue;
-        }
-        let description = t.describe();
-        if description.operation.is_none() {
-            anyhow::bail!(
-                "invalid argument `pattern`: operation {index} ({t}) is not in the catalogue; \
-                 the resource pixelbin://transformations lists them"
-            );
-        }
-        if let Some(problem) = description.params.iter().find_map(|p| {
-            p.problem
-                .as_ref()
-                .map(|problem| format!("{}:{}: {problem}", p.id, p.value))
-        }) {
-            anyhow::bail!("invalid argument `pattern`: operation {index} ({t}): {problem}");
-        }
-    }
-    Ok(transformations
-        .into_iter()
-        .map(|t| t.into_owned())
-        .collect())
+    transformations
+        .iter()
+        .enumerate()
+        .map(|(index, t)| {
+            t.checked().with_context(|| {
+                format!(
+                    "invalid argument `pattern`: operation {index} ({t}); \
+                     the resource pixelbin://transformations lists the operations"
+                )
+            })
+        })
+        .collect()
 }

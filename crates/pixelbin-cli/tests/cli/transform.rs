@@ -256,7 +256,7 @@ fn a_bad_pattern_or_industry_type_is_refused_before_any_upload() {
     let out = dir.path().join("out");
     for (pattern, extra, named) in [
         ("t.resize(w:64)~t.nope(x:1)", None, "t.nope"),
-        ("t.resize(w:big)", None, "`w` (width)"),
+        ("t.resize(w:big)", None, "'width' of Basic.resize"),
         ("t.resize(w:64)", Some("general"), "industry type"),
         ("erase.bg()", Some("boats"), "boats"),
     ] {

@@ -374,6 +374,35 @@ impl Transformation<'_> {
     pub fn describe(&self) -> Description<'_> {
         describe::describe(self)
     }
+
+    /// This transformation checked against the catalogue and written as the catalogue writes
+    /// it (parameters in catalogue order, numbers as `@pixelbin/core` writes them): the one
+    /// check every caller that refuses a pattern before sending it uses. A preset passes as it
+    /// is: presets are the account's own, not the catalogue's.
+    ///
+    /// ```
+    /// use pixelbin_url::parse_pattern;
+    ///
+    /// let steps = parse_pattern("t.resize(f:contain,w:300)~t.resize(w:abc)")?;
+    /// assert_eq!(steps[0].checked()?.to_string(), "t.resize(w:300,f:contain)");
+    /// let err = steps[1].checked().unwrap_err();
+    /// assert!(err.to_string().contains("'width' of Basic.resize"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The [`CatalogueError`] naming the unknown operation, or the parameter and value at fault.
+    pub fn checked(&self) -> Result<Transformation<'static>, CatalogueError> {
+        if self.is_preset() {
+            return Ok(self.clone().into_owned());
+        }
+        build_operation(
+            &format!("{}.{}", self.plugin, self.name),
+            self.values
+                .iter()
+                .map(|p| (p.key.as_ref(), p.value.as_ref())),
+        )
+    }
 }
 
 /// Writes JavaScript's text for a number, as `@pixelbin/core` puts numbers into URLs.

@@ -63,27 +63,10 @@ pub(crate) fn check(text: &str, industry_type: Option<&str>) -> Result<Pattern, 
             transformations.push(step.clone().into_owned());
             continue;
         }
-        let Some(op) = find_by_prefix(&step.plugin, &step.name) else {
-            return Err(bad(format!(
-                "{place}: `{}.{}` is not an operation of the catalogue",
-                step.plugin, step.name
-            )));
+        let built = step.checked().map_err(|e| bad(format!("{place}: {e}")))?;
+        let Some(op) = find_by_prefix(&built.plugin, &built.name) else {
+            return Err(bad(format!("{place}: not an operation of the catalogue")));
         };
-        let description = step.describe();
-        if let Some(param) = description.params.iter().find(|p| p.problem.is_some()) {
-            let name = param.spec.map_or(param.id, |s| s.name);
-            return Err(bad(format!(
-                "{place}: parameter `{}` ({name}) of {}: {}",
-                param.id,
-                op.full_name(),
-                param.problem.as_deref().unwrap_or_default()
-            )));
-        }
-        let values = step
-            .values
-            .iter()
-            .map(|p| (p.key.as_ref(), p.value.as_ref()));
-        let built = op.build(values).map_err(|e| bad(format!("{place}: {e}")))?;
         format = next_format(format, op, &built);
         transformations.push(built);
     }
@@ -187,7 +170,7 @@ mod tests {
         );
         let err = check("t.resize(w:abc)", None).unwrap_err().to_string();
         assert!(
-            err.contains("`w` (width)") && err.contains("Basic.resize"),
+            err.contains("'width'") && err.contains("Basic.resize"),
             "{err}"
         );
         let err = check("t.resize(zz:1)", None).unwrap_err().to_string();
