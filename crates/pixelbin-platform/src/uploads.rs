@@ -6,6 +6,7 @@
 use std::fmt;
 
 use bytes::Bytes;
+use pixelbin_http::model::Placement;
 use pixelbin_http::{ApiRequest, Error, Form};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -119,38 +120,28 @@ impl UploadParams {
 
     /// The multipart form of a direct upload, fields in the reference's order.
     fn form(&self, file: &UploadFile) -> Result<Form, Error> {
-        let mut form = Form::new().file(
+        let form = Form::new().file(
             "file",
             file.filename.clone(),
             file.effective_content_type(),
             file.data.clone(),
         );
-        if let Some(path) = &self.path {
-            form = form.text("path", path.clone());
+        self.placement().form_fields(form).map_err(|e| {
+            Error::IllegalArgument(format!("metadata: cannot be encoded as JSON: {e}"))
+        })
+    }
+
+    /// Where the asset goes and the clash rules, as the fields every upload request shares.
+    pub fn placement(&self) -> Placement<'_> {
+        Placement {
+            path: self.path.as_deref(),
+            name: self.name.as_deref(),
+            access: self.access.as_ref(),
+            tags: self.tags.as_deref(),
+            metadata: self.metadata.as_ref(),
+            overwrite: self.overwrite,
+            filename_override: self.filename_override,
         }
-        if let Some(name) = &self.name {
-            form = form.text("name", name.clone());
-        }
-        if let Some(access) = &self.access {
-            form = form.text("access", access.as_str().to_owned());
-        }
-        // Lists repeat the field, as aiohttp does for the reference.
-        for tag in self.tags.iter().flatten() {
-            form = form.text("tags", tag.clone());
-        }
-        if let Some(metadata) = &self.metadata {
-            let json = serde_json::to_string(metadata).map_err(|e| {
-                Error::IllegalArgument(format!("metadata: cannot be encoded as JSON: {e}"))
-            })?;
-            form = form.text("metadata", json);
-        }
-        if let Some(overwrite) = self.overwrite {
-            form = form.text("overwrite", overwrite.to_string());
-        }
-        if let Some(filename_override) = self.filename_override {
-            form = form.text("filenameOverride", filename_override.to_string());
-        }
-        Ok(form)
     }
 }
 

@@ -144,31 +144,11 @@ fn form(data: Bytes, request: &UploadRequest) -> Result<Form, UploadError> {
     };
     let content_type = pixelbin_http::model::content_type_for_name(&filename)
         .unwrap_or("application/octet-stream");
-    let mut form = Form::new().file("file", filename, content_type, data);
-    if let Some(path) = &request.path {
-        form = form.text("path", path.clone());
-    }
-    if let Some(name) = &request.name {
-        form = form.text("name", name.clone());
-    }
-    if let Some(access) = &request.access {
-        form = form.text("access", access.as_str().to_owned());
-    }
-    for tag in request.tags.iter().flatten() {
-        form = form.text("tags", tag.clone());
-    }
-    if let Some(metadata) = &request.metadata {
-        let json = serde_json::to_string(metadata)
-            .map_err(|e| UploadError::InvalidOptions(format!("metadata: not JSON: {e}")))?;
-        form = form.text("metadata", json);
-    }
-    if let Some(overwrite) = request.overwrite {
-        form = form.text("overwrite", overwrite.to_string());
-    }
-    if let Some(filename_override) = request.filename_override {
-        form = form.text("filenameOverride", filename_override.to_string());
-    }
-    Ok(form)
+    let form = Form::new().file("file", filename, content_type, data);
+    request
+        .placement()
+        .form_fields(form)
+        .map_err(|e| UploadError::InvalidOptions(format!("metadata: not JSON: {e}")))
 }
 
 #[cfg(test)]

@@ -995,10 +995,12 @@ async fn a_throttled_part_halves_the_automatic_concurrency() {
         .max()
         .unwrap();
     assert!(grown >= 4, "the limit grew before the 429: {seen:?}");
+    // At least 2 at the 429, not the 4 it grew to: on a loaded machine two slow rounds in a
+    // row may have halved it already (the path looks worse), which is no reason to fail.
     let halved = seen
         .windows(2)
         .filter(|w| w[0].0 >= 100)
-        .any(|w| w[0].1 >= 4 && w[1].1 == w[0].1 / 2);
+        .any(|w| w[0].1 >= 2 && w[1].1 == w[0].1 / 2);
     assert!(halved, "a halving after the 429: {seen:?}");
 }
 

@@ -21,11 +21,13 @@ mod access;
 mod file;
 pub mod lenient;
 mod mime;
+mod placement;
 mod presigned;
 mod upload_request;
 
 pub use access::Access;
 pub use file::FileObject;
 pub use mime::{content_type_for_name, content_type_of, dimensions_of, format_for_content_type};
+pub use placement::Placement;
 pub use presigned::PresignedUrl;
 pub use upload_request::{SIGNED_URL_V2_PATH, UploadRequest};

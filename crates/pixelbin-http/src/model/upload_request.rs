@@ -59,6 +59,19 @@ pub struct UploadRequest {
 }
 
 impl UploadRequest {
+    /// Where the file goes and the clash rules, as the fields every upload request shares.
+    pub fn placement(&self) -> super::Placement<'_> {
+        super::Placement {
+            path: self.path.as_deref(),
+            name: self.name.as_deref(),
+            access: self.access.as_ref(),
+            tags: self.tags.as_deref(),
+            metadata: self.metadata.as_ref(),
+            overwrite: self.overwrite,
+            filename_override: self.filename_override,
+        }
+    }
+
     /// An empty request: the server picks the name, root folder, default access.
     pub fn new() -> Self {
         Self::default()
