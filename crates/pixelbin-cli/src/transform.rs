@@ -5,6 +5,7 @@
 //! this prints one line per image and a summary (exit codes in [`crate::bulk`]).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use pixelbin::bulk::{self, ItemOutcome};
@@ -64,6 +65,11 @@ pub struct TransformArgs {
     /// Skip images whose output exists (nothing is uploaded for them).
     #[arg(long)]
     pub skip_existing: bool,
+    /// Give up on an image the CDN is still preparing (answering 202) after SECS seconds;
+    /// that image is an error and a rerun fetches it again without uploading it.
+    #[arg(long, value_name = "SECS", default_value_t = pixelbin::cdn::DEFAULT_DEADLINE.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
 }
 
 /// The JSON line of one image.
@@ -109,7 +115,8 @@ pub async fn run(args: TransformArgs, ctx: &Context) -> anyhow::Result<()> {
         .concurrency(usize::try_from(args.concurrency).unwrap_or(usize::MAX))
         .overwrite(args.overwrite)
         .skip_existing(args.skip_existing)
-        .keep_uploads(args.keep_uploads);
+        .keep_uploads(args.keep_uploads)
+        .cdn(pixelbin::cdn::CdnOptions::default().deadline(Duration::from_secs(args.timeout)));
     if let Some(kind) = args.industry_type {
         job = job.industry_type(kind);
     }

@@ -51,7 +51,7 @@ pub enum Error {
     /// the fetch's deadline came ([`cdn::CdnOptions::deadline`](crate::cdn::CdnOptions::deadline)).
     #[error(
         "the CDN was still generating the image after {accepted} answers of 202 Accepted and gave \
-         up at the {deadline:?} deadline; try again later or give CdnOptions::deadline more time"
+         up at the {deadline:?} deadline; try again later or allow a longer deadline"
     )]
     CdnNotReady {
         /// How many `202` answers came.
@@ -62,8 +62,8 @@ pub enum Error {
 
     /// A CDN fetch (a request or its body) did not finish within its deadline.
     #[error(
-        "the CDN fetch did not finish within its {deadline:?} deadline; give \
-         CdnOptions::deadline more time for large images or slow links"
+        "the CDN fetch did not finish within its {deadline:?} deadline; allow \
+         a longer deadline for large images or slow links"
     )]
     CdnDeadline {
         /// The deadline of the fetch.

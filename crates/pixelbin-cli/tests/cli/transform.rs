@@ -365,6 +365,17 @@ fn keep_uploads_keeps_them() {
 /// A CDN that refuses every request for lack of credits, as the service does once an
 /// account's credits are spent; counts the requests.
 fn spent_cdn() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    stub_cdn(
+        "403 Forbidden",
+        r#"{"message":"Usage Limit Exceeded","errorCode":"JR-1000","exception":"UsageBlockedError"}"#,
+    )
+}
+
+/// A CDN that answers every request with `status` and the JSON `body`; counts the requests.
+fn stub_cdn(
+    status: &'static str,
+    body: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
@@ -380,15 +391,58 @@ fn spent_cdn() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
                 head.push(byte[0]);
             }
             seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let body = r#"{"message":"Usage Limit Exceeded","errorCode":"JR-1000","exception":"UsageBlockedError"}"#;
             let _ = write!(
                 stream,
-                "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
         }
     });
     (origin, count)
+}
+
+#[test]
+fn an_image_the_cdn_never_finishes_is_an_error_at_the_timeout() {
+    let (cdn, fetches) = stub_cdn("202 Accepted", r#"{"message":"generating"}"#);
+    let emu = Emulator::spawn(pixelbin_emulator::EmulatorOptions {
+        api_secret: Some(SECRET.into()),
+        public_url: Some(cdn),
+        ..pixelbin_emulator::EmulatorOptions::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    images(&photos, 1);
+    let out = dir.path().join("out");
+    let run = pixelbin(&emu)
+        .args([
+            "transform",
+            "-t",
+            "t.flip()",
+            "-i",
+            s(&photos),
+            "-o",
+            s(&out),
+        ])
+        .args(["--timeout", "1", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let lines = json_lines(&run.stdout);
+    let error = lines[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("202 Accepted"), "{lines:?}");
+    assert!(fetches.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    // Nothing is saved, not even a partial file; the upload is kept for the rerun.
+    let saved: Vec<_> = std::fs::read_dir(&out)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        saved
+            .iter()
+            .all(|n| n.to_string_lossy().ends_with(".jsonl")),
+        "{saved:?}"
+    );
+    assert_eq!(uploads(&emu), 1);
 }
 
 #[test]
