@@ -239,6 +239,20 @@ mod tests {
         assert_eq!(file.access, Some(access));
     }
 
+    /// The futures of bulk runs and CDN fetches are `Send`, so they run on any tokio runtime
+    /// (checked when the tests compile; nothing needs to run).
+    #[allow(dead_code)]
+    fn bulk_and_cdn_futures_are_send(client: &PixelbinClient, target: &std::path::Path) {
+        fn assert_send<T: Send>(_: &T) {}
+        let url = "https://cdn.pixelbin.io/v2/demo/t.flip()/a.png";
+        assert_send(&bulk::uploads(client, bulk::Uploads::new(["in"])));
+        assert_send(&bulk::predictions(client, bulk::Predict::new("erase_bg")));
+        assert_send(&bulk::transforms(client, bulk::Transforms::new(["in"])));
+        assert_send(&bulk::scope(client));
+        assert_send(&client.cdn().fetch(url));
+        assert_send(&client.cdn().fetch_to(url, target));
+    }
+
     #[test]
     fn errors_are_shareable() {
         fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
