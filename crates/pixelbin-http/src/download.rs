@@ -117,22 +117,34 @@ impl Transport {
         };
         file.flush().await.map_err(write_err)?;
         drop(file);
-        let overwrite = options.overwrite;
-        let committed = tokio::task::spawn_blocking(move || part.commit(overwrite))
-            .await
-            .map_err(|e| write_err(std::io::Error::other(e)))?;
-        // On failure the part file is already removed.
-        committed.map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::OutputExists {
-                    path: target.to_path_buf(),
-                }
-            } else {
-                write_err(e)
-            }
-        })?;
+        commit_output(part, target, options.overwrite).await?;
         Ok(written)
     }
+}
+
+/// Renames the complete part file `part` over `target`, off the async runtime (the commit
+/// flushes the bytes to disk): the one way a download of the SDK ends. Unless `overwrite`, an
+/// existing target is kept and the error is [`Error::OutputExists`]; any other failure is
+/// [`Error::WriteOutput`]. On any error the part file is removed.
+///
+/// # Errors
+/// As above.
+pub async fn commit_output(part: PartFile, target: &Path, overwrite: bool) -> Result<(), Error> {
+    let committed = tokio::task::spawn_blocking(move || part.commit(overwrite))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+    committed.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::OutputExists {
+                path: target.to_path_buf(),
+            }
+        } else {
+            Error::WriteOutput {
+                path: target.to_path_buf(),
+                source,
+            }
+        }
+    })
 }
 
 /// One attempt's body into `file`, from its start.

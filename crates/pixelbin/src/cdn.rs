@@ -259,12 +259,11 @@ impl Cdn {
         target: &Path,
         options: &CdnOptions,
     ) -> Result<Saved, Error> {
-        let exists = || std::fs::symlink_metadata(target).is_ok();
-        let output_exists = || pixelbin_http::Error::OutputExists {
-            path: target.to_path_buf(),
-        };
-        if exists() && !options.overwrite {
-            return Err(output_exists().into());
+        if std::fs::symlink_metadata(target).is_ok() && !options.overwrite {
+            return Err(pixelbin_http::Error::OutputExists {
+                path: target.to_path_buf(),
+            }
+            .into());
         }
         let write_err = |source| pixelbin_http::Error::WriteOutput {
             path: target.to_path_buf(),
@@ -289,17 +288,7 @@ impl Cdn {
         };
         let size = within(started, options, write).await?;
         drop(file);
-        let overwrite = options.overwrite;
-        let committed = tokio::task::spawn_blocking(move || part.commit(overwrite))
-            .await
-            .map_err(|e| write_err(std::io::Error::other(e)))?;
-        committed.map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                output_exists()
-            } else {
-                write_err(e)
-            }
-        })?;
+        pixelbin_http::download::commit_output(part, target, options.overwrite).await?;
         Ok(Saved {
             size,
             content_type,

@@ -43,10 +43,18 @@ pub fn content_type_for_name(filename: &str) -> Option<&'static str> {
 /// use pixelbin_http::model::format_for_content_type;
 ///
 /// assert_eq!(format_for_content_type("image/jpeg"), Some("jpeg"));
+/// assert_eq!(format_for_content_type("image/PNG; charset=binary"), Some("png"));
 /// assert_eq!(format_for_content_type("application/x-unknown"), None);
 /// ```
 pub fn format_for_content_type(content_type: &str) -> Option<&'static str> {
-    Some(match content_type {
+    // A header value may carry parameters and any case (`image/PNG; charset=binary`).
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    Some(match essence.as_str() {
         "image/jpeg" => "jpeg",
         "image/png" => "png",
         "image/webp" => "webp",

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cdn::{Cdn, CdnOptions};
 use crate::http::atomic_file::{Access, PartFile};
+use crate::http::download::commit_output;
 use crate::http::model::{content_type_of, format_for_content_type};
 use crate::predictions::output_file;
 
@@ -17,11 +18,8 @@ pub(super) async fn save(
     replace: bool,
 ) -> Result<PathBuf, crate::Error> {
     let fetched = cdn.fetch_with(url, options).await?;
-    let declared = fetched
+    let ext = fetched
         .content_type
-        .as_deref()
-        .map(|t| t.split(';').next().unwrap_or(t).trim().to_ascii_lowercase());
-    let ext = declared
         .as_deref()
         .and_then(format_for_content_type)
         .or_else(|| content_type_of(&fetched.bytes).and_then(format_for_content_type))
@@ -32,29 +30,20 @@ pub(super) async fn save(
     };
     let target = output_file(&dir, &stem, ext, 0, 1);
     let write = target.clone();
-    let written = tokio::task::spawn_blocking(move || {
+    let part = tokio::task::spawn_blocking(move || {
         if let Some(parent) = write.parent() {
             std::fs::create_dir_all(parent)?;
         }
         let mut part = PartFile::create(&write, Access::Umask)?;
         std::io::Write::write_all(part.file(), &fetched.bytes)?;
-        part.commit(replace)
+        Ok(part)
     })
     .await
-    .map_err(std::io::Error::other)
-    .and_then(|r| r);
-    written.map_err(|source| {
-        let error = if source.kind() == std::io::ErrorKind::AlreadyExists {
-            crate::http::Error::OutputExists {
-                path: target.clone(),
-            }
-        } else {
-            crate::http::Error::WriteOutput {
-                path: target.clone(),
-                source,
-            }
-        };
-        crate::Error::from(error)
+    .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    .map_err(|source| crate::http::Error::WriteOutput {
+        path: target.clone(),
+        source,
     })?;
+    commit_output(part, &target, replace).await?;
     Ok(target)
 }
